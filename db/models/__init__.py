@@ -1,0 +1,41 @@
+"""All models, importable from one place; each lives in the module of its concern."""
+
+from db.models.base import Base, UTCDateTime, utcnow
+from db.models.calls import Call, CallEvent
+from db.models.catalog import MaintenanceNotice, Tariff
+from db.models.customers import (
+    POSTPAID,
+    PREPAID,
+    Bill,
+    Customer,
+    Meter,
+    Reading,
+    TokenPurchase,
+)
+from db.models.regions import Region, RegionAreaCode, RegionNumber
+from db.models.tickets import Complaint, ServiceRequest
+from db.models.users import ROLES, User
+
+__all__ = [
+    "POSTPAID",
+    "PREPAID",
+    "ROLES",
+    "Base",
+    "Bill",
+    "Call",
+    "CallEvent",
+    "Complaint",
+    "Customer",
+    "MaintenanceNotice",
+    "Meter",
+    "Reading",
+    "Region",
+    "RegionAreaCode",
+    "RegionNumber",
+    "ServiceRequest",
+    "Tariff",
+    "TokenPurchase",
+    "User",
+    "UTCDateTime",
+    "utcnow",
+]

@@ -1,0 +1,348 @@
+"""Terminal call simulator that plays Twilio's part of an inbound call.
+
+Lets a developer walk through the IVR without a phone, a Twilio account or a public URL. It only
+speaks HTTP: form-encoded webhooks signed like Twilio's, and the TwiML that comes back is walked
+the way Twilio Voice walks it, so the server runs the same code paths as on a real call.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import NoReturn, Protocol
+from urllib.parse import urljoin
+
+import click
+import requests
+from twilio.request_validator import RequestValidator
+
+HANGUP = "!"
+_NO_INPUT = {"_", "-"}
+_KEYS = re.compile(r"[0-9*#]+")
+_SPOKEN = ("Say", "Play", "Pause")
+_DIAL_TARGETS = ("Number", "Client", "Sip", "Queue", "Conference")
+# Real TwiML voice verbs the simulator cannot act out; they are skipped with a note.
+_NOT_SIMULATED = {"Record", "Leave", "Connect", "Refer", "Pay", "Start", "Stop", "Echo", "Sms"}
+
+
+def parse_script(text: str) -> list[str | None]:
+    """Turn e.g. "2 123456789012# _ !" into Gather answers, so a call can be replayed unattended."""
+    return [_parse_token(token) for token in text.split()]
+
+
+def _parse_token(token: str) -> str | None:
+    if token in _NO_INPUT:
+        return None
+    if token == HANGUP or _KEYS.fullmatch(token):
+        return token
+    raise ValueError(
+        f"invalid key-press token {token!r}: use 0-9 * #, _ or - for no input, ! to hang up"
+    )
+
+
+@dataclass
+class Heard:
+    """One thing the caller heard or did, in order, so tests can assert on the conversation."""
+
+    kind: str  # "say" | "play" | "input" | "no-input" | "transfer" | "queue" | "hangup" | "error"
+    text: str
+    language: str | None = None
+
+
+@dataclass
+class SimulatedCall:
+    """How one simulated call went; error_* hold the response that broke the call, if any."""
+
+    call_sid: str
+    # "hangup" | "transferred" | "queued" | "caller-hangup" | "application-error" | "loop-limit"
+    outcome: str
+    heard: list[Heard]
+    requests: int  # webhook requests sent, excluding the status callback
+    status_callback_code: int | None
+    duration: int = 0  # the CallDuration reported in the status callback
+    error_status: int | None = None
+    error_body: str | None = None
+
+
+class Transport(Protocol):
+    """How webhooks reach the server; tests swap in an in-process fake app."""
+
+    def post(self, url: str, data: dict[str, str], headers: dict[str, str]) -> tuple[int, str]: ...
+
+
+class RequestsTransport:
+    """Real HTTP. The 15 s timeout mirrors Twilio's webhook limit and keeps a hung server from
+    hanging the terminal."""
+
+    def __init__(self, timeout: float = 15.0) -> None:
+        self.session = requests.Session()
+        self.timeout = timeout
+
+    def post(self, url: str, data: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        resp = self.session.post(url, data=data, headers=headers, timeout=self.timeout)
+        if "charset" not in resp.headers.get("Content-Type", "").lower():
+            resp.encoding = "utf-8"  # requests would assume Latin-1 for text/* without a charset
+        return resp.status_code, resp.text
+
+
+class _CallEnded(Exception):
+    """Raised with the call's outcome to unwind the walk from wherever the call ends."""
+
+
+class CallSimulator:
+    """Acts as Twilio Voice for inbound calls to the server at base_url."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth_token: str | None,
+        transport: Transport | None = None,
+        output: Callable[[str], None] | None = None,
+        think_seconds: float = 3.0,
+        max_requests: int = 200,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        # Without a token nothing is signed, for servers running with validation switched off.
+        self.validator = RequestValidator(auth_token) if auth_token else None
+        self.transport: Transport = transport or RequestsTransport()
+        self.output = output or print
+        self.think_seconds = think_seconds  # simulated only; the simulator never sleeps
+        self.max_requests = max_requests  # a server that redirects forever must not hang us
+        self.account_sid = "AC" + secrets.token_hex(16)
+
+    def call(
+        self,
+        caller: str,
+        dialed: str,
+        script: list[str | None] | None = None,
+        ask: Callable[[str], str] | None = None,
+        call_sid: str | None = None,
+    ) -> SimulatedCall:
+        """Place one inbound call, walk it to its end, then send the status callback.
+
+        With a script, each entry answers one <Gather> and the caller hangs up when it runs out;
+        without one, answers are read from ask (default input()).
+        """
+        if script is not None:
+            script = [None if token is None else _parse_token(token) for token in script]
+        sid = call_sid or "CA" + secrets.token_hex(16)
+        fields = {"CallSid": sid, "AccountSid": self.account_sid, "From": caller, "To": dialed}
+        fields |= {"Caller": caller, "Called": dialed, "Direction": "inbound"}
+        fields["ApiVersion"] = "2010-04-01"
+        return _Call(self, fields, None if script is None else iter(script), ask or input).run()
+
+
+@dataclass
+class _Call:
+    """State of one call in progress, kept apart so one CallSimulator can place many calls."""
+
+    sim: CallSimulator
+    fields: dict[str, str]  # sent with every request, as Twilio does
+    answers: Iterator[str | None] | None  # None: interactive, read from ask
+    ask: Callable[[str], str]
+    heard: list[Heard] = field(default_factory=list)
+    requests: int = 0
+    elapsed: float = 0.0  # simulated seconds, reported as CallDuration
+    last: tuple[int, str] = (0, "")  # latest webhook response
+    error: tuple[int | None, str | None] = (None, None)
+
+    def run(self) -> SimulatedCall:
+        url, extra = self.sim.base_url + "/voice/incoming", {}
+        try:
+            while True:
+                url, extra = self._walk(self._fetch(url, extra), url)
+        except _CallEnded as ended:
+            outcome = ended.args[0]
+        duration = max(1, math.ceil(self.elapsed))
+        status = {**self.fields, "CallStatus": "completed", "CallDuration": str(duration)}
+        code, _ = self._send(self.sim.base_url + "/voice/status", status)
+        return SimulatedCall(
+            self.fields["CallSid"], outcome, self.heard, self.requests, code, duration, *self.error
+        )
+
+    def _send(self, url: str, params: dict[str, str]) -> tuple[int, str]:
+        headers = {"User-Agent": "TwilioProxy/1.1"}
+        if self.sim.validator is not None:
+            headers["X-Twilio-Signature"] = self.sim.validator.compute_signature(url, params)
+        return self.sim.transport.post(url, params, headers)
+
+    def _fetch(self, url: str, extra: dict[str, str]) -> ET.Element:
+        if self.requests >= self.sim.max_requests:
+            text = f"loop limit: {self.requests} requests without the call ending"
+            self._note("error", text, f"ERROR: {text}")
+            raise _CallEnded("loop-limit")
+        status = "ringing" if self.requests == 0 else "in-progress"
+        self.last = self._send(url, {**self.fields, "CallStatus": status, **extra})
+        self.requests += 1
+        if self.last[0] != 200:
+            self._fail(f"from {url}")
+        try:
+            root = ET.fromstring(self.last[1])
+        except ET.ParseError as exc:
+            self._fail(f"response from {url} is not XML ({exc})")
+        if root.tag != "Response":
+            self._fail(f"root element is <{root.tag}>, not <Response>")
+        return root
+
+    def _fail(self, reason: str) -> NoReturn:
+        """What a caller hears as "an application error has occurred"."""
+        code, body = self.last
+        self.error = (code, body)
+        self._note("error", f"{code} {reason}", f"ERROR: {code} {reason}\n{body[:500]}")
+        raise _CallEnded("application-error")
+
+    def _note(self, kind: str, text: str, line: str, language: str | None = None) -> None:
+        self.heard.append(Heard(kind, text, language))
+        self.sim.output(line)
+
+    def _end(self, kind: str, text: str, line: str, outcome: str) -> NoReturn:
+        self._note(kind, text, line)
+        raise _CallEnded(outcome)
+
+    def _walk(self, doc: ET.Element, url: str) -> tuple[str, dict[str, str]]:
+        """Run one TwiML document; return the next request, or raise _CallEnded."""
+        for verb in doc:
+            tag = verb.tag
+            if tag in _SPOKEN:
+                self._speak(verb)
+            elif tag == "Gather":
+                following = self._gather(verb, url)
+                if following is not None:
+                    return following
+            elif tag == "Redirect":  # method="GET" is still POSTed: the Transport only POSTs
+                return urljoin(url, _text(verb)), {}
+            elif tag == "Dial":  # no agent to talk to; Dial's action is deliberately not followed
+                target = _dial_target(verb)
+                self._end("transfer", target, f"TRANSFER: {target}", "transferred")
+            elif tag == "Enqueue":
+                self._end("queue", _text(verb), f"QUEUE: {_text(verb)}", "queued")
+            elif tag in ("Hangup", "Reject"):
+                self._end("hangup", f"<{tag}>", "HANGUP", "hangup")
+            elif tag in _NOT_SIMULATED:
+                self.sim.output(f"SKIP: <{tag}> is not simulated")
+            else:
+                self._fail(f"unknown TwiML verb <{tag}>")
+        self._end("hangup", "end of TwiML", "HANGUP (end of TwiML)", "hangup")
+
+    def _speak(self, verb: ET.Element) -> None:
+        if verb.tag == "Say":
+            text, lang = _text(verb), verb.get("language")
+            self._note("say", text, f"SAY [{lang}]: {text}" if lang else f"SAY: {text}", lang)
+        elif verb.tag == "Play":
+            self._note("play", _text(verb), f"PLAY: {_text(verb)}")
+        else:
+            length = _int(verb.get("length"), 1)
+            self.elapsed += length
+            self.sim.output(f"PAUSE: {length}s")
+
+    def _gather(self, verb: ET.Element, url: str) -> tuple[str, dict[str, str]] | None:
+        """Answer one <Gather>; None means it timed out and the document continues."""
+        for child in verb:
+            if child.tag in _SPOKEN:
+                self._speak(child)
+        keys = self._answer()
+        digits, finished = "", None
+        if keys is None:
+            self._note("no-input", "", "KEYS: (no input)")
+            self.elapsed += _int(verb.get("timeout"), 5)
+        else:
+            self._note("input", keys, f"KEYS: {keys}")
+            self.elapsed += self.sim.think_seconds
+            if "dtmf" in verb.get("input", "dtmf").split():
+                finish_on_key = verb.get("finishOnKey", "#")
+                digits, finished = _collect(keys, _int(verb.get("numDigits"), 0), finish_on_key)
+        action = urljoin(url, verb.get("action", ""))
+        if digits:
+            return action, {"Digits": digits, **({"FinishedOnKey": finished} if finished else {})}
+        # Twilio treats a lone finishOnKey like silence: no request unless actionOnEmptyResult.
+        if keys is not None:
+            self.sim.output("  (no digits collected: the Gather times out)")
+        return (action, {}) if verb.get("actionOnEmptyResult") == "true" else None
+
+    def _answer(self) -> str | None:
+        if self.answers is not None:
+            answer = next(self.answers, HANGUP)  # script exhausted: the caller hangs up
+        else:
+            answer = self._ask()
+        if answer == HANGUP:
+            self._end("hangup", "caller", "HANGUP (caller)", "caller-hangup")
+        return answer
+
+    def _ask(self) -> str | None:
+        while True:
+            try:
+                line = self.ask("keys> ").strip()
+            except EOFError:
+                return HANGUP
+            if not line:
+                return None
+            try:
+                return _parse_token(line)
+            except ValueError as exc:
+                self.sim.output(f"INVALID: {exc}")
+
+
+def _collect(keys: str, num_digits: int, finish_on_key: str) -> tuple[str, str | None]:
+    """Digits as Twilio submits them: stop at finishOnKey (not included) or after numDigits."""
+    digits = ""
+    for key in keys:
+        if finish_on_key and key == finish_on_key:
+            return digits, key
+        digits += key
+        if num_digits and len(digits) >= num_digits:
+            break
+    return digits, None
+
+
+def _text(element: ET.Element) -> str:
+    return "".join(element.itertext()).strip()
+
+
+def _dial_target(dial: ET.Element) -> str:
+    """<Dial>+62...</Dial> or the text of its <Number>/<Client>/<Sip>/<Queue> nouns."""
+    nouns = [_text(child) for child in dial if child.tag in _DIAL_TARGETS]
+    return ", ".join(filter(None, nouns)) or _text(dial)
+
+
+_DIGITS_HELP = 'Scripted key presses, e.g. "2 123456789012# 1"; _ = no input, ! = hang up'
+_TOKEN_HELP = "Auth token to sign requests with, as Twilio does (default: $TWILIO_AUTH_TOKEN)."
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+@click.command("simulate")
+@click.option("--url", default="http://127.0.0.1:5000", help="Base URL of the running IVR server.")
+@click.option("--from", "caller", default="+62215551234", help="Caller number (From).")
+@click.option("--to", "dialed", default="+62215550123", help="Dialed number (To).")
+@click.option("--digits", default=None, help=_DIGITS_HELP)
+@click.option("--auth-token", envvar="TWILIO_AUTH_TOKEN", default=None, help=_TOKEN_HELP)
+def simulate_command(
+    url: str, caller: str, dialed: str, digits: str | None, auth_token: str | None
+):
+    """Place a simulated inbound call against a running IVR server, acting as Twilio."""
+    try:
+        script = parse_script(digits) if digits is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--digits") from exc
+    simulator = CallSimulator(url, auth_token, output=click.echo)
+    try:
+        result = simulator.call(caller, dialed, script=script)
+    except requests.RequestException as exc:
+        raise click.ClickException(f"could not reach the IVR server at {url}: {exc}") from exc
+    click.echo(
+        f"Call {result.call_sid} ended: {result.outcome} after {result.requests} request(s), "
+        f"{result.duration}s; status callback -> {result.status_callback_code}"
+    )
+    if result.error_status == 403 and not auth_token:
+        click.echo("Hint: the server may validate signatures; set TWILIO_AUTH_TOKEN.")
+    if result.outcome in ("application-error", "loop-limit"):
+        raise click.ClickException(f"call ended with {result.outcome}")

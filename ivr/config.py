@@ -1,0 +1,131 @@
+"""Settings read from the environment, in one place.
+
+Only this module reads environment variables. Secrets have no fallback value outside
+development mode, and a malformed boolean or number is an error rather than a silent default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "ivr.sqlite3"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the service refuses to start."""
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """Parse an on/off setting strictly, so a typo never silently means False."""
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use true/false)")
+
+
+def _parse_int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service can be told from outside; built once per app."""
+
+    env: str = "production"
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    redis_url: str | None = None
+    redis_namespace: str = "ivr"
+    twilio_auth_token: str | None = None
+    validate_twilio_signature: bool = True
+    public_base_url: str | None = None
+    secret_key: str | None = None
+    flows_dir: Path = PROJECT_ROOT / "flows"
+    call_state_ttl_seconds: int = 4 * 3600
+    utility_name: str = "PLN"
+    default_language: str = "id"
+    voice_id: str = "Google.id-ID-Standard-A"
+    voice_en: str = "Google.en-US-Standard-C"
+    gather_timeout_seconds: int = 6
+    fallback_agent_number: str | None = None
+    default_region_code: str = "NASIONAL"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    def with_overrides(self, overrides: Mapping[str, Any] | None) -> Settings:
+        """Return a copy with the given fields replaced (used by tests and the factory)."""
+        if not overrides:
+            return self
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return replace(self, **overrides)
+
+    def check(self) -> None:
+        """Refuse configurations that would be unsafe to run."""
+        if self.default_language not in ("id", "en"):
+            raise ConfigError(f"DEFAULT_LANGUAGE={self.default_language!r} must be 'id' or 'en'")
+        if self.validate_twilio_signature and not self.twilio_auth_token:
+            raise ConfigError(
+                "TWILIO_AUTH_TOKEN is required to validate webhook signatures "
+                "(only development may set TWILIO_VALIDATE_SIGNATURE=false)"
+            )
+        if not self.validate_twilio_signature and not self.is_development:
+            raise ConfigError("TWILIO_VALIDATE_SIGNATURE=false is allowed only with IVR_ENV=development")
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from environment variables (see .env.example for each one)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+
+    def text(var: str, attr: str) -> None:
+        if env.get(var):
+            values[attr] = env[var]
+
+    def number(var: str, attr: str) -> None:
+        if env.get(var):
+            values[attr] = _parse_int(var, env[var])
+
+    text("IVR_ENV", "env")
+    text("DATABASE_URL", "database_url")
+    text("REDIS_URL", "redis_url")
+    text("REDIS_NAMESPACE", "redis_namespace")
+    text("TWILIO_AUTH_TOKEN", "twilio_auth_token")
+    text("PUBLIC_BASE_URL", "public_base_url")
+    text("SECRET_KEY", "secret_key")
+    text("UTILITY_NAME", "utility_name")
+    text("DEFAULT_LANGUAGE", "default_language")
+    text("VOICE_ID", "voice_id")
+    text("VOICE_EN", "voice_en")
+    text("FALLBACK_AGENT_NUMBER", "fallback_agent_number")
+    text("DEFAULT_REGION_CODE", "default_region_code")
+    number("CALL_STATE_TTL_SECONDS", "call_state_ttl_seconds")
+    number("GATHER_TIMEOUT_SECONDS", "gather_timeout_seconds")
+    if env.get("FLOWS_DIR"):
+        values["flows_dir"] = Path(env["FLOWS_DIR"])
+    if "TWILIO_VALIDATE_SIGNATURE" in env:
+        values["validate_twilio_signature"] = parse_bool(
+            "TWILIO_VALIDATE_SIGNATURE", env["TWILIO_VALIDATE_SIGNATURE"]
+        )
+    return Settings(**values)

@@ -1,0 +1,204 @@
+"""Load flow files, check them against the schema and each other, and fail loudly.
+
+Every error names the file and the node, so a bad flow stops start-up with a message an
+author can act on instead of a caller hearing silence.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from ivr.engine.errors import FlowDefinitionError
+from ivr.engine.model import (
+    ActionNode,
+    CollectNode,
+    ConfirmNode,
+    Flow,
+    FlowSet,
+    HangupNode,
+    MenuNode,
+    Node,
+    Retry,
+    SayNode,
+    SetLanguageNode,
+    TransferNode,
+    WaitingNode,
+)
+from ivr.engine.prompts import PromptCatalog
+from ivr.engine.services import ServiceRegistry
+
+SCHEMA_PATH = Path(__file__).with_name("flow.schema.json")
+NODE_KINDS = ("say", "set_language", "menu", "collect", "confirm", "action", "transfer", "hangup")
+ENTRY_FLOW = "main_menu"
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _check_schema(instance: Any, schema: dict[str, Any], file: str, node: str | None) -> None:
+    validator = Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        path = "/".join(str(part) for part in error.absolute_path)
+        where = f" at '{path}'" if path else ""
+        if node is None and len(error.absolute_path) >= 2 and error.absolute_path[0] == "nodes":
+            node = str(error.absolute_path[1])
+        raise FlowDefinitionError(f"{error.message}{where}", file=file, node=node)
+
+
+def _retry(defaults: Mapping[str, Any], own: Mapping[str, Any]) -> tuple[Retry, str]:
+    merged = {**defaults, **own}
+    on_fail = merged.pop("on_fail", "")
+    return Retry(**merged), on_fail
+
+
+def _build_node(flow: str, node_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Node:
+    fields = {k: v for k, v in raw.items() if k not in ("kind", "retry")}
+    fields["prompt"] = tuple(raw.get("prompt", ()))
+    common = {"id": node_id, "flow": flow}
+    kind = raw["kind"]
+    if kind in ("menu", "collect", "confirm"):
+        retry, on_fail = _retry(defaults, raw.get("retry", {}))
+        common |= {"retry": retry, "on_fail": on_fail}
+    if kind == "menu":
+        fields["options"] = {str(k): v for k, v in raw["options"].items()}
+    builders: dict[str, type[Node]] = {
+        "say": SayNode,
+        "set_language": SetLanguageNode,
+        "menu": MenuNode,
+        "collect": CollectNode,
+        "confirm": ConfirmNode,
+        "action": ActionNode,
+        "transfer": TransferNode,
+        "hangup": HangupNode,
+    }
+    return builders[kind](**common, **fields)
+
+
+def _read_flow(path: Path) -> Flow:
+    file = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FlowDefinitionError(f"not valid YAML: {exc}", file=file) from exc
+    if not isinstance(raw, dict):
+        raise FlowDefinitionError("a flow file must be a mapping", file=file)
+    schema = _schema()
+    _check_schema(raw, {k: v for k, v in schema.items() if k != "$id"}, file, None)
+    if raw["flow"] != path.stem:
+        raise FlowDefinitionError(f"flow name '{raw['flow']}' must match the file name", file=file)
+    defaults = raw.get("defaults", {})
+    nodes: dict[str, Node] = {}
+    for node_id, node_raw in raw["nodes"].items():
+        kind = node_raw["kind"]
+        if kind not in NODE_KINDS:
+            raise FlowDefinitionError(
+                f"unknown node kind '{kind}' (known: {', '.join(NODE_KINDS)})", file=file, node=node_id
+            )
+        _check_schema(node_raw, {"$defs": schema["$defs"], "$ref": f"#/$defs/{kind}"}, file, node_id)
+        nodes[node_id] = _build_node(raw["flow"], node_id, node_raw, defaults)
+    if raw["start"] not in nodes:
+        raise FlowDefinitionError(f"start node '{raw['start']}' does not exist", file=file)
+    return Flow(name=raw["flow"], start=raw["start"], nodes=nodes, source=file)
+
+
+def targets(node: Node) -> Iterator[tuple[str, str]]:
+    """Every (label, target) a node can lead to; used for reference and reachability checks."""
+    if isinstance(node, (SayNode, SetLanguageNode, CollectNode)):
+        yield "next", node.next
+    if isinstance(node, MenuNode):
+        yield from ((f"option '{key}'", target) for key, target in node.options.items())
+    if isinstance(node, ConfirmNode):
+        yield "yes", node.yes
+        yield "no", node.no
+    if isinstance(node, ActionNode):
+        yield from ((f"result '{name}'", target) for name, target in node.results.items())
+    if isinstance(node, WaitingNode):
+        yield "on_fail", node.on_fail
+
+
+def _check_references(flow: Flow, flows: Mapping[str, Flow]) -> None:
+    for node in flow.nodes.values():
+        for label, target in targets(node):
+            if not target:
+                raise FlowDefinitionError(
+                    f"{label} is not set (set it on the node or in the flow's defaults)",
+                    file=flow.source,
+                    node=node.id,
+                )
+            if target.startswith("@"):
+                other, _, other_node = target[1:].partition(".")
+                if other not in flows or (other_node and other_node not in flows[other].nodes):
+                    raise FlowDefinitionError(f"{label} points to unknown '{target}'", file=flow.source, node=node.id)
+            elif target not in flow.nodes:
+                raise FlowDefinitionError(f"{label} points to unknown node '{target}'", file=flow.source, node=node.id)
+
+
+def _check_reachable(flow: Flow) -> None:
+    seen, todo = {flow.start}, [flow.start]
+    while todo:
+        for _, target in targets(flow.nodes[todo.pop()]):
+            if not target.startswith("@") and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    for node_id in flow.nodes.keys() - seen:
+        raise FlowDefinitionError(f"unreachable from start node '{flow.start}'", file=flow.source, node=node_id)
+
+
+def _check_prompts_and_services(flow: Flow, prompts: PromptCatalog, registry: ServiceRegistry) -> None:
+    for node in flow.nodes.values():
+        keys = list(node.prompt)
+        if isinstance(node, WaitingNode):
+            keys += [node.retry.no_input_prompt, node.retry.invalid_prompt]
+        for key in keys:
+            if not prompts.has(key):
+                raise FlowDefinitionError(
+                    f"prompt '{key}' is missing in a language ({', '.join(prompts.languages)})",
+                    file=flow.source,
+                    node=node.id,
+                )
+        if isinstance(node, CollectNode):
+            if node.min_length > node.max_length:
+                raise FlowDefinitionError("min_length is above max_length", file=flow.source, node=node.id)
+            if node.validator and registry.get_validator(node.validator) is None:
+                raise FlowDefinitionError(f"unknown validator '{node.validator}'", file=flow.source, node=node.id)
+        if isinstance(node, ActionNode):
+            spec = registry.get(node.service)
+            if spec is None:
+                raise FlowDefinitionError(f"unknown service '{node.service}'", file=flow.source, node=node.id)
+            missing = spec.outcomes - node.results.keys()
+            extra = node.results.keys() - spec.outcomes
+            if missing or extra:
+                raise FlowDefinitionError(
+                    f"results must cover exactly the outcomes of '{node.service}': "
+                    f"missing {sorted(missing)}, unknown {sorted(extra)}",
+                    file=flow.source,
+                    node=node.id,
+                )
+
+
+def load_flows(
+    directory: Path, prompts: PromptCatalog, registry: ServiceRegistry, entry: str = ENTRY_FLOW
+) -> FlowSet:
+    """Load every `*.yaml` flow in `directory` and check the whole set; raise on the first fault."""
+    flows: dict[str, Flow] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        flow = _read_flow(path)
+        flows[flow.name] = flow
+    if entry not in flows:
+        raise FlowDefinitionError(f"entry flow '{entry}' not found", file=str(directory))
+    for flow in flows.values():
+        _check_references(flow, flows)
+        _check_reachable(flow)
+        _check_prompts_and_services(flow, prompts, registry)
+    return FlowSet(flows=flows, entry=entry)

@@ -1,0 +1,181 @@
+"""The shapes the engine works with: flow nodes in, turns out. Plain data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# -- flow definitions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How many failed tries a waiting node allows before giving up, and what it says."""
+
+    max_no_input: int = 3
+    max_invalid: int = 3
+    no_input_prompt: str = "common.no_input"
+    invalid_prompt: str = "common.invalid_choice"
+
+
+@dataclass(frozen=True)
+class Node:
+    """Fields every node has. `prompt` lists prompt keys spoken in order."""
+
+    id: str
+    flow: str
+    prompt: tuple[str, ...] = ()
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.flow}.{self.id}"
+
+
+@dataclass(frozen=True)
+class SayNode(Node):
+    next: str = ""
+
+
+@dataclass(frozen=True)
+class SetLanguageNode(Node):
+    language: str = "toggle"
+    next: str = ""
+
+
+@dataclass(frozen=True)
+class WaitingNode(Node):
+    """A node that waits for the caller's keys and retries on silence or bad input."""
+
+    retry: Retry = field(default_factory=Retry)
+    on_fail: str = ""
+
+
+@dataclass(frozen=True)
+class MenuNode(WaitingNode):
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CollectNode(WaitingNode):
+    into: str = ""
+    min_length: int = 1
+    max_length: int = 20
+    finish_on_key: str = "#"
+    validator: str | None = None
+    next: str = ""
+
+
+@dataclass(frozen=True)
+class ConfirmNode(WaitingNode):
+    yes: str = ""
+    no: str = ""
+
+
+@dataclass(frozen=True)
+class ActionNode(Node):
+    service: str = ""
+    args: dict[str, str] = field(default_factory=dict)
+    results: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TransferNode(Node):
+    to: str = "agent"
+
+
+@dataclass(frozen=True)
+class HangupNode(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    start: str
+    nodes: dict[str, Node]
+    source: str
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    """Every loaded flow; `entry` is where a new call begins."""
+
+    flows: dict[str, Flow]
+    entry: str
+
+    def resolve(self, current_flow: str, target: str) -> tuple[str, str]:
+        """Turn a target ("node", "@flow" or "@flow.node") into (flow, node)."""
+        if target.startswith("@"):
+            flow_name, _, node_id = target[1:].partition(".")
+            return flow_name, node_id or self.flows[flow_name].start
+        return current_flow, target
+
+    def node(self, flow: str, node_id: str) -> Node:
+        return self.flows[flow].nodes[node_id]
+
+
+# -- one turn of a conversation ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """Something the caller hears (voice) or reads (text)."""
+
+    key: str
+    text: str
+    language: str
+    audio_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Wait:
+    """The turn ends waiting for keys; adapters map this to <Gather> or a text reply."""
+
+    kind: str
+    max_length: int
+    finish_on_key: str | None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    target: str
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+Ending = Wait | Transfer | Hangup
+
+
+@dataclass(frozen=True)
+class Event:
+    """A timeline entry for the call record: node reached, input, timeout, transfer, ..."""
+
+    kind: str
+    flow: str | None
+    node: str | None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Turn:
+    utterances: list[Utterance]
+    ending: Ending
+    events: list[Event]
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The caller pressed keys (possibly an empty or garbage string)."""
+
+    digits: str
+
+
+@dataclass(frozen=True)
+class NoInput:
+    """The caller said nothing before the timeout."""
+
+
+UserInput = Keys | NoInput

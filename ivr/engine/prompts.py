@@ -1,0 +1,163 @@
+"""Prompt catalogue: one YAML file per language, templates with typed placeholders.
+
+A template says `{name}` or `{name|filter}`; filters turn values into words a voice reads
+naturally (digit by digit, Rupiah, dates). Placeholders are matched by a strict pattern, never
+`str.format`, so a caller's input can never reach attribute lookups.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ivr.engine import speech
+from ivr.engine.errors import FlowDefinitionError, PromptError
+from ivr.engine.model import Utterance
+
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([a-z_]+))?\}")
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _as_time(value: Any) -> time:
+    if isinstance(value, datetime):
+        return value.time()
+    return value if isinstance(value, time) else time.fromisoformat(str(value))
+
+
+FILTERS: dict[str, Callable[[Any, str], str]] = {
+    "digits": lambda v, lang: speech.digits(str(v), lang),
+    "groups": lambda v, lang: speech.digit_groups(str(v), lang),
+    "number": lambda v, lang: speech.number_words(int(v), lang),
+    "rupiah": lambda v, lang: speech.rupiah(Decimal(str(v)), lang),
+    "kwh": lambda v, lang: speech.kwh(Decimal(str(v)), lang),
+    "date": lambda v, lang: speech.date_words(_as_date(v), lang),
+    "time": lambda v, lang: speech.time_words(_as_time(v), lang),
+}
+
+
+@dataclass(frozen=True)
+class PromptEntry:
+    say: str
+    audio: str | None = None
+    text: str | None = None
+    lang: str | None = None
+
+    def placeholders(self) -> set[tuple[str, str | None]]:
+        found = set(PLACEHOLDER.findall(self.say))
+        if self.text:
+            found |= set(PLACEHOLDER.findall(self.text))
+        return {(name, flt or None) for name, flt in found}
+
+
+class PromptCatalog:
+    """All prompts in all languages, validated so every key exists in every language."""
+
+    def __init__(self, entries: Mapping[str, Mapping[str, PromptEntry]]) -> None:
+        self._entries = entries
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self._entries)
+
+    def has(self, key: str) -> bool:
+        return all(key in by_key for by_key in self._entries.values())
+
+    def render(self, key: str, language: str, variables: Mapping[str, Any]) -> Utterance:
+        """Fill a prompt's placeholders for one language; a recorded file wins when fixed."""
+        try:
+            entry = self._entries[language][key]
+        except KeyError as exc:
+            raise PromptError(f"no prompt '{key}' in language '{language}'") from exc
+
+        def fill(match: re.Match[str]) -> str:
+            name, filter_name = match.group(1), match.group(2)
+            if name not in variables or variables[name] is None:
+                raise PromptError(f"prompt '{key}' needs variable '{name}'")
+            value = variables[name]
+            return FILTERS[filter_name](value, language) if filter_name else str(value)
+
+        text = PLACEHOLDER.sub(fill, entry.say)
+        audio = entry.audio if entry.audio and not entry.placeholders() else None
+        return Utterance(key=key, text=text, language=entry.lang or language, audio_url=audio)
+
+
+def _flatten(data: Mapping[str, Any], file: str, prefix: str = "") -> dict[str, PromptEntry]:
+    out: dict[str, PromptEntry] = {}
+    for name, value in data.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, str):
+            out[key] = PromptEntry(say=value)
+        elif isinstance(value, Mapping) and "say" in value:
+            unknown = set(value) - {"say", "audio", "text", "lang"}
+            if unknown:
+                raise FlowDefinitionError(f"prompt '{key}' has unknown fields {sorted(unknown)}", file=file)
+            out[key] = PromptEntry(
+                say=str(value["say"]), audio=value.get("audio"), text=value.get("text"), lang=value.get("lang")
+            )
+        elif isinstance(value, Mapping):
+            out.update(_flatten(value, file, f"{key}."))
+        else:
+            raise FlowDefinitionError(f"prompt '{key}' must be text or a mapping", file=file)
+    return out
+
+
+def _check_template(entry: PromptEntry, key: str, file: str) -> None:
+    for template in filter(None, (entry.say, entry.text)):
+        leftover = PLACEHOLDER.sub("", template)
+        if "{" in leftover or "}" in leftover:
+            raise FlowDefinitionError(f"prompt '{key}' has a malformed placeholder", file=file)
+    for name, filter_name in entry.placeholders():
+        if filter_name and filter_name not in FILTERS:
+            raise FlowDefinitionError(
+                f"prompt '{key}' uses unknown filter '{filter_name}' on '{name}'", file=file
+            )
+
+
+def load_prompts(directory: Path, languages: tuple[str, ...] = speech.LANGUAGES) -> PromptCatalog:
+    """Load `<lang>.yaml` for each language and check they agree key by key."""
+    per_language: dict[str, dict[str, PromptEntry]] = {}
+    for language in languages:
+        path = directory / f"{language}.yaml"
+        if not path.is_file():
+            raise FlowDefinitionError(f"prompt file for language '{language}' is missing", file=str(path))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(raw, Mapping):
+            raise FlowDefinitionError("a prompt file must be a mapping of keys", file=str(path))
+        entries = _flatten(raw, str(path))
+        for key, entry in entries.items():
+            _check_template(entry, key, str(path))
+            if entry.lang is not None and entry.lang not in languages:
+                raise FlowDefinitionError(f"prompt '{key}' names unknown language '{entry.lang}'", file=str(path))
+        per_language[language] = entries
+
+    reference_language = languages[0]
+    reference = per_language[reference_language]
+    for language, entries in per_language.items():
+        path = str(directory / f"{language}.yaml")
+        for key in reference.keys() - entries.keys():
+            raise FlowDefinitionError(f"prompt '{key}' is missing in language '{language}'", file=path)
+        for key in entries.keys() - reference.keys():
+            raise FlowDefinitionError(
+                f"prompt '{key}' is missing in language '{reference_language}'",
+                file=str(directory / f"{reference_language}.yaml"),
+            )
+        for key, entry in entries.items():
+            names = {name for name, _ in entry.placeholders()}
+            expected = {name for name, _ in reference[key].placeholders()}
+            if names != expected:
+                raise FlowDefinitionError(
+                    f"prompt '{key}' uses variables {sorted(names)} but "
+                    f"'{reference_language}' uses {sorted(expected)}",
+                    file=path,
+                )
+    return PromptCatalog(per_language)
