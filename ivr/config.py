@@ -125,7 +125,5 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     if env.get("FLOWS_DIR"):
         values["flows_dir"] = Path(env["FLOWS_DIR"])
     if "TWILIO_VALIDATE_SIGNATURE" in env:
-        values["validate_twilio_signature"] = parse_bool(
-            "TWILIO_VALIDATE_SIGNATURE", env["TWILIO_VALIDATE_SIGNATURE"]
-        )
+        values["validate_twilio_signature"] = parse_bool("TWILIO_VALIDATE_SIGNATURE", env["TWILIO_VALIDATE_SIGNATURE"])
     return Settings(**values)

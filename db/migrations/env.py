@@ -11,9 +11,7 @@ from db.session import make_engine
 from ivr.config import settings_from_env
 
 config = context.config
-if config.config_file_name is not None and config.attributes.get(
-    "configure_logging", True
-):
+if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata

@@ -35,7 +35,7 @@ __all__ = [
     "ServiceRequest",
     "Tariff",
     "TokenPurchase",
-    "User",
     "UTCDateTime",
+    "User",
     "utcnow",
 ]

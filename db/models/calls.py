@@ -26,9 +26,7 @@ class Call(Base):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     routed_by: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(5))
-    started_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=utcnow, index=True
-    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     final_status: Mapped[str | None] = mapped_column(String(16))

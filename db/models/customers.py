@@ -63,9 +63,7 @@ class Bill(Base):
     """A monthly postpaid bill: (stand_end - stand_start) x tariff + fixed parts."""
 
     __tablename__ = "bills"
-    __table_args__ = (
-        Index("ix_bills_customer_period", "customer_id", "period", unique=True),
-    )
+    __table_args__ = (Index("ix_bills_customer_period", "customer_id", "period", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
@@ -83,9 +81,7 @@ class TokenPurchase(Base):
     """A prepaid token bought for a meter."""
 
     __tablename__ = "token_purchases"
-    __table_args__ = (
-        Index("ix_token_purchases_meter_time", "meter_id", "purchased_at"),
-    )
+    __table_args__ = (Index("ix_token_purchases_meter_time", "meter_id", "purchased_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id"))

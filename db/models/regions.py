@@ -25,12 +25,8 @@ class Region(Base):
     closes_at: Mapped[time] = mapped_column(Time, default=time(22, 0))
     is_national: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    area_codes: Mapped[list[RegionAreaCode]] = relationship(
-        back_populates="region", cascade="all, delete-orphan"
-    )
-    numbers: Mapped[list[RegionNumber]] = relationship(
-        back_populates="region", cascade="all, delete-orphan"
-    )
+    area_codes: Mapped[list[RegionAreaCode]] = relationship(back_populates="region", cascade="all, delete-orphan")
+    numbers: Mapped[list[RegionNumber]] = relationship(back_populates="region", cascade="all, delete-orphan")
 
 
 class RegionAreaCode(Base):
@@ -39,9 +35,7 @@ class RegionAreaCode(Base):
     __tablename__ = "region_area_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    region_id: Mapped[int] = mapped_column(
-        ForeignKey("regions.id", ondelete="CASCADE"), index=True
-    )
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), index=True)
     area_code: Mapped[str] = mapped_column(String(6), unique=True)
 
     region: Mapped[Region] = relationship(back_populates="area_codes")
@@ -53,9 +47,7 @@ class RegionNumber(Base):
     __tablename__ = "region_numbers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    region_id: Mapped[int] = mapped_column(
-        ForeignKey("regions.id", ondelete="CASCADE"), index=True
-    )
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), index=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
 
     region: Mapped[Region] = relationship(back_populates="numbers")

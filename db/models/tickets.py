@@ -20,18 +20,14 @@ class Complaint(Base):
     category: Mapped[str] = mapped_column(String(32), index=True)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id"), index=True
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     callback_number: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str | None] = mapped_column(Text)
     recording_url: Mapped[str | None] = mapped_column(Text)
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     last_note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=utcnow, index=True
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -45,15 +41,11 @@ class ServiceRequest(Base):
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     kind: Mapped[str] = mapped_column(String(24), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id"), index=True
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     requested_power_va: Mapped[int | None] = mapped_column(Integer)
     callback_number: Mapped[str | None] = mapped_column(String(32))
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     last_note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=utcnow, index=True
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -39,9 +39,7 @@ def _parse_token(token: str) -> str | None:
         return None
     if token == HANGUP or _KEYS.fullmatch(token):
         return token
-    raise ValueError(
-        f"invalid key-press token {token!r}: use 0-9 * #, _ or - for no input, ! to hang up"
-    )
+    raise ValueError(f"invalid key-press token {token!r}: use 0-9 * #, _ or - for no input, ! to hang up")
 
 
 @dataclass
@@ -160,9 +158,7 @@ class _Call:
         duration = max(1, math.ceil(self.elapsed))
         status = {**self.fields, "CallStatus": "completed", "CallDuration": str(duration)}
         code, _ = self._send(self.sim.base_url + "/voice/status", status)
-        return SimulatedCall(
-            self.fields["CallSid"], outcome, self.heard, self.requests, code, duration, *self.error
-        )
+        return SimulatedCall(self.fields["CallSid"], outcome, self.heard, self.requests, code, duration, *self.error)
 
     def _send(self, url: str, params: dict[str, str]) -> tuple[int, str]:
         headers = {"User-Agent": "TwilioProxy/1.1"}
@@ -325,9 +321,7 @@ def _int(value: str | None, default: int) -> int:
 @click.option("--to", "dialed", default="+62215550123", help="Dialed number (To).")
 @click.option("--digits", default=None, help=_DIGITS_HELP)
 @click.option("--auth-token", envvar="TWILIO_AUTH_TOKEN", default=None, help=_TOKEN_HELP)
-def simulate_command(
-    url: str, caller: str, dialed: str, digits: str | None, auth_token: str | None
-):
+def simulate_command(url: str, caller: str, dialed: str, digits: str | None, auth_token: str | None):
     """Place a simulated inbound call against a running IVR server, acting as Twilio."""
     try:
         script = parse_script(digits) if digits is not None else None

@@ -187,9 +187,7 @@ def _check_prompts_and_services(flow: Flow, prompts: PromptCatalog, registry: Se
                 )
 
 
-def load_flows(
-    directory: Path, prompts: PromptCatalog, registry: ServiceRegistry, entry: str = ENTRY_FLOW
-) -> FlowSet:
+def load_flows(directory: Path, prompts: PromptCatalog, registry: ServiceRegistry, entry: str = ENTRY_FLOW) -> FlowSet:
     """Load every `*.yaml` flow in `directory` and check the whole set; raise on the first fault."""
     flows: dict[str, Flow] = {}
     for path in sorted(directory.glob("*.yaml")):

@@ -118,9 +118,7 @@ def _check_template(entry: PromptEntry, key: str, file: str) -> None:
             raise FlowDefinitionError(f"prompt '{key}' has a malformed placeholder", file=file)
     for name, filter_name in entry.placeholders():
         if filter_name and filter_name not in FILTERS:
-            raise FlowDefinitionError(
-                f"prompt '{key}' uses unknown filter '{filter_name}' on '{name}'", file=file
-            )
+            raise FlowDefinitionError(f"prompt '{key}' uses unknown filter '{filter_name}' on '{name}'", file=file)
 
 
 def load_prompts(directory: Path, languages: tuple[str, ...] = speech.LANGUAGES) -> PromptCatalog:
@@ -156,8 +154,7 @@ def load_prompts(directory: Path, languages: tuple[str, ...] = speech.LANGUAGES)
             expected = {name for name, _ in reference[key].placeholders()}
             if names != expected:
                 raise FlowDefinitionError(
-                    f"prompt '{key}' uses variables {sorted(names)} but "
-                    f"'{reference_language}' uses {sorted(expected)}",
+                    f"prompt '{key}' uses variables {sorted(names)} but '{reference_language}' uses {sorted(expected)}",
                     file=path,
                 )
     return PromptCatalog(per_language)

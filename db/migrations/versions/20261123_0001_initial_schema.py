@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001_initial"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -45,9 +44,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tariffs")),
     )
     with op.batch_alter_table("tariffs", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_tariffs_tariff_class"), ["tariff_class"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_tariffs_tariff_class"), ["tariff_class"], unique=False)
 
     op.create_table(
         "calls",
@@ -66,21 +63,15 @@ def upgrade() -> None:
         sa.Column("final_status", sa.String(length=16), nullable=True),
         sa.Column("outcome", sa.String(length=24), nullable=False),
         sa.Column("last_node", sa.String(length=128), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["region_id"], ["regions.id"], name=op.f("fk_calls_region_id_regions")
-        ),
+        sa.ForeignKeyConstraint(["region_id"], ["regions.id"], name=op.f("fk_calls_region_id_regions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calls")),
         sa.UniqueConstraint("call_sid", name=op.f("uq_calls_call_sid")),
     )
     with op.batch_alter_table("calls", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_calls_caller"), ["caller"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_outcome"), ["outcome"], unique=False)
-        batch_op.create_index(
-            "ix_calls_region_started", ["region_id", "started_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_calls_started_at"), ["started_at"], unique=False
-        )
+        batch_op.create_index("ix_calls_region_started", ["region_id", "started_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_calls_started_at"), ["started_at"], unique=False)
 
     op.create_table(
         "customers",
@@ -96,17 +87,13 @@ def upgrade() -> None:
         sa.Column("reading_window_start_day", sa.Integer(), nullable=False),
         sa.Column("reading_window_end_day", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["region_id"], ["regions.id"], name=op.f("fk_customers_region_id_regions")
-        ),
+        sa.ForeignKeyConstraint(["region_id"], ["regions.id"], name=op.f("fk_customers_region_id_regions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
         sa.UniqueConstraint("idpel", name=op.f("uq_customers_idpel")),
     )
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_customers_phone"), ["phone"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_customers_region_id"), ["region_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_customers_region_id"), ["region_id"], unique=False)
 
     op.create_table(
         "maintenance_notices",
@@ -125,12 +112,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_maintenance_notices")),
     )
     with op.batch_alter_table("maintenance_notices", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_maintenance_notices_region_id"), ["region_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_maintenance_notices_starts_at"), ["starts_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_maintenance_notices_region_id"), ["region_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_maintenance_notices_starts_at"), ["starts_at"], unique=False)
 
     op.create_table(
         "region_area_codes",
@@ -147,9 +130,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("area_code", name=op.f("uq_region_area_codes_area_code")),
     )
     with op.batch_alter_table("region_area_codes", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_region_area_codes_region_id"), ["region_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_region_area_codes_region_id"), ["region_id"], unique=False)
 
     op.create_table(
         "region_numbers",
@@ -166,9 +147,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("number", name=op.f("uq_region_numbers_number")),
     )
     with op.batch_alter_table("region_numbers", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_region_numbers_region_id"), ["region_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_region_numbers_region_id"), ["region_id"], unique=False)
 
     op.create_table(
         "users",
@@ -180,9 +159,7 @@ def upgrade() -> None:
         sa.Column("region_id", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["region_id"], ["regions.id"], name=op.f("fk_users_region_id_regions")
-        ),
+        sa.ForeignKeyConstraint(["region_id"], ["regions.id"], name=op.f("fk_users_region_id_regions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )
@@ -206,9 +183,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bills")),
     )
     with op.batch_alter_table("bills", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_bills_customer_period", ["customer_id", "period"], unique=True
-        )
+        batch_op.create_index("ix_bills_customer_period", ["customer_id", "period"], unique=True)
 
     op.create_table(
         "call_events",
@@ -255,31 +230,17 @@ def upgrade() -> None:
             ["customers.id"],
             name=op.f("fk_complaints_customer_id_customers"),
         ),
-        sa.ForeignKeyConstraint(
-            ["region_id"], ["regions.id"], name=op.f("fk_complaints_region_id_regions")
-        ),
+        sa.ForeignKeyConstraint(["region_id"], ["regions.id"], name=op.f("fk_complaints_region_id_regions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_complaints")),
         sa.UniqueConstraint("ticket_number", name=op.f("uq_complaints_ticket_number")),
     )
     with op.batch_alter_table("complaints", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_complaints_call_sid"), ["call_sid"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_complaints_category"), ["category"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_complaints_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_complaints_customer_id"), ["customer_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_complaints_region_id"), ["region_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_complaints_status"), ["status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_complaints_call_sid"), ["call_sid"], unique=False)
+        batch_op.create_index(batch_op.f("ix_complaints_category"), ["category"], unique=False)
+        batch_op.create_index(batch_op.f("ix_complaints_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_complaints_customer_id"), ["customer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_complaints_region_id"), ["region_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_complaints_status"), ["status"], unique=False)
 
     op.create_table(
         "meters",
@@ -296,9 +257,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("meter_number", name=op.f("uq_meters_meter_number")),
     )
     with op.batch_alter_table("meters", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_meters_customer_id"), ["customer_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_meters_customer_id"), ["customer_id"], unique=False)
 
     op.create_table(
         "service_requests",
@@ -328,24 +287,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference", name=op.f("uq_service_requests_reference")),
     )
     with op.batch_alter_table("service_requests", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_service_requests_call_sid"), ["call_sid"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_service_requests_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_service_requests_customer_id"), ["customer_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_service_requests_kind"), ["kind"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_service_requests_region_id"), ["region_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_service_requests_status"), ["status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_service_requests_call_sid"), ["call_sid"], unique=False)
+        batch_op.create_index(batch_op.f("ix_service_requests_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_service_requests_customer_id"), ["customer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_service_requests_kind"), ["kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_service_requests_region_id"), ["region_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_service_requests_status"), ["status"], unique=False)
 
     op.create_table(
         "readings",
@@ -365,9 +312,7 @@ def upgrade() -> None:
         sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
         sa.Column("review_note", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["meter_id"], ["meters.id"], name=op.f("fk_readings_meter_id_meters")
-        ),
+        sa.ForeignKeyConstraint(["meter_id"], ["meters.id"], name=op.f("fk_readings_meter_id_meters")),
         sa.ForeignKeyConstraint(
             ["replaces_id"],
             ["readings.id"],
@@ -382,15 +327,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference", name=op.f("uq_readings_reference")),
     )
     with op.batch_alter_table("readings", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_readings_call_sid"), ["call_sid"], unique=False
-        )
-        batch_op.create_index(
-            "ix_readings_meter_period", ["meter_id", "period"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_readings_status"), ["status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_readings_call_sid"), ["call_sid"], unique=False)
+        batch_op.create_index("ix_readings_meter_period", ["meter_id", "period"], unique=False)
+        batch_op.create_index(batch_op.f("ix_readings_status"), ["status"], unique=False)
 
     op.create_table(
         "token_purchases",
@@ -400,15 +339,11 @@ def upgrade() -> None:
         sa.Column("amount_rupiah", sa.BigInteger(), nullable=False),
         sa.Column("kwh", sa.Numeric(precision=10, scale=2), nullable=False),
         sa.Column("purchased_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["meter_id"], ["meters.id"], name=op.f("fk_token_purchases_meter_id_meters")
-        ),
+        sa.ForeignKeyConstraint(["meter_id"], ["meters.id"], name=op.f("fk_token_purchases_meter_id_meters")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_token_purchases")),
     )
     with op.batch_alter_table("token_purchases", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_token_purchases_meter_time", ["meter_id", "purchased_at"], unique=False
-        )
+        batch_op.create_index("ix_token_purchases_meter_time", ["meter_id", "purchased_at"], unique=False)
 
 
 def downgrade() -> None:

@@ -1,0 +1,107 @@
+"""The application factory: settings -> extensions -> blueprints -> commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from db.session import Database
+from ivr import health
+from ivr.config import Settings, settings_from_env
+from ivr.engine.errors import FlowDefinitionError
+from ivr.engine.loader import load_flows
+from ivr.engine.prompts import load_prompts
+from ivr.engine.runtime import Engine
+from ivr.engine.services import ServiceRegistry
+from ivr.extensions import Runtime, bind
+from ivr.phone.routing import RegionDirectory, load_snapshot
+from ivr.services import build_registry
+from ivr.state import make_store
+from ivr.voice import views as voice_views
+from ivr.voice.gateway import GatewayConfig, VoiceGateway
+from ivr.voice.twiml import VoiceSettings
+
+log = logging.getLogger(__name__)
+
+# Prompts the adapters speak on their own (errors, transfers), so every flow set must have them.
+ADAPTER_PROMPTS = (
+    "common.system_error",
+    "common.connecting_agent",
+    "common.agent_unavailable",
+    "common.goodbye",
+)
+
+
+def create_app(overrides: Mapping[str, Any] | None = None, *, services: ServiceRegistry | None = None) -> Flask:
+    """Build the app; `overrides` replace settings (tests), `services` add to the registry."""
+    settings = settings_from_env().with_overrides(overrides)
+    settings.check()
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.env == "test")
+    configure_logging(settings)
+    register_extensions(app, settings, services)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(settings: Settings) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not settings.validate_twilio_signature:
+        log.warning("!!! Twilio signature validation is OFF (development only): anyone can call the webhooks")
+
+
+def build_engine(settings: Settings, registry: ServiceRegistry) -> Engine:
+    """Load and check every flow and prompt; a bad file stops start-up here."""
+    prompts = load_prompts(settings.flows_dir / "prompts")
+    for key in ADAPTER_PROMPTS:
+        if not prompts.has(key):
+            raise FlowDefinitionError(f"prompt '{key}' is required by the voice adapter", file=str(settings.flows_dir))
+    flows = load_flows(settings.flows_dir, prompts, registry)
+    return Engine(flows, prompts, registry, constants={"utility_name": settings.utility_name})
+
+
+def register_extensions(app: Flask, settings: Settings, services: ServiceRegistry | None) -> None:
+    registry = build_registry()
+    if services is not None:
+        registry = registry.merged(services)
+    database = Database(settings.database_url)
+    store = make_store(settings.redis_url, settings.redis_namespace)
+
+    def snapshot_loader() -> Any:
+        with database.session() as session:
+            return load_snapshot(session)
+
+    directory = RegionDirectory(snapshot_loader)
+    engine = build_engine(settings, registry)
+    voice = VoiceGateway(
+        engine=engine,
+        store=store,
+        database=database,
+        directory=directory,
+        config=GatewayConfig(
+            default_language=settings.default_language,
+            state_ttl=settings.call_state_ttl_seconds,
+            fallback_agent_number=settings.fallback_agent_number,
+            voice=VoiceSettings(
+                voices={"id": settings.voice_id, "en": settings.voice_en},
+                gather_timeout=settings.gather_timeout_seconds,
+            ),
+        ),
+    )
+    bind(app, Runtime(settings, database, store, directory, engine, voice))
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(voice_views.blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    from ivr.cli.commands import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Call records: the durable timeline agents and supervisors read."""

@@ -1,0 +1,87 @@
+"""Write calls and their events; every write is safe to repeat (Twilio retries, replays)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Call, CallEvent
+
+# Where a call ended, as far as the IVR knows (the queue issue refines these).
+IN_PROGRESS = "in_progress"
+HUNG_UP_IN_MENU = "hung_up_in_menu"
+ENDED_BY_IVR = "ended_by_ivr"
+TRANSFERRED = "transferred"
+AGENT_UNAVAILABLE = "agent_unavailable"
+ERROR = "error"
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """What is known about a call when it starts."""
+
+    call_sid: str
+    caller: str
+    caller_kind: str
+    dialed: str
+    region_id: int | None
+    routed_by: str
+    language: str
+    started_at: datetime
+    channel: str = "voice"
+
+
+def open_call(session: Session, facts: CallFacts) -> Call:
+    """Return the call row for this CallSid, creating it on first sight."""
+    call = session.scalar(select(Call).where(Call.call_sid == facts.call_sid))
+    if call is None:
+        call = Call(
+            call_sid=facts.call_sid,
+            channel=facts.channel,
+            caller=facts.caller,
+            caller_kind=facts.caller_kind,
+            dialed=facts.dialed,
+            region_id=facts.region_id,
+            routed_by=facts.routed_by,
+            language=facts.language,
+            started_at=facts.started_at,
+        )
+        session.add(call)
+        session.flush()
+    return call
+
+
+def append_events(session: Session, call_id: int, events: Iterable[Mapping[str, Any]]) -> None:
+    """Insert events by their per-call sequence number, skipping any already stored."""
+    pending = list(events)
+    if not pending:
+        return
+    seqs = [event["seq"] for event in pending]
+    stored = set(session.scalars(select(CallEvent.seq).where(CallEvent.call_id == call_id, CallEvent.seq.in_(seqs))))
+    session.add_all(
+        CallEvent(
+            call_id=call_id,
+            seq=event["seq"],
+            at=datetime.fromisoformat(event["at"]),
+            kind=event["kind"],
+            flow=event.get("flow"),
+            node=event.get("node"),
+            detail=dict(event.get("detail") or {}),
+        )
+        for event in pending
+        if event["seq"] not in stored
+    )
+
+
+def find_call(session: Session, call_sid: str) -> Call | None:
+    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def last_event_seq(session: Session, call_id: int) -> int:
+    """The highest event number stored for a call (0 for none)."""
+    return session.scalar(select(func.coalesce(func.max(CallEvent.seq), 0)).where(CallEvent.call_id == call_id)) or 0

@@ -1,0 +1,66 @@
+"""Flask CLI commands: migrate, seed demo data, run the demo, simulate a call."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from db.models import Region
+from ivr.cli.simulator import simulate_command
+from ivr.extensions import runtime
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(db_upgrade)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo)
+    app.cli.add_command(simulate_command)
+
+
+@click.command("db-upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations up to the latest revision."""
+    from db.migrate import upgrade
+
+    upgrade(runtime().database.engine)
+    click.echo("database is at the latest revision")
+
+
+def _seed_if_empty(customers: int) -> bool:
+    from db.seed import seed_demo
+
+    with runtime().database.session() as session:
+        if session.scalar(select(func.count()).select_from(Region)):
+            return False
+        summary = seed_demo(session, today=date.today(), customers=customers)
+    click.echo(f"demo data loaded: {summary}")
+    runtime().directory.invalidate()
+    return True
+
+
+@click.command("seed-demo")
+@click.option("--customers", default=1000, show_default=True, help="How many demo customers to create.")
+def seed_demo_command(customers: int) -> None:
+    """Load deterministic demo data into an empty database."""
+    if not _seed_if_empty(customers):
+        click.echo("the database already has data; nothing seeded")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def demo(host: str, port: int) -> None:
+    """Migrate, load demo data if the database is empty, and serve on localhost."""
+    from db.migrate import upgrade
+
+    upgrade(runtime().database.engine)
+    _seed_if_empty(1000)
+    click.echo(
+        f"\nServing on http://{host}:{port}. Place a simulated call in another terminal:\n"
+        f"  make call                      (interactive: type keys, Enter for no input)\n"
+        f'  make call DIGITS="9 0"         (scripted: English, then an agent)\n'
+    )
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)

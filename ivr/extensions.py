@@ -1,0 +1,40 @@
+"""The per-app objects every view needs, built once in the factory and kept on the app.
+
+Nothing here is created at import time; two apps in one process (as the tests use) each get
+their own database, store and engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from db.session import Database
+from ivr.config import Settings
+from ivr.engine.runtime import Engine
+from ivr.phone.routing import RegionDirectory
+from ivr.state import CallStateStore
+from ivr.voice.gateway import VoiceGateway
+
+EXTENSION_KEY = "ivr"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    store: CallStateStore
+    directory: RegionDirectory
+    engine: Engine
+    voice: VoiceGateway
+
+
+def bind(app: Flask, runtime: Runtime) -> None:
+    app.extensions[EXTENSION_KEY] = runtime
+
+
+def runtime(app: Flask | None = None) -> Runtime:
+    """The runtime of the given app, or of the app handling the current request."""
+    target = app or current_app
+    return target.extensions[EXTENSION_KEY]

@@ -1,0 +1,1 @@
+"""Phone numbers (parsing, E.164, national display) and region routing."""

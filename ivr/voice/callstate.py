@@ -1,0 +1,91 @@
+"""The voice adapter's record of one live call, as kept in the call-state store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ivr.calls.records import IN_PROGRESS, CallFacts
+from ivr.engine.model import Event
+from ivr.engine.state import ConversationState
+
+
+@dataclass
+class VoiceCall:
+    """Conversation position plus what the adapter needs to answer retries and log events.
+
+    `step` numbers the replies sent: a gather posts back `?step=N`, so a retried request
+    (N below the current step) gets the stored reply instead of moving the flow again.
+    `pending` holds events not yet in the database; they are written on the next good request.
+    """
+
+    facts: CallFacts
+    conversation: ConversationState
+    caller_is_mobile: bool = False
+    agent_number: str | None = None
+    call_id: int | None = None
+    step: int = 0
+    last_reply: str = ""
+    event_seq: int = 0
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    outcome: str = IN_PROGRESS
+    closed: bool = False
+
+    def add_events(self, events: list[Event], at: datetime) -> None:
+        for event in events:
+            self.event_seq += 1
+            self.pending.append(
+                {
+                    "seq": self.event_seq,
+                    "at": at.isoformat(),
+                    "kind": event.kind,
+                    "flow": event.flow,
+                    "node": event.node,
+                    "detail": event.detail,
+                }
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        facts = self.facts
+        return {
+            "facts": {
+                "call_sid": facts.call_sid,
+                "caller": facts.caller,
+                "caller_kind": facts.caller_kind,
+                "dialed": facts.dialed,
+                "region_id": facts.region_id,
+                "routed_by": facts.routed_by,
+                "language": facts.language,
+                "started_at": facts.started_at.isoformat(),
+                "channel": facts.channel,
+            },
+            "conversation": self.conversation.to_dict(),
+            "caller_is_mobile": self.caller_is_mobile,
+            "agent_number": self.agent_number,
+            "call_id": self.call_id,
+            "step": self.step,
+            "last_reply": self.last_reply,
+            "event_seq": self.event_seq,
+            "pending": self.pending,
+            "outcome": self.outcome,
+            "closed": self.closed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VoiceCall:
+        raw = dict(data["facts"])
+        raw["started_at"] = datetime.fromisoformat(raw["started_at"])
+        return cls(
+            facts=CallFacts(**raw),
+            conversation=ConversationState.from_dict(data["conversation"]),
+            caller_is_mobile=bool(data.get("caller_is_mobile")),
+            agent_number=data.get("agent_number"),
+            call_id=data.get("call_id"),
+            step=int(data.get("step", 0)),
+            last_reply=str(data.get("last_reply", "")),
+            event_seq=int(data.get("event_seq", 0)),
+            pending=list(data.get("pending", [])),
+            outcome=str(data.get("outcome", IN_PROGRESS)),
+            closed=bool(data.get("closed", False)),
+        )

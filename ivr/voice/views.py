@@ -1,0 +1,67 @@
+"""Flask routes for the Twilio voice webhooks; thin wrappers around the VoiceGateway."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from ivr.extensions import runtime
+from ivr.voice.security import twilio_signed
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("voice", __name__, url_prefix="/voice")
+
+
+def _twiml(body: str) -> Response:
+    return Response(body, status=200, mimetype="text/xml")
+
+
+def _step_param() -> int | None:
+    raw = request.args.get("step", "")
+    return int(raw) if raw.isdigit() and len(raw) < 7 else None
+
+
+@blueprint.post("/incoming")
+@twilio_signed
+def incoming() -> Response:
+    return _twiml(runtime().voice.incoming(request.form))
+
+
+@blueprint.post("/step")
+@twilio_signed
+def step() -> Response:
+    no_input = request.args.get("timeout") == "1"
+    return _twiml(runtime().voice.step(request.form, _step_param(), no_input))
+
+
+@blueprint.post("/dial-result")
+@twilio_signed
+def dial_result() -> Response:
+    return _twiml(runtime().voice.dial_result(request.form))
+
+
+@blueprint.post("/status")
+@twilio_signed
+def status() -> Response:
+    return _twiml(runtime().voice.status(request.form))
+
+
+@blueprint.errorhandler(Exception)
+def last_resort(error: Exception) -> Response | HTTPException:
+    """Whatever broke, the caller hears an apology instead of Twilio's application error."""
+    if isinstance(error, HTTPException):
+        return error
+    log.exception("unhandled error in a voice webhook", exc_info=error)
+    response = VoiceResponse()
+    settings = runtime().settings
+    response.say(
+        "Mohon maaf, sistem kami sedang mengalami gangguan. Silakan hubungi kami kembali.",
+        voice=settings.voice_id,
+        language="id-ID",
+    )
+    response.hangup()
+    return _twiml(str(response))
