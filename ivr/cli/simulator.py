@@ -318,7 +318,9 @@ def _int(value: str | None, default: int) -> int:
 @click.command("simulate")
 @click.option("--url", default="http://127.0.0.1:5000", help="Base URL of the running IVR server.")
 @click.option("--from", "caller", default="+62215551234", help="Caller number (From).")
-@click.option("--to", "dialed", default="+62215550123", help="Dialed number (To).")
+@click.option(
+    "--to", "dialed", default="+62218850123", help="Dialed number (To); the default is UP3 Bekasi in the demo data."
+)
 @click.option("--digits", default=None, help=_DIGITS_HELP)
 @click.option("--auth-token", envvar="TWILIO_AUTH_TOKEN", default=None, help=_TOKEN_HELP)
 def simulate_command(url: str, caller: str, dialed: str, digits: str | None, auth_token: str | None):

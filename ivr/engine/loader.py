@@ -197,6 +197,6 @@ def load_flows(directory: Path, prompts: PromptCatalog, registry: ServiceRegistr
         raise FlowDefinitionError(f"entry flow '{entry}' not found", file=str(directory))
     for flow in flows.values():
         _check_references(flow, flows)
-        _check_reachable(flow)
         _check_prompts_and_services(flow, prompts, registry)
+        _check_reachable(flow)
     return FlowSet(flows=flows, entry=entry)

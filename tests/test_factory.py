@@ -1,0 +1,85 @@
+"""The factory takes overrides; settings refuse unsafe or malformed values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ivr import create_app
+from ivr.config import ConfigError, parse_bool, settings_from_env
+from ivr.extensions import runtime
+from ivr.state import MemoryStateStore
+
+
+def test_overrides_reach_the_runtime(tmp_path: Path) -> None:
+    app = create_app(
+        {
+            "env": "test",
+            "twilio_auth_token": "t",
+            "utility_name": "PLN UP3 Uji",
+            "database_url": f"sqlite:///{tmp_path / 'a.sqlite3'}",
+        }
+    )
+    rt = runtime(app)
+    assert rt.settings.utility_name == "PLN UP3 Uji"
+    assert rt.engine.constants["utility_name"] == "PLN UP3 Uji"
+    assert isinstance(rt.store, MemoryStateStore)
+    assert app.testing is True
+
+
+def test_unknown_override_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="unknown settings: colour"):
+        create_app({"colour": "blue"})
+
+
+def test_signature_validation_needs_a_token() -> None:
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN is required"):
+        settings_from_env({}).check()
+
+
+def test_turning_signatures_off_is_for_development_only() -> None:
+    with pytest.raises(ConfigError, match="only with IVR_ENV=development"):
+        settings_from_env({"TWILIO_VALIDATE_SIGNATURE": "false"}).check()
+    settings_from_env({"TWILIO_VALIDATE_SIGNATURE": "false", "IVR_ENV": "development"}).check()
+
+
+def test_development_without_signatures_warns_loudly(tmp_path: Path, caplog) -> None:
+    create_app(
+        {
+            "env": "development",
+            "validate_twilio_signature": False,
+            "database_url": f"sqlite:///{tmp_path / 'b.sqlite3'}",
+        }
+    )
+    assert "signature validation is OFF" in caplog.text
+
+
+@pytest.mark.parametrize(("raw", "value"), [("true", True), ("1", True), ("Off", False), ("", False)])
+def test_booleans_parse_strictly(raw: str, value: bool) -> None:
+    assert parse_bool("X", raw) is value
+
+
+@pytest.mark.parametrize("raw", ["ture", "2", "enabled"])
+def test_malformed_boolean_is_an_error_not_false(raw: str) -> None:
+    with pytest.raises(ConfigError, match="is not a boolean"):
+        settings_from_env({"TWILIO_VALIDATE_SIGNATURE": raw})
+
+
+def test_environment_selects_the_production_backends() -> None:
+    settings = settings_from_env(
+        {
+            "DATABASE_URL": "postgresql://u@db/ivr",
+            "REDIS_URL": "redis://cache:6379/1",
+            "TWILIO_AUTH_TOKEN": "secret",
+            "GATHER_TIMEOUT_SECONDS": "8",
+        }
+    )
+    assert (settings.database_url, settings.redis_url, settings.uses_redis) == (
+        "postgresql://u@db/ivr",
+        "redis://cache:6379/1",
+        True,
+    )
+    assert settings.gather_timeout_seconds == 8
+    with pytest.raises(ConfigError, match="not a whole number"):
+        settings_from_env({"GATHER_TIMEOUT_SECONDS": "eight"})

@@ -1,0 +1,180 @@
+"""Every flow in flows/ loads and is checked; broken flows stop start-up naming file and node."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ivr.config import PROJECT_ROOT
+from ivr.engine.errors import FlowDefinitionError
+from ivr.engine.loader import load_flows
+from ivr.engine.model import MenuNode
+from ivr.engine.prompts import PLACEHOLDER, load_prompts
+from ivr.services import build_registry
+from tests.test_engine import FIXTURE_FLOWS, make_registry
+
+FLOWS_DIR = PROJECT_ROOT / "flows"
+FLOW_FILES = sorted(FLOWS_DIR.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def flow_set():
+    prompts = load_prompts(FLOWS_DIR / "prompts")
+    return load_flows(FLOWS_DIR, prompts, build_registry()), prompts
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=[p.stem for p in FLOW_FILES])
+def test_flow_file_is_valid_and_every_prompt_renders_in_both_languages(flow_set, path: Path) -> None:
+    flows, prompts = flow_set
+    flow = flows.flows[path.stem]
+    for node in flow.nodes.values():
+        for key in node.prompt:
+            for language in ("id", "en"):
+                # Fill every placeholder with a plausible value so filters run too.
+                variables = {name: "1" for name in _placeholders(prompts, key, language)}
+                variables.setdefault("utility_name", "PLN")
+                assert prompts.render(key, language, variables).text.strip()
+
+
+def _placeholders(prompts, key: str, language: str) -> set[str]:
+    entry = prompts._entries[language][key]
+    return {name for name, _ in PLACEHOLDER.findall(entry.say)}
+
+
+def test_main_menu_offers_the_design_numbering(flow_set) -> None:
+    flows, _ = flow_set
+    menu = flows.node("main_menu", "menu")
+    assert isinstance(menu, MenuNode)
+    assert sorted(menu.options) == ["0", "1", "2", "3", "4", "5", "6", "7", "9"]
+
+
+# -- broken flows -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    """A writable copy of the fixture flow set to break one thing in."""
+    target = tmp_path / "flows"
+    shutil.copytree(FIXTURE_FLOWS, target)
+    return target
+
+
+def _edit(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+
+
+def _load(directory: Path) -> None:
+    load_flows(directory, load_prompts(directory / "prompts"), make_registry([]))
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "node", "message"),
+    [
+        (
+            "main_menu.yaml",
+            lambda d: d["nodes"]["menu"]["options"].update({"2": "nowhere"}),
+            "menu",
+            "option '2' points to unknown node 'nowhere'",
+        ),
+        (
+            "main_menu.yaml",
+            lambda d: d["nodes"]["menu"]["options"].update({"3": "@nosuchflow"}),
+            "menu",
+            "points to unknown '@nosuchflow'",
+        ),
+        (
+            "main_menu.yaml",
+            lambda d: d["nodes"].update({"orphan": {"kind": "hangup"}}),
+            "orphan",
+            "unreachable from start node 'hello'",
+        ),
+        (
+            "main_menu.yaml",
+            lambda d: d["nodes"].update({"hello": {"kind": "play_music", "next": "menu"}}),
+            "hello",
+            "unknown node kind 'play_music'",
+        ),
+        (
+            "main_menu.yaml",
+            lambda d: d["nodes"]["hello"].update({"prompt": ["demo.not_written"]}),
+            "hello",
+            "prompt 'demo.not_written' is missing",
+        ),
+        ("main_menu.yaml", lambda d: d["nodes"]["menu"].pop("options"), "menu", "'options' is a required property"),
+        ("main_menu.yaml", lambda d: d.pop("defaults"), "menu", "on_fail is not set"),
+        (
+            "reading.yaml",
+            lambda d: d["nodes"]["lookup"].update({"service": "demo.missing"}),
+            "lookup",
+            "unknown service 'demo.missing'",
+        ),
+        ("reading.yaml", lambda d: d["nodes"]["lookup"]["results"].pop("unknown"), "lookup", "missing ['unknown']"),
+        (
+            "reading.yaml",
+            lambda d: d["nodes"]["ask_meter"].update({"validator": "luhn"}),
+            "ask_meter",
+            "unknown validator 'luhn'",
+        ),
+        (
+            "reading.yaml",
+            lambda d: d["nodes"]["ask_stand"].update({"min_length": 9}),
+            "ask_stand",
+            "min_length is above max_length",
+        ),
+    ],
+)
+def test_broken_flow_names_file_and_node(broken: Path, file: str, change, node: str, message: str) -> None:
+    _edit(broken / file, change)
+    with pytest.raises(FlowDefinitionError) as raised:
+        _load(broken)
+
+    text = str(raised.value)
+    assert text.startswith(str(broken / file))
+    assert f"node '{node}'" in text
+    assert message in text
+
+
+def test_prompt_missing_in_one_language_is_named(broken: Path) -> None:
+    _edit(broken / "prompts" / "en.yaml", lambda d: d["demo"].pop("saved"))
+    with pytest.raises(FlowDefinitionError, match=r"en\.yaml: prompt 'demo.saved' is missing in language 'en'"):
+        _load(broken)
+
+
+def test_prompt_variables_must_agree_across_languages(broken: Path) -> None:
+    _edit(broken / "prompts" / "en.yaml", lambda d: d["demo"].update({"unknown": "Meter {meter_id} unknown."}))
+    with pytest.raises(FlowDefinitionError, match="uses variables"):
+        _load(broken)
+
+
+def test_unknown_filter_is_refused(broken: Path) -> None:
+    _edit(broken / "prompts" / "id.yaml", lambda d: d["demo"].update({"unknown": "Meter {meter|morse}."}))
+    with pytest.raises(FlowDefinitionError, match="unknown filter 'morse'"):
+        _load(broken)
+
+
+def test_invalid_yaml_names_the_file(broken: Path) -> None:
+    (broken / "main_menu.yaml").write_text("flow: main_menu\nnodes: [unclosed\n")
+    with pytest.raises(FlowDefinitionError, match=r"main_menu\.yaml: not valid YAML"):
+        _load(broken)
+
+
+def test_app_refuses_to_start_with_a_broken_flow(tmp_path: Path) -> None:
+    from ivr import create_app
+
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS_DIR, flows)
+    _edit(flows / "main_menu.yaml", lambda d: d["nodes"]["menu"]["options"].update({"2": "nowhere"}))
+    with pytest.raises(FlowDefinitionError, match=r"main_menu\.yaml: node 'menu': option '2' points to unknown"):
+        create_app(
+            {
+                "env": "test",
+                "twilio_auth_token": "t",
+                "flows_dir": flows,
+                "database_url": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+            }
+        )

@@ -1,0 +1,100 @@
+"""The terminal call simulator against the real app: over the test client, and over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from db.models import Call, CallEvent
+from ivr.cli.simulator import CallSimulator, parse_script
+from tests.conftest import AUTH_TOKEN
+from tests.support.factories import AGENTS, DIALED
+
+
+class FlaskTransport:
+    """Sends the simulator's signed posts through the Flask test client."""
+
+    def __init__(self, app: Flask) -> None:
+        self.client = app.test_client()
+
+    def post(self, url: str, data: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        response = self.client.post(url, data=data, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+
+def _simulate(app: Flask, script: str, **kwargs):
+    heard: list[str] = []
+    simulator = CallSimulator("http://localhost", AUTH_TOKEN, transport=FlaskTransport(app), output=heard.append)
+    return simulator.call(
+        kwargs.get("caller", "+62215551234"), kwargs.get("dialed", DIALED["BEKASI"]), script=parse_script(script)
+    ), heard
+
+
+def test_scripted_call_english_then_agent(app: Flask, regions, db_session) -> None:
+    result, heard = _simulate(app, "9 0")
+
+    assert result.outcome == "transferred"
+    assert result.status_callback_code == 200
+    assert any("You have chosen English" in line for line in heard)
+    assert f"TRANSFER: {AGENTS['BEKASI']}" in heard
+    call = db_session.scalars(select(Call)).one()
+    assert (call.call_sid, call.language, call.outcome, call.final_status) == (
+        result.call_sid,
+        "en",
+        "transferred",
+        "completed",
+    )
+
+
+def test_silence_three_times_reaches_an_agent(app: Flask, regions, db_session) -> None:
+    result, heard = _simulate(app, "_ _ _")
+
+    assert result.outcome == "transferred"
+    assert heard.count("KEYS: (no input)") == 3
+    kinds = list(db_session.scalars(select(CallEvent.kind).order_by(CallEvent.seq)))
+    assert kinds.count("no_input") == 3
+
+
+def test_caller_hanging_up_mid_menu_is_recorded(app: Flask, regions, db_session) -> None:
+    result, _ = _simulate(app, "3 !")
+
+    assert result.outcome == "caller-hangup"
+    assert db_session.scalars(select(Call)).one().outcome == "hung_up_in_menu"
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def test_simulate_command_over_http(app: Flask, regions, live_server: str, db_session) -> None:
+    result = CliRunner().invoke(
+        app.cli,
+        ["simulate", "--url", live_server, "--digits", "8 *", "--to", DIALED["JAYAPURA"]],
+        env={"TWILIO_AUTH_TOKEN": AUTH_TOKEN},
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "SAY [id-ID]: Maaf, pilihan tersebut tidak tersedia." in result.output
+    assert "ended: caller-hangup" in result.output
+    assert db_session.scalars(select(Call)).one().region_id == regions["JAYAPURA"]
+
+
+def test_simulate_command_fails_loudly_on_a_bad_signature(app: Flask, regions, live_server: str) -> None:
+    result = CliRunner().invoke(
+        app.cli, ["simulate", "--url", live_server, "--digits", "1"], env={"TWILIO_AUTH_TOKEN": "wrong-token"}
+    )
+
+    assert result.exit_code != 0
+    assert "403" in result.output
