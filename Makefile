@@ -1,0 +1,40 @@
+# The few commands a newcomer needs. `make run` serves the demo; `make test` runs every test.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Local demo only: the server and the simulator sign and check webhooks with this shared token.
+DEMO_TOKEN ?= local-demo-token
+PORT ?= 5000
+
+.PHONY: install run call test lint format bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install ## Serve on http://127.0.0.1:5000 with SQLite + in-process state and demo data
+	IVR_ENV=development TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) $(PY) -m flask --app ivr demo --port $(PORT)
+
+call: install ## Place a simulated call: make call, or make call DIGITS="9 0"
+	TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) $(PY) -m flask --app ivr simulate --url http://127.0.0.1:$(PORT) \
+		$(if $(DIGITS),--digits "$(DIGITS)") $(if $(TO),--to "$(TO)") $(if $(FROM),--from "$(FROM)")
+
+test: install ## Every test, on the embedded default and on PostgreSQL + Redis
+	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: install ## Median time of one menu step (see bench/menu_step.py)
+	$(PY) bench/menu_step.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache
