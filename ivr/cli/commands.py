@@ -63,4 +63,6 @@ def demo(host: str, port: int) -> None:
         f"  make call                      (interactive: type keys, Enter for no input)\n"
         f'  make call DIGITS="9 0"         (scripted: English, then an agent)\n'
     )
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
