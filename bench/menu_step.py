@@ -138,7 +138,7 @@ def main() -> None:
     backend = "PostgreSQL + Redis" if args.postgres else "SQLite + in-process state"
     print(f"backend: {backend}; {len(steps)} menu steps over {args.calls} calls")
     print(f"menu step   median {ivr_median * 1000:7.2f} ms   p95 {p95 * 1000:7.2f} ms")
-    print(f"baseline    median {base_median * 1000:7.2f} ms   (constant TwiML, same process; the client signs both, only the IVR validates)")
+    print(f"baseline    median {base_median * 1000:7.2f} ms   (constant TwiML, same process, unvalidated)")
     print(f"ratio       {ivr_median / base_median:7.1f} x baseline (median)")
 
 
