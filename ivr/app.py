@@ -17,6 +17,7 @@ from ivr.engine.prompts import load_prompts
 from ivr.engine.runtime import Engine
 from ivr.engine.services import ServiceRegistry
 from ivr.extensions import Runtime, bind
+from ivr.notify import make_sender
 from ivr.phone.routing import RegionDirectory, load_snapshot
 from ivr.services import build_registry
 from ivr.state import make_store
@@ -78,8 +79,10 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
 
     directory = RegionDirectory(snapshot_loader)
     engine = build_engine(settings, registry)
+    sender = make_sender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_sms_from)
     voice = VoiceGateway(
         engine=engine,
+        sender=sender,
         store=store,
         database=database,
         directory=directory,

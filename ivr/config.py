@@ -49,6 +49,8 @@ class Settings:
     redis_url: str | None = None
     redis_namespace: str = "ivr"
     twilio_auth_token: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_sms_from: str | None = None
     validate_twilio_signature: bool = True
     public_base_url: str | None = None
     secret_key: str | None = None
@@ -112,6 +114,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     text("REDIS_URL", "redis_url")
     text("REDIS_NAMESPACE", "redis_namespace")
     text("TWILIO_AUTH_TOKEN", "twilio_auth_token")
+    text("TWILIO_ACCOUNT_SID", "twilio_account_sid")
+    text("TWILIO_SMS_FROM", "twilio_sms_from")
     text("PUBLIC_BASE_URL", "public_base_url")
     text("SECRET_KEY", "secret_key")
     text("UTILITY_NAME", "utility_name")

@@ -140,19 +140,25 @@ def test_broken_flow_names_file_and_node(broken: Path, file: str, change, node: 
 
 
 def test_prompt_missing_in_one_language_is_named(broken: Path) -> None:
-    _edit(broken / "prompts" / "en.yaml", lambda d: d["demo"].pop("saved"))
-    with pytest.raises(FlowDefinitionError, match=r"en\.yaml: prompt 'demo.saved' is missing in language 'en'"):
+    _edit(broken / "prompts" / "en" / "demo.yaml", lambda d: d["demo"].pop("saved"))
+    with pytest.raises(FlowDefinitionError, match=r"prompts/en: prompt 'demo.saved' is missing in language 'en'"):
+        _load(broken)
+
+
+def test_a_prompt_defined_in_two_files_is_refused(broken: Path) -> None:
+    (broken / "prompts" / "id" / "extra.yaml").write_text("demo:\n  saved: Sudah.\n")
+    with pytest.raises(FlowDefinitionError, match=r"extra\.yaml: prompt 'demo.saved' is also defined in .*demo\.yaml"):
         _load(broken)
 
 
 def test_prompt_variables_must_agree_across_languages(broken: Path) -> None:
-    _edit(broken / "prompts" / "en.yaml", lambda d: d["demo"].update({"unknown": "Meter {meter_id} unknown."}))
+    _edit(broken / "prompts" / "en" / "demo.yaml", lambda d: d["demo"].update({"unknown": "Meter {meter_id} unknown."}))
     with pytest.raises(FlowDefinitionError, match="uses variables"):
         _load(broken)
 
 
 def test_unknown_filter_is_refused(broken: Path) -> None:
-    _edit(broken / "prompts" / "id.yaml", lambda d: d["demo"].update({"unknown": "Meter {meter|morse}."}))
+    _edit(broken / "prompts" / "id" / "demo.yaml", lambda d: d["demo"].update({"unknown": "Meter {meter|morse}."}))
     with pytest.raises(FlowDefinitionError, match="unknown filter 'morse'"):
         _load(broken)
 

@@ -25,6 +25,7 @@ from ivr.engine.model import (
     HangupNode,
     MenuNode,
     Node,
+    RecordNode,
     Retry,
     SayNode,
     SetLanguageNode,
@@ -35,7 +36,7 @@ from ivr.engine.prompts import PromptCatalog
 from ivr.engine.services import ServiceRegistry
 
 SCHEMA_PATH = Path(__file__).with_name("flow.schema.json")
-NODE_KINDS = ("say", "set_language", "menu", "collect", "confirm", "action", "transfer", "hangup")
+NODE_KINDS = ("say", "set_language", "menu", "collect", "confirm", "record", "action", "transfer", "hangup")
 ENTRY_FLOW = "main_menu"
 
 
@@ -78,6 +79,7 @@ def _build_node(flow: str, node_id: str, raw: Mapping[str, Any], defaults: Mappi
         "menu": MenuNode,
         "collect": CollectNode,
         "confirm": ConfirmNode,
+        "record": RecordNode,
         "action": ActionNode,
         "transfer": TransferNode,
         "hangup": HangupNode,
@@ -114,7 +116,7 @@ def _read_flow(path: Path) -> Flow:
 
 def targets(node: Node) -> Iterator[tuple[str, str]]:
     """Every (label, target) a node can lead to; used for reference and reachability checks."""
-    if isinstance(node, (SayNode, SetLanguageNode, CollectNode)):
+    if isinstance(node, (SayNode, SetLanguageNode, CollectNode, RecordNode)):
         yield "next", node.next
     if isinstance(node, MenuNode):
         yield from ((f"option '{key}'", target) for key, target in node.options.items())

@@ -72,6 +72,15 @@ class ConfirmNode(WaitingNode):
 
 
 @dataclass(frozen=True)
+class RecordNode(Node):
+    """Record a short voice message; silence skips to `next` without one."""
+
+    into: str = ""
+    max_seconds: int = 60
+    next: str = ""
+
+
+@dataclass(frozen=True)
 class ActionNode(Node):
     service: str = ""
     args: dict[str, str] = field(default_factory=dict)
@@ -134,6 +143,7 @@ class Wait:
     kind: str
     max_length: int
     finish_on_key: str | None
+    max_seconds: int = 0
 
 
 @dataclass(frozen=True)
@@ -178,4 +188,12 @@ class NoInput:
     """The caller said nothing before the timeout."""
 
 
-UserInput = Keys | NoInput
+@dataclass(frozen=True)
+class Recording:
+    """The caller left a voice message, stored by the channel at `url`."""
+
+    url: str
+    seconds: int = 0
+
+
+UserInput = Keys | NoInput | Recording

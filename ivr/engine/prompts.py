@@ -121,40 +121,48 @@ def _check_template(entry: PromptEntry, key: str, file: str) -> None:
             raise FlowDefinitionError(f"prompt '{key}' uses unknown filter '{filter_name}' on '{name}'", file=file)
 
 
-def load_prompts(directory: Path, languages: tuple[str, ...] = speech.LANGUAGES) -> PromptCatalog:
-    """Load `<lang>.yaml` for each language and check they agree key by key."""
-    per_language: dict[str, dict[str, PromptEntry]] = {}
-    for language in languages:
-        path = directory / f"{language}.yaml"
-        if not path.is_file():
-            raise FlowDefinitionError(f"prompt file for language '{language}' is missing", file=str(path))
+def _load_language(directory: Path, language: str) -> dict[str, tuple[PromptEntry, str]]:
+    """Merge every `<directory>/<language>/*.yaml`; a key defined twice is an error."""
+    folder = directory / language
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    if not files:
+        raise FlowDefinitionError(f"no prompt files for language '{language}'", file=str(folder))
+    merged: dict[str, tuple[PromptEntry, str]] = {}
+    for path in files:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if not isinstance(raw, Mapping):
             raise FlowDefinitionError("a prompt file must be a mapping of keys", file=str(path))
-        entries = _flatten(raw, str(path))
-        for key, entry in entries.items():
+        for key, entry in _flatten(raw, str(path)).items():
+            if key in merged:
+                raise FlowDefinitionError(f"prompt '{key}' is also defined in {merged[key][1]}", file=str(path))
             _check_template(entry, key, str(path))
-            if entry.lang is not None and entry.lang not in languages:
-                raise FlowDefinitionError(f"prompt '{key}' names unknown language '{entry.lang}'", file=str(path))
-        per_language[language] = entries
+            merged[key] = (entry, str(path))
+    return merged
 
+
+def load_prompts(directory: Path, languages: tuple[str, ...] = speech.LANGUAGES) -> PromptCatalog:
+    """Load `<lang>/*.yaml` for each language and check the languages agree key by key."""
+    loaded = {language: _load_language(directory, language) for language in languages}
     reference_language = languages[0]
-    reference = per_language[reference_language]
-    for language, entries in per_language.items():
-        path = str(directory / f"{language}.yaml")
+    reference = loaded[reference_language]
+    for language, entries in loaded.items():
         for key in reference.keys() - entries.keys():
-            raise FlowDefinitionError(f"prompt '{key}' is missing in language '{language}'", file=path)
+            raise FlowDefinitionError(
+                f"prompt '{key}' is missing in language '{language}'", file=str(directory / language)
+            )
         for key in entries.keys() - reference.keys():
             raise FlowDefinitionError(
                 f"prompt '{key}' is missing in language '{reference_language}'",
-                file=str(directory / f"{reference_language}.yaml"),
+                file=str(directory / reference_language),
             )
-        for key, entry in entries.items():
+        for key, (entry, path) in entries.items():
+            if entry.lang is not None and entry.lang not in languages:
+                raise FlowDefinitionError(f"prompt '{key}' names unknown language '{entry.lang}'", file=path)
             names = {name for name, _ in entry.placeholders()}
-            expected = {name for name, _ in reference[key].placeholders()}
+            expected = {name for name, _ in reference[key][0].placeholders()}
             if names != expected:
                 raise FlowDefinitionError(
                     f"prompt '{key}' uses variables {sorted(names)} but '{reference_language}' uses {sorted(expected)}",
                     file=path,
                 )
-    return PromptCatalog(per_language)
+    return PromptCatalog({language: {k: e for k, (e, _) in entries.items()} for language, entries in loaded.items()})

@@ -22,7 +22,8 @@ from ivr.engine.model import (
     Keys,
     MenuNode,
     Node,
-    NoInput,
+    Recording,
+    RecordNode,
     SayNode,
     SetLanguageNode,
     Transfer,
@@ -95,6 +96,9 @@ class Engine:
         if state.ended:
             return turn.finish(Hangup())
         node = self._current(turn)
+        if isinstance(node, RecordNode):
+            self._go(state, self._take_recording(node, user_input, turn))
+            return turn.finish(self._run(turn, context))
         if not isinstance(node, WaitingNode):
             return turn.finish(self._run(turn, context))
         target = self._interpret(node, user_input, turn)
@@ -126,6 +130,9 @@ class Engine:
             if isinstance(node, WaitingNode):
                 turn.say(node.prompt)
                 return self._wait_for(node)
+            if isinstance(node, RecordNode):
+                turn.say(node.prompt)
+                return Wait(kind="record", max_length=0, finish_on_key="#", max_seconds=node.max_seconds)
             if isinstance(node, TransferNode):
                 turn.say(node.prompt)
                 turn.record("transfer", to=node.to)
@@ -181,6 +188,16 @@ class Engine:
         turn.record("service", service=node.service, outcome=result.outcome)
         return node.results[result.outcome]
 
+    def _take_recording(self, node: RecordNode, user_input: UserInput, turn: _TurnBuilder) -> str:
+        """Keep the recording's address if there is one; silence simply goes on without it."""
+        if isinstance(user_input, Recording) and user_input.url:
+            turn.state.vars[node.into] = user_input.url
+            turn.record("recording", url=user_input.url, seconds=user_input.seconds)
+        else:
+            turn.state.vars.pop(node.into, None)
+            turn.record("no_recording")
+        return node.next
+
     def _wait_for(self, node: WaitingNode) -> Wait:
         if isinstance(node, CollectNode):
             return Wait(kind="collect", max_length=node.max_length, finish_on_key=node.finish_on_key or None)
@@ -189,7 +206,7 @@ class Engine:
     def _interpret(self, node: WaitingNode, user_input: UserInput, turn: _TurnBuilder) -> str | None:
         """Return the target the input leads to, or None to ask again on the same node."""
         digits = user_input.digits.strip() if isinstance(user_input, Keys) else ""
-        if isinstance(user_input, NoInput) or digits == "":
+        if not isinstance(user_input, Keys) or digits == "":
             return self._fail(node, turn, "no_input")
         logged = digits[:MAX_LOGGED_INPUT]
         if digits == REPEAT_KEY:

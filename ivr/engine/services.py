@@ -37,20 +37,29 @@ class ServiceRegistry:
         self._services: dict[str, ServiceSpec] = {}
         self._validators: dict[str, Validator] = {}
 
-    def service(self, name: str, outcomes: set[str]) -> Callable[[ServiceFunction], ServiceFunction]:
+    def add(self, name: str, function: ServiceFunction, outcomes: set[str]) -> None:
         """Register `function(context, args)` under `name` with the outcomes it may return."""
+        if name in self._services:
+            raise ValueError(f"service '{name}' registered twice")
+        self._services[name] = ServiceSpec(name, function, frozenset(outcomes))
+
+    def add_validator(self, name: str, function: Validator) -> None:
+        if name in self._validators:
+            raise ValueError(f"validator '{name}' registered twice")
+        self._validators[name] = function
+
+    def service(self, name: str, outcomes: set[str]) -> Callable[[ServiceFunction], ServiceFunction]:
+        """Decorator form of `add`."""
 
         def register(function: ServiceFunction) -> ServiceFunction:
-            if name in self._services:
-                raise ValueError(f"service '{name}' registered twice")
-            self._services[name] = ServiceSpec(name, function, frozenset(outcomes))
+            self.add(name, function, outcomes)
             return function
 
         return register
 
     def validator(self, name: str) -> Callable[[Validator], Validator]:
         def register(function: Validator) -> Validator:
-            self._validators[name] = function
+            self.add_validator(name, function)
             return function
 
         return register

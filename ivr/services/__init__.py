@@ -1,13 +1,20 @@
 """Domain services the flows call by name (billing, readings, complaints, ...).
 
-`build_registry()` is the one place that lists them; flows are checked against it at start-up.
+Each module exposes `register(registry)`; `build_registry()` is the one place that lists them,
+and flows are checked against the result at start-up.
 """
 
 from __future__ import annotations
 
 from ivr.engine.services import ServiceRegistry
+from ivr.services import validators
+
+MODULES = (validators,)
 
 
 def build_registry() -> ServiceRegistry:
     """Every service and validator available to flow files."""
-    return ServiceRegistry()
+    registry = ServiceRegistry()
+    for module in MODULES:
+        module.register(registry)
+    return registry

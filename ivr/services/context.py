@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+
 
 @dataclass(frozen=True)
+class Notification:
+    """A text message to send once the request's work is committed (never before)."""
+
+    to: str
+    body: str
+
+
+@dataclass
 class ServiceContext:
-    """One request's database session plus who is calling, from where, and when."""
+    """One request's database session plus who is calling, from where, and when.
+
+    `conversation_id` (CallSid or messaging address) and `step` together identify one caller
+    action, so a service can make its writes idempotent against webhook retries.
+    """
 
     session: Session
     conversation_id: str
@@ -19,3 +34,19 @@ class ServiceContext:
     region_id: int | None
     channel: str
     now: datetime
+    timezone: str = DEFAULT_TIMEZONE
+    language: str = "id"
+    step: int = 0
+    outbox: list[Notification] = field(default_factory=list)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local(self, moment: datetime) -> datetime:
+        """A UTC timestamp as the caller's region sees it."""
+        return moment.astimezone(self.zone)
+
+    @property
+    def local_now(self) -> datetime:
+        return self.local(self.now)

@@ -17,12 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from db.session import Database
 from ivr.calls import records
 from ivr.engine.errors import EngineError
-from ivr.engine.model import Event, Hangup, Keys, NoInput, Transfer, Turn, UserInput, Utterance
+from ivr.engine.model import Event, Hangup, Keys, NoInput, Recording, Transfer, Turn, UserInput, Utterance
 from ivr.engine.runtime import Engine
 from ivr.engine.state import ConversationState
+from ivr.notify import DisabledSender, SmsSender
 from ivr.phone.numbers import mask, parse_caller, to_e164
 from ivr.phone.routing import RegionDirectory
-from ivr.services.context import ServiceContext
+from ivr.services.context import DEFAULT_TIMEZONE, ServiceContext
 from ivr.state import CallStateStore, StateStoreError
 from ivr.voice import twiml
 from ivr.voice.callstate import VoiceCall
@@ -53,8 +54,10 @@ class VoiceGateway:
         database: Database,
         directory: RegionDirectory,
         config: GatewayConfig,
+        sender: SmsSender | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.sender = sender or DisabledSender()
         self.engine = engine
         self.store = store
         self.database = database
@@ -102,8 +105,16 @@ class VoiceGateway:
             return self._state_store_down(form, call)
         if not first:
             return twiml.render_retry_later(f"{STEP_URL}?step={step}")
-        user_input: UserInput = NoInput() if no_input else Keys(form.get("Digits", ""))
+        user_input = self._user_input(form, no_input)
         return self._advance(call, lambda engine, ctx: engine.handle(call.conversation, user_input, ctx))
+
+    @staticmethod
+    def _user_input(form: Mapping[str, str], no_input: bool) -> UserInput:
+        if no_input:
+            return NoInput()
+        if form.get("RecordingUrl"):
+            return Recording(url=form["RecordingUrl"][:500], seconds=_to_int(form.get("RecordingDuration")) or 0)
+        return Keys(form.get("Digits", ""))
 
     def dial_result(self, form: Mapping[str, str]) -> str:
         """The <Dial> to an agent ended: record how, and end politely if nobody answered."""
@@ -200,6 +211,8 @@ class VoiceGateway:
                 reply = self._render(call, turn)
                 self._write(session, call)
             call.pending.clear()
+            for message in context.outbox:
+                self.sender.send(message.to, message.body)
         except (EngineError, SQLAlchemyError) as exc:
             log.exception(
                 "call %s failed at %s.%s", call.facts.call_sid, call.conversation.flow, call.conversation.node
@@ -222,6 +235,7 @@ class VoiceGateway:
         return reply
 
     def _context(self, session: Any, call: VoiceCall) -> ServiceContext:
+        region = self.directory.region(call.facts.region_id)
         return ServiceContext(
             session=session,
             conversation_id=call.facts.call_sid,
@@ -230,6 +244,9 @@ class VoiceGateway:
             region_id=call.facts.region_id,
             channel="voice",
             now=self.now(),
+            timezone=region.timezone if region else DEFAULT_TIMEZONE,
+            language=call.conversation.language,
+            step=call.step,
         )
 
     def _apply_outcome(self, call: VoiceCall, turn: Turn) -> None:

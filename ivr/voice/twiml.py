@@ -45,7 +45,19 @@ def render_turn(
     """TwiML for a turn: prompts inside <Gather> so callers can type ahead."""
     response = VoiceResponse()
     ending = turn.ending
-    if isinstance(ending, Wait):
+    if isinstance(ending, Wait) and ending.kind == "record":
+        _speak(response, turn.utterances, voice)
+        response.record(
+            action=step_url,
+            method="POST",
+            max_length=ending.max_seconds,
+            finish_on_key="#",
+            play_beep=True,
+            timeout=5,
+            trim="trim-silence",
+        )
+        response.redirect(no_input_url, method="POST")
+    elif isinstance(ending, Wait):
         gather = response.gather(
             input="dtmf",
             action=step_url,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy.orm import Session
 
-from db.models import Region, RegionAreaCode, RegionNumber
+from db.models import Bill, Customer, Meter, Region, RegionAreaCode, RegionNumber
 
 DIALED = {
     "NASIONAL": "+62804150123",
@@ -49,3 +49,62 @@ def add_regions(session: Session) -> dict[str, Region]:
         regions[code] = region
     session.flush()
     return regions
+
+
+def add_customer(
+    session: Session,
+    region_id: int,
+    *,
+    idpel: str = "532110000001",
+    meter_number: str = "14000000001",
+    name: str = "Siti Rahmawati",
+    payment_type: str = "postpaid",
+    tariff_class: str = "R-1",
+    power_va: int = 1300,
+    phone: str | None = "+6281234567890",
+    window: tuple[int, int] = (24, 27),
+) -> tuple[Customer, Meter]:
+    """One customer with one meter; bills, readings and tokens are added by the test itself."""
+    customer = Customer(
+        idpel=idpel,
+        name=name,
+        address="Jl. Melati No. 12, Tambun Selatan",
+        tariff_class=tariff_class,
+        power_va=power_va,
+        payment_type=payment_type,
+        region_id=region_id,
+        phone=phone,
+        reading_window_start_day=window[0],
+        reading_window_end_day=window[1],
+    )
+    session.add(customer)
+    session.flush()
+    meter = Meter(meter_number=meter_number, customer_id=customer.id, installed_on=date(2019, 5, 2))
+    session.add(meter)
+    session.flush()
+    return customer, meter
+
+
+def add_bill(
+    session: Session,
+    customer: Customer,
+    period: date,
+    kwh: int,
+    amount: int,
+    *,
+    stand_end: int = 5000,
+    paid: bool = True,
+) -> Bill:
+    bill = Bill(
+        customer_id=customer.id,
+        period=period,
+        stand_start=stand_end - kwh,
+        stand_end=stand_end,
+        kwh=kwh,
+        amount_rupiah=amount,
+        due_date=date(period.year + period.month // 12, period.month % 12 + 1, 20),
+        paid_at=datetime(period.year, period.month, 28, 3, 0, tzinfo=UTC) if paid else None,
+    )
+    session.add(bill)
+    session.flush()
+    return bill
