@@ -186,3 +186,23 @@ def test_collect_node_carries_its_declared_limits(engine: Engine) -> None:
     assert isinstance(node, CollectNode)
     assert (node.min_length, node.max_length, node.validator) == (11, 12, "not_all_zero")
     assert node.retry.max_no_input == 3  # default when the flow does not say
+
+
+def test_a_bounded_loop_ends_after_max_visits_and_resets_on_a_new_entry(engine: Engine) -> None:
+    state = engine.new_state("id")
+    engine.start(state)
+    engine.handle(state, Keys("1"))
+    first = engine.handle(state, Keys("14000000001"))
+    second = engine.handle(state, Keys("14000000002"))
+    third = engine.handle(state, Keys("14000000003"))
+
+    assert texts(first)[0].startswith("Nomor meter satu, empat")
+    assert texts(second)[0].startswith("Nomor meter satu, empat")
+    assert texts(third) == ["Sampai jumpa."]
+    assert [e.kind for e in third.events if e.kind == "visits_exceeded"] == ["visits_exceeded"]
+    # Coming back into the flow later starts the count again.
+    again = engine.new_state("id")
+    again.visits = {"reading.unknown": 2}
+    again.move_to("main_menu", "menu")
+    again.move_to("reading", "ask_meter")
+    assert again.visits == {}

@@ -37,6 +37,7 @@ from db.models import (
     User,
     UTCDateTime,
 )
+from db.references import COMPLAINT_PREFIX, READING_PREFIX, REFERENCE_LENGTH, REQUEST_PREFIX, is_reference
 from db.seed import (
     DEMO_DIALED_NUMBERS,
     IDPEL_PREFIX,
@@ -222,15 +223,43 @@ def test_identifiers_have_their_format_and_are_unique(full: Seeded) -> None:
         "idpel": (select(Customer.idpel), r"\d{12}"),
         "meter": (select(Meter.meter_number), r"\d{11}"),
         "token": (select(TokenPurchase.token), r"\d{20}"),
-        "reading": (select(Reading.reference), r"RD\d{8}"),
-        "ticket": (select(Complaint.ticket_number), r"GG\d{8}"),
-        "request": (select(ServiceRequest.reference), r"PB\d{8}"),
     }
     for name, (query, pattern) in formats.items():
         values = list(s.scalars(query))
         assert values, name
         assert all(re.fullmatch(pattern, v) for v in values), name
         assert len(set(values)) == len(values), name
+
+
+def test_reference_numbers_are_keypad_digits_led_by_the_menu_option(full: Seeded) -> None:
+    s = full.session
+    assert (READING_PREFIX, COMPLAINT_PREFIX, REQUEST_PREFIX, REFERENCE_LENGTH) == ("2", "3", "6", 10)
+    assert set(s.scalars(select(Reading.source))) == {"officer"}
+    kinds = {
+        READING_PREFIX: list(s.scalars(select(Reading.reference))),
+        COMPLAINT_PREFIX: list(s.scalars(select(Complaint.ticket_number))),
+        REQUEST_PREFIX: list(s.scalars(select(ServiceRequest.reference))),
+    }
+    everything: list[str] = []
+    for prefix, values in kinds.items():
+        assert values, prefix
+        assert [v for v in values if not re.fullmatch(prefix + "[0-9]{9}", v)] == [], prefix
+        assert all(is_reference(v, prefix) for v in values), prefix
+        everything += values
+    assert len(set(everything)) == len(everything)
+    # The nine digits after the type digit are drawn, not counted: they use the whole range.
+    assert len({v[1] for v in kinds[READING_PREFIX]}) == 10
+
+
+def test_is_reference_wants_ten_ascii_digits_with_the_prefix() -> None:
+    assert is_reference("3012345678", COMPLAINT_PREFIX)
+    assert not is_reference("3012345678", REQUEST_PREFIX)
+    assert not is_reference("301234567", COMPLAINT_PREFIX)
+    assert not is_reference("30123456789", COMPLAINT_PREFIX)
+    assert not is_reference("GG12345678", COMPLAINT_PREFIX)
+    assert not is_reference("30123 5678", COMPLAINT_PREFIX)
+    assert not is_reference("3\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18", COMPLAINT_PREFIX)
+    assert not is_reference("", COMPLAINT_PREFIX)
 
 
 def test_idpel_starts_with_the_region_unit_prefix(full: Seeded) -> None:

@@ -295,3 +295,14 @@ def test_unknown_language_raises(call, lang):
 
 def test_languages_constant():
     assert speech.LANGUAGES == ("id", "en")
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [
+        (date(2026, 11, 1), "id", "November dua ribu dua puluh enam"),
+        (date(2026, 1, 15), "en", "January two thousand twenty-six"),
+    ],
+)
+def test_month_words(value: date, lang: str, expected: str) -> None:
+    assert speech.month_words(value, lang) == expected

@@ -118,6 +118,8 @@ def targets(node: Node) -> Iterator[tuple[str, str]]:
     """Every (label, target) a node can lead to; used for reference and reachability checks."""
     if isinstance(node, (SayNode, SetLanguageNode, CollectNode, RecordNode)):
         yield "next", node.next
+    if isinstance(node, SayNode) and node.max_visits:
+        yield "on_exceeded", node.on_exceeded
     if isinstance(node, MenuNode):
         yield from ((f"option '{key}'", target) for key, target in node.options.items())
     if isinstance(node, ConfirmNode):

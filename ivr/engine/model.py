@@ -33,7 +33,11 @@ class Node:
 
 @dataclass(frozen=True)
 class SayNode(Node):
+    """Speak and move on; `max_visits` bounds loops such as "unknown id, try again"."""
+
     next: str = ""
+    max_visits: int = 0
+    on_exceeded: str = ""
 
 
 @dataclass(frozen=True)

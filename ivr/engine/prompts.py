@@ -41,6 +41,7 @@ FILTERS: dict[str, Callable[[Any, str], str]] = {
     "rupiah": lambda v, lang: speech.rupiah(Decimal(str(v)), lang),
     "kwh": lambda v, lang: speech.kwh(Decimal(str(v)), lang),
     "date": lambda v, lang: speech.date_words(_as_date(v), lang),
+    "month": lambda v, lang: speech.month_words(_as_date(v), lang),
     "time": lambda v, lang: speech.time_words(_as_time(v), lang),
 }
 

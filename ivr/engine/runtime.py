@@ -148,6 +148,9 @@ class Engine:
     def _step(self, node: Node, turn: _TurnBuilder, context: Any) -> str:
         """Run a node that needs no input and return where the flow goes next."""
         if isinstance(node, SayNode):
+            if node.max_visits and turn.state.visit() > node.max_visits:
+                turn.record("visits_exceeded", limit=node.max_visits)
+                return node.on_exceeded
             turn.say(node.prompt)
             return node.next
         if isinstance(node, SetLanguageNode):

@@ -224,6 +224,12 @@ def date_words(d: date, lang: str) -> str:
     return f"{month} {_en_ordinal(d.day)}, {year}"
 
 
+def month_words(d: date, lang: str) -> str:
+    """A billing period as people say it: "November dua ribu dua puluh enam"."""
+    _check(lang)
+    return f"{_MONTHS[lang][d.month - 1]} {number_words(d.year, lang)}"
+
+
 def time_words(t: time, lang: str) -> str:
     """Speak a clock time: 24-hour 'pukul' style in Indonesian, 12-hour a.m./p.m. in English."""
     _check(lang)

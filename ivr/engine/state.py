@@ -16,14 +16,23 @@ class ConversationState:
     vars: dict[str, Any] = field(default_factory=dict)
     no_input_count: int = 0
     invalid_count: int = 0
+    visits: dict[str, int] = field(default_factory=dict)
     ended: bool = False
 
     def move_to(self, flow: str, node: str) -> None:
-        """Enter a node; retry counters belong to the node, so they start again."""
+        """Enter a node; retry counters belong to the node, visit counts to one entry of a flow."""
         if (flow, node) != (self.flow, self.node):
             self.no_input_count = 0
             self.invalid_count = 0
+        if flow != self.flow:
+            self.visits = {key: n for key, n in self.visits.items() if not key.startswith(f"{flow}.")}
         self.flow, self.node = flow, node
+
+    def visit(self) -> int:
+        """Count one more visit to the current node and return the count."""
+        key = f"{self.flow}.{self.node}"
+        self.visits[key] = self.visits.get(key, 0) + 1
+        return self.visits[key]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -37,5 +46,6 @@ class ConversationState:
             vars=dict(data.get("vars", {})),
             no_input_count=int(data.get("no_input_count", 0)),
             invalid_count=int(data.get("invalid_count", 0)),
+            visits={str(k): int(v) for k, v in data.get("visits", {}).items()},
             ended=bool(data.get("ended", False)),
         )
