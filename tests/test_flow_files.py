@@ -33,15 +33,18 @@ def test_flow_file_is_valid_and_every_prompt_renders_in_both_languages(flow_set,
     for node in flow.nodes.values():
         for key in node.prompt:
             for language in ("id", "en"):
-                # Fill every placeholder with a plausible value so filters run too.
-                variables = {name: "1" for name in _placeholders(prompts, key, language)}
+                # Fill every placeholder with a plausible value for its filter, so filters run too.
+                variables = {name: SAMPLES.get(flt, "1") for name, flt in _placeholders(prompts, key, language)}
                 variables.setdefault("utility_name", "PLN")
                 assert prompts.render(key, language, variables).text.strip()
 
 
-def _placeholders(prompts, key: str, language: str) -> set[str]:
+SAMPLES = {"date": "2026-11-23", "month": "2026-11-01", "time": "08:30", "groups": "12345678901234567890"}
+
+
+def _placeholders(prompts, key: str, language: str) -> set[tuple[str, str]]:
     entry = prompts._entries[language][key]
-    return {name for name, _ in PLACEHOLDER.findall(entry.say)}
+    return set(PLACEHOLDER.findall(entry.say))
 
 
 def test_main_menu_offers_the_design_numbering(flow_set) -> None:
@@ -137,6 +140,12 @@ def test_broken_flow_names_file_and_node(broken: Path, file: str, change, node: 
     assert text.startswith(str(broken / file))
     assert f"node '{node}'" in text
     assert message in text
+
+
+def test_bare_yes_and_no_keys_mean_the_words(broken: Path) -> None:
+    path = broken / "reading.yaml"
+    path.write_text(path.read_text().replace('"yes": saved', "yes: saved").replace('"no": ask_stand', "no: ask_stand"))
+    _load(broken)
 
 
 def test_prompt_missing_in_one_language_is_named(broken: Path) -> None:

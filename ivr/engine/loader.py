@@ -103,6 +103,11 @@ def _read_flow(path: Path) -> Flow:
     nodes: dict[str, Node] = {}
     for node_id, node_raw in raw["nodes"].items():
         kind = node_raw["kind"]
+        if kind == "confirm":
+            # YAML 1.1 reads bare `yes:` / `no:` keys as booleans; an author means the words.
+            node_raw = {
+                ({True: "yes", False: "no"}.get(k, k) if isinstance(k, bool) else k): v for k, v in node_raw.items()
+            }
         if kind not in NODE_KINDS:
             raise FlowDefinitionError(
                 f"unknown node kind '{kind}' (known: {', '.join(NODE_KINDS)})", file=file, node=node_id

@@ -7,9 +7,9 @@ and flows are checked against the result at start-up.
 from __future__ import annotations
 
 from ivr.engine.services import ServiceRegistry
-from ivr.services import validators
+from ivr.services import billing, readings, validators
 
-MODULES = (validators,)
+MODULES = (validators, billing, readings)
 
 
 def build_registry() -> ServiceRegistry:

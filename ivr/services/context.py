@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -13,10 +14,15 @@ DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 @dataclass(frozen=True)
 class Notification:
-    """A text message to send once the request's work is committed (never before)."""
+    """A text message to send once the request's work is committed (never before).
+
+    Its wording is a prompt in flows/prompts, rendered by the adapter in the caller's language.
+    """
 
     to: str
-    body: str
+    prompt: str
+    variables: dict[str, Any]
+    language: str
 
 
 @dataclass
@@ -37,6 +43,7 @@ class ServiceContext:
     timezone: str = DEFAULT_TIMEZONE
     language: str = "id"
     step: int = 0
+    sms_enabled: bool = False
     outbox: list[Notification] = field(default_factory=list)
 
     @property

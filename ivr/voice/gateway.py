@@ -211,8 +211,7 @@ class VoiceGateway:
                 reply = self._render(call, turn)
                 self._write(session, call)
             call.pending.clear()
-            for message in context.outbox:
-                self.sender.send(message.to, message.body)
+            self._send(context)
         except (EngineError, SQLAlchemyError) as exc:
             log.exception(
                 "call %s failed at %s.%s", call.facts.call_sid, call.conversation.flow, call.conversation.node
@@ -247,7 +246,18 @@ class VoiceGateway:
             timezone=region.timezone if region else DEFAULT_TIMEZONE,
             language=call.conversation.language,
             step=call.step,
+            sms_enabled=self.sender.enabled,
         )
+
+    def _send(self, context: ServiceContext) -> None:
+        """Hand queued messages to the sender, only after their request's work is committed."""
+        for message in context.outbox:
+            try:
+                variables = {**self.engine.constants, **message.variables}
+                text = self.engine.prompts.render(message.prompt, message.language, variables).text
+                self.sender.send(message.to, text)
+            except Exception:
+                log.exception("could not send %s to %s", message.prompt, mask(message.to))
 
     def _apply_outcome(self, call: VoiceCall, turn: Turn) -> None:
         if isinstance(turn.ending, Transfer):

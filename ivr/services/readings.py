@@ -1,0 +1,211 @@
+"""Self meter reading ("baca meter mandiri") by phone: window, plausibility, storage, SMS.
+
+A reading is accepted only inside the customer's monthly window (region local time). One that is
+lower than the last accepted reading, or far above the customer's usual use, is stored flagged for
+an agent's review instead. A new reading in the same period replaces the earlier self-reading, which
+is kept as history with status "replaced".
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import PREPAID, Bill, Customer, Meter, Reading
+from db.references import READING_PREFIX
+from ivr.engine.services import ServiceRegistry, ServiceResult
+from ivr.services.context import Notification, ServiceContext
+from ivr.services.customers import find_account
+from ivr.services.references import new_reference
+
+ACCEPTED, FLAGGED, REPLACED = "accepted", "flagged", "replaced"
+SELF_SOURCES = ("ivr", "sms", "whatsapp")
+JUMP_FACTOR = 3  # more than three times the usual monthly use is "far above"
+JUMP_MIN_KWH = 200  # ...and at least this much above it, so tiny users are not flagged for noise
+USUAL_MONTHS = 6
+
+
+def reading_period(today: date) -> date:
+    """Readings belong to the month they are taken in (local time)."""
+    return today.replace(day=1)
+
+
+def customer_today(context: ServiceContext, customer: Customer) -> date:
+    """Today on the customer's own regional clock (WIB, WITA or WIT), whoever routed the call."""
+    return context.now.astimezone(ZoneInfo(customer.region.timezone)).date()
+
+
+def window_dates(today: date, start_day: int, end_day: int) -> tuple[bool, date, date]:
+    """Whether today is inside the monthly window, and the window's next (or current) dates."""
+
+    def on(year: int, month: int, day: int) -> date:
+        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+    start, end = on(today.year, today.month, start_day), on(today.year, today.month, end_day)
+    if start <= today <= end:
+        return True, start, end
+    if today < start:
+        return False, start, end
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return False, on(year, month, start_day), on(year, month, end_day)
+
+
+def baseline(session: Session, meter_id: int, period: date) -> Reading | None:
+    """The last accepted reading from an earlier period: what a new reading is compared with."""
+    query = (
+        select(Reading)
+        .where(Reading.meter_id == meter_id, Reading.status == ACCEPTED, Reading.period < period)
+        .order_by(Reading.period.desc(), Reading.submitted_at.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def usual_monthly_kwh(session: Session, customer_id: int) -> int | None:
+    """Average kWh of the customer's last six bills; None when there is no history."""
+    recent = select(Bill.kwh).where(Bill.customer_id == customer_id).order_by(Bill.period.desc()).limit(USUAL_MONTHS)
+    average = session.scalar(select(func.avg(recent.subquery().c.kwh)))
+    return None if average is None else round(float(average))
+
+
+def current_self_reading(session: Session, meter_id: int, period: date) -> Reading | None:
+    query = select(Reading).where(
+        Reading.meter_id == meter_id,
+        Reading.period == period,
+        Reading.source.in_(SELF_SOURCES),
+        Reading.status.in_((ACCEPTED, FLAGGED)),
+    )
+    return session.scalar(query.order_by(Reading.submitted_at.desc()).limit(1))
+
+
+def plausibility(session: Session, meter: Meter, stand: int, period: date) -> tuple[str, dict[str, Any]]:
+    """ "plausible", "lower" (below the last accepted reading) or "jump" (far above usual use)."""
+    last = baseline(session, meter.id, period)
+    if last is None:
+        return "plausible", {}
+    facts: dict[str, Any] = {"last_stand": last.stand}
+    if stand < last.stand:
+        return "lower", facts
+    usual = usual_monthly_kwh(session, meter.customer_id)
+    if usual:
+        months = max(1, (period.year - last.period.year) * 12 + period.month - last.period.month)
+        expected = usual * months
+        facts["usual_kwh"] = usual
+        if stand - last.stand > max(JUMP_FACTOR * expected, expected + JUMP_MIN_KWH):
+            return "jump", facts
+    return "plausible", facts
+
+
+def identify(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    """Who is reporting, and whether they may report now."""
+    account = find_account(context.session, args.get("customer_id"))
+    if account is None or account.meter is None:
+        return ServiceResult("not_found")
+    if account.customer.payment_type == PREPAID:
+        return ServiceResult("prepaid")
+    customer, meter = account.customer, account.meter
+    today = customer_today(context, customer)
+    is_open, opens, closes = window_dates(today, customer.reading_window_start_day, customer.reading_window_end_day)
+    if not is_open:
+        return ServiceResult("outside_window", {"window_opens": opens.isoformat(), "window_closes": closes.isoformat()})
+    found = {"meter_ref": meter.id, "meter_number": meter.meter_number}
+    existing = current_self_reading(context.session, meter.id, reading_period(today))
+    if existing is not None:
+        return ServiceResult(
+            "already_submitted", {**found, "existing_stand": existing.stand, "existing_reference": existing.reference}
+        )
+    return ServiceResult("ok", found)
+
+
+def check(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    """Compare the entered stand with the history before asking the caller to confirm it."""
+    meter = context.session.get(Meter, int(args["meter_ref"]))
+    assert meter is not None
+    period = reading_period(customer_today(context, meter.customer))
+    outcome, facts = plausibility(context.session, meter, int(args["stand"]), period)
+    return ServiceResult(outcome, facts)
+
+
+def submit(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    """Store the confirmed reading once, flagged when implausible, replacing this period's earlier one."""
+    session = context.session
+    meter = session.get(Meter, int(args["meter_ref"]))
+    assert meter is not None
+    stand, period = int(args["stand"]), reading_period(customer_today(context, meter.customer))
+    repeat = session.scalar(
+        select(Reading).where(
+            Reading.call_sid == context.conversation_id,
+            Reading.meter_id == meter.id,
+            Reading.period == period,
+            Reading.stand == stand,
+            Reading.status != REPLACED,
+        )
+    )
+    reading = repeat or _store(context, meter, stand, period)
+    last = baseline(session, meter.id, period)
+    used = stand - last.stand if last is not None and stand >= last.stand else None
+    return ServiceResult(reading.status, {"reference": reading.reference, "kwh_used": used})
+
+
+def _store(context: ServiceContext, meter: Meter, stand: int, period: date) -> Reading:
+    session = context.session
+    outcome, _ = plausibility(session, meter, stand, period)
+    earlier = current_self_reading(session, meter.id, period)
+    if earlier is not None:
+        earlier.status = REPLACED
+    reading = Reading(
+        reference=new_reference(session, Reading.reference, READING_PREFIX),
+        meter_id=meter.id,
+        period=period,
+        stand=stand,
+        status=ACCEPTED if outcome == "plausible" else FLAGGED,
+        source=context.channel if context.channel in SELF_SOURCES else "ivr",
+        flag_reason={"lower": "lower_than_last_accepted", "jump": "far_above_usual_use"}.get(outcome),
+        call_sid=context.conversation_id,
+        replaces_id=earlier.id if earlier else None,
+        submitted_at=context.now,
+    )
+    session.add(reading)
+    session.flush()
+    return reading
+
+
+def usage_known(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    """Only speak an estimated use when there was an earlier accepted reading to compare with."""
+    return ServiceResult("known" if args.get("kwh_used") is not None else "unknown")
+
+
+def sms_offer(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    """Offer an SMS confirmation only to mobiles, and only when sending is configured."""
+    return ServiceResult("offer" if context.caller_is_mobile and context.sms_enabled else "skip")
+
+
+def send_sms(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    context.outbox.append(
+        Notification(
+            to=context.caller,
+            prompt="meter_reading.sms_text",
+            variables={
+                "stand": args["stand"],
+                "reference": args["reference"],
+                "meter_tail": str(args["meter_number"])[-4:],
+            },
+            language=context.language,
+        )
+    )
+    return ServiceResult("queued")
+
+
+def register(registry: ServiceRegistry) -> None:
+    registry.add("readings.identify", identify, {"ok", "not_found", "prepaid", "outside_window", "already_submitted"})
+    registry.add("readings.check", check, {"plausible", "lower", "jump"})
+    registry.add("readings.submit", submit, {ACCEPTED, FLAGGED})
+    registry.add("readings.usage_known", usage_known, {"known", "unknown"})
+    registry.add("readings.sms_offer", sms_offer, {"offer", "skip"})
+    registry.add("readings.send_sms", send_sms, {"queued"})

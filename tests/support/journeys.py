@@ -1,0 +1,35 @@
+"""Shared steps for self-service tests: a fixed clock, and walking into a menu option."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+
+from ivr.extensions import runtime
+from tests.support.twilio import FakeTwilio, Reply
+
+
+def set_clock(app: Flask, moment: datetime) -> None:
+    """Make every webhook of this app see `moment` (UTC) as now."""
+    runtime(app).voice.now = lambda: moment
+
+
+def choose(twilio: FakeTwilio, option: str, *, english: bool = False) -> Reply:
+    """Start a call and pick a main-menu option (after switching to English if asked)."""
+    twilio.start()
+    if english:
+        twilio.press("9")
+    return twilio.press(option)
+
+
+class RecordingSender:
+    """An SMS sender that keeps what it was asked to send (stands in for Twilio's API)."""
+
+    enabled = True
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, to: str, body: str) -> None:
+        self.sent.append((to, body))

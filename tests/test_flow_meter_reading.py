@@ -1,0 +1,234 @@
+"""Menu 2, self meter reading: window in local time, read-back, plausibility, replacement, SMS."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from db.models import Reading
+from db.references import READING_PREFIX, is_reference
+from ivr.extensions import runtime
+from tests.support.factories import add_bill, add_customer
+from tests.support.journeys import RecordingSender, choose, set_clock
+from tests.support.twilio import FakeTwilio
+
+IDPEL, METER = "532110000001", "14000000001"
+IN_WINDOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 10:00 WIB on the 25th; window 24-27
+LAST_STAND = 5000
+
+
+@pytest.fixture
+def meter(app: Flask, db_session, regions):
+    """A postpaid customer in Bekasi, last read 5000 in October, using ~150 kWh a month."""
+    set_clock(app, IN_WINDOW)
+    customer, meter = add_customer(db_session, regions["BEKASI"], idpel=IDPEL, meter_number=METER)
+    for month in range(5, 11):
+        add_bill(db_session, customer, date(2026, month, 1), kwh=150, amount=220_000, stand_end=LAST_STAND)
+    db_session.add(
+        Reading(
+            reference="2000000001",
+            meter_id=meter.id,
+            period=date(2026, 10, 1),
+            stand=LAST_STAND,
+            status="accepted",
+            source="officer",
+            submitted_at=datetime(2026, 10, 25, tzinfo=UTC),
+        )
+    )
+    db_session.commit()
+    return meter
+
+
+def _readings(db_session) -> list[Reading]:
+    db_session.expire_all()
+    return list(db_session.scalars(select(Reading).where(Reading.source != "officer").order_by(Reading.id)))
+
+
+def _report(twilio: FakeTwilio, stand: str, *, english: bool = False):
+    choose(twilio, "2", english=english)
+    twilio.press(METER)
+    return twilio.press(stand)
+
+
+def test_reading_is_read_back_confirmed_and_stored(twilio: FakeTwilio, db_session, meter) -> None:
+    confirm = _report(twilio, "05150")
+    done = twilio.press("1")
+
+    assert "Anda memasukkan angka stand nol, lima, satu, lima, nol." in confirm.spoken()
+    assert confirm.gather.get("numDigits") == "1"
+    [reading] = _readings(db_session)
+    assert (reading.stand, reading.status, reading.source, reading.period) == (
+        5150,
+        "accepted",
+        "ivr",
+        date(2026, 11, 1),
+    )
+    assert reading.call_sid == twilio.call_sid
+    assert is_reference(reading.reference, READING_PREFIX)
+    spoken = done.spoken()
+    assert "Angka stand nol, lima, satu, lima, nol telah kami terima" in spoken
+    assert "Nomor referensi Anda adalah " + ", ".join(_words(reading.reference)) in spoken
+    assert "seratus lima puluh kilowatt jam" in spoken  # 5150 - 5000
+
+
+def _words(digits: str) -> list[str]:
+    names = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"]
+    return [names[int(d)] for d in digits]
+
+
+def test_two_re_enters_the_reading(twilio: FakeTwilio, db_session, meter) -> None:
+    _report(twilio, "5105")
+    again = twilio.press("2")
+    assert again.says()[0].text.startswith("Masukkan angka stand meter")
+    twilio.press("5150")
+    twilio.press("1")
+    assert [r.stand for r in _readings(db_session)] == [5150]
+
+
+def test_outside_the_window_says_when_it_opens_and_stores_nothing(
+    app: Flask, twilio: FakeTwilio, db_session, meter
+) -> None:
+    set_clock(app, datetime(2026, 11, 27, 17, 30, tzinfo=UTC))  # 00:30 WIB on the 28th: window closed
+    choose(twilio, "2")
+    reply = twilio.press(METER)
+
+    assert "mulai tanggal dua puluh empat Desember dua ribu dua puluh enam" in reply.spoken()
+    assert "sampai tanggal dua puluh tujuh Desember" in reply.spoken()
+    assert _readings(db_session) == []
+
+
+def test_the_window_follows_the_regions_own_clock(app: Flask, twilio: FakeTwilio, db_session, regions) -> None:
+    """23 Nov 15:30 UTC is still the 23rd in Bekasi (WIB) but already the 24th in Jayapura (WIT)."""
+    set_clock(app, datetime(2026, 11, 23, 15, 30, tzinfo=UTC))
+    add_customer(db_session, regions["JAYAPURA"], idpel="911100000001", meter_number="45000000001")
+    add_customer(db_session, regions["BEKASI"])
+    db_session.commit()
+    twilio.caller = "+62967531234"
+    choose(twilio, "2")
+    papua = twilio.press("45000000001")
+
+    other = FakeTwilio(client=twilio.client, auth_token=twilio.auth_token)
+    choose(other, "2")
+    bekasi = other.press(METER)
+
+    assert papua.says()[0].text.startswith("Masukkan angka stand meter")
+    assert "di luar jadwal baca meter mandiri" in bekasi.spoken()
+
+
+def test_prepaid_meter_needs_no_reading(app: Flask, twilio: FakeTwilio, db_session, regions) -> None:
+    set_clock(app, IN_WINDOW)
+    add_customer(db_session, regions["BEKASI"], payment_type="prepaid")
+    db_session.commit()
+    choose(twilio, "2")
+    assert "tidak perlu dilaporkan" in twilio.press(METER).spoken()
+    assert _readings(db_session) == []
+
+
+@pytest.mark.parametrize(
+    ("stand", "warning", "reason"),
+    [
+        ("4990", "lebih kecil dari angka stand terakhir kami, yaitu lima, nol, nol, nol", "lower_than_last_accepted"),
+        (
+            "6000",
+            "jauh di atas pemakaian Anda biasanya, sekitar seratus lima puluh kilowatt jam",
+            "far_above_usual_use",
+        ),
+    ],
+)
+def test_implausible_reading_is_confirmed_once_more_then_flagged(
+    twilio: FakeTwilio, db_session, meter, stand: str, warning: str, reason: str
+) -> None:
+    _report(twilio, stand)
+    asked = twilio.press("1")
+    done = twilio.press("1")
+
+    assert warning in asked.spoken()
+    [reading] = _readings(db_session)
+    assert (reading.status, reading.flag_reason) == ("flagged", reason)
+    assert "akan diperiksa oleh petugas kami" in done.spoken()
+
+
+def test_implausible_reading_can_be_re_entered_instead(twilio: FakeTwilio, db_session, meter) -> None:
+    _report(twilio, "4990")
+    twilio.press("1")
+    twilio.press("2")
+    twilio.press("5100")
+    twilio.press("1")
+    assert [(r.stand, r.status) for r in _readings(db_session)] == [(5100, "accepted")]
+
+
+def test_a_second_reading_replaces_the_first_only_after_confirmation(
+    twilio: FakeTwilio, client, db_session, meter
+) -> None:
+    _report(twilio, "5100")
+    twilio.press("1")
+    first_ref = _readings(db_session)[0].reference
+
+    keep = FakeTwilio(client=client, auth_token=twilio.auth_token)
+    choose(keep, "2")
+    asked = keep.press(METER)
+    keep.press("2")
+    assert "sudah melaporkan angka stand lima, satu, nol, nol" in asked.spoken()
+    assert [r.status for r in _readings(db_session)] == ["accepted"]
+
+    replace = FakeTwilio(client=client, auth_token=twilio.auth_token)
+    choose(replace, "2")
+    replace.press(METER)
+    replace.press("1")
+    replace.press("5120")
+    replace.press("1")
+    old, new = _readings(db_session)
+    assert (old.reference, old.status) == (first_ref, "replaced")
+    assert (new.stand, new.status, new.replaces_id) == (5120, "accepted", old.id)
+
+
+def test_a_retried_confirmation_stores_one_reading(twilio: FakeTwilio, db_session, meter) -> None:
+    _report(twilio, "5150")
+    action = twilio.action_url
+    first = twilio.post(action, {"Digits": "1"})
+    retry = twilio.post(action, {"Digits": "1"})
+
+    assert retry.body == first.body
+    assert len(_readings(db_session)) == 1
+
+
+def test_sms_confirmation_goes_to_a_mobile_after_the_commit(app: Flask, twilio: FakeTwilio, db_session, meter) -> None:
+    sender = RecordingSender()
+    runtime(app).voice.sender = sender
+    twilio.caller = "+6281234567890"
+    _report(twilio, "5150")
+    offer = twilio.press("1")
+    queued = twilio.press("1")
+
+    assert "konfirmasi melalui SMS, tekan 1" in offer.spoken()
+    assert "akan kami kirim melalui SMS" in queued.spoken()
+    reference = _readings(db_session)[0].reference
+    assert sender.sent == [
+        ("+6281234567890", f"PLN: Angka stand 5150 untuk meter ***0001 telah kami terima. No. referensi {reference}.")
+    ]
+
+
+def test_no_sms_offer_to_a_landline(app: Flask, twilio: FakeTwilio, meter) -> None:
+    runtime(app).voice.sender = RecordingSender()
+    _report(twilio, "5150")
+    done = twilio.press("1")
+    assert "SMS" not in done.spoken()
+
+
+def test_english_reading(twilio: FakeTwilio, db_session, meter) -> None:
+    confirm = _report(twilio, "5150", english=True)
+    done = twilio.press("1")
+    assert "You entered five, one, five, zero." in confirm.spoken()
+    assert "Your reading five, one, five, zero has been accepted" in done.spoken()
+    assert "one hundred fifty kilowatt hours" in done.spoken()
+
+
+def test_garbage_stand_is_refused_with_a_reason(twilio: FakeTwilio, db_session, meter) -> None:
+    choose(twilio, "2")
+    twilio.press(METER)
+    reply = twilio.press("12a4")
+    assert reply.says()[0].text.startswith("Maaf, angka stand hanya berisi angka")
+    assert _readings(db_session) == []
