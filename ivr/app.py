@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from db.session import Database
-from ivr import health
+from ivr import health, logs
 from ivr.config import Settings, settings_from_env
 from ivr.engine.errors import FlowDefinitionError
 from ivr.engine.loader import load_flows
@@ -50,8 +50,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, services: ServiceR
 
 
 def configure_logging(settings: Settings) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
     if not settings.validate_twilio_signature:
         log.warning("!!! Twilio signature validation is OFF (development only): anyone can call the webhooks")
 
