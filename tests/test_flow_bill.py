@@ -9,6 +9,7 @@ from flask import Flask
 
 from tests.support.factories import AGENTS, add_bill, add_customer
 from tests.support.journeys import choose, set_clock
+from tests.support.outages import break_database, restore_database
 from tests.support.twilio import FakeTwilio
 
 IDPEL, METER = "532110000001", "14000000001"
@@ -137,3 +138,16 @@ def test_after_the_bill_nine_returns_to_the_menu_and_zero_reaches_an_agent(
     twilio.press("1")
     twilio.press(IDPEL)
     assert twilio.press("0").dial_number == AGENTS["BEKASI"]
+
+
+def test_database_down_during_the_lookup_apologises_and_offers_an_agent(
+    app: Flask, twilio: FakeTwilio, customer
+) -> None:
+    choose(twilio, "1")
+    working = break_database(app)
+    reply = twilio.press(IDPEL)
+    restore_database(app, working)
+
+    assert reply.status_code == 200
+    assert "sistem kami sedang mengalami gangguan" in reply.spoken()
+    assert reply.dial_number == AGENTS["BEKASI"]

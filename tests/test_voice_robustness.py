@@ -7,14 +7,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from db.models import Call, CallEvent
-from db.session import Database
 from ivr.extensions import runtime
 from ivr.state.redis_store import RedisStateStore, connect
 from tests.support.factories import AGENTS
+from tests.support.outages import DEAD_REDIS, break_database, restore_database
 from tests.support.twilio import FakeTwilio
-
-DEAD_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
-DEAD_REDIS = "redis://127.0.0.1:1/0"
 
 
 def _count(db_session, model) -> int:
@@ -191,26 +188,13 @@ def test_caller_ids_that_are_not_numbers_are_stored_as_such(
 # -- outages ------------------------------------------------------------------------------------
 
 
-def _break_database(app: Flask) -> Database:
-    rt = runtime(app)
-    working = rt.database
-    rt.voice.database = rt.database = Database(DEAD_POSTGRES)
-    return working
-
-
-def _restore_database(app: Flask, working: Database) -> None:
-    rt = runtime(app)
-    rt.database.dispose()
-    rt.voice.database = rt.database = working
-
-
 def test_database_down_mid_call_apologises_offers_an_agent_and_loses_no_event(
     app: Flask, twilio: FakeTwilio, db_session
 ) -> None:
     twilio.start()
-    working = _break_database(app)
+    working = break_database(app)
     reply = twilio.press("9")
-    _restore_database(app, working)
+    restore_database(app, working)
 
     assert reply.status_code == 200
     assert "sistem kami sedang mengalami gangguan" in reply.spoken()
@@ -229,9 +213,9 @@ def test_database_down_at_call_start_still_answers_and_records_later(
     app: Flask, twilio: FakeTwilio, db_session
 ) -> None:
     runtime(app).directory.snapshot()  # routing already warm, as in a running process
-    working = _break_database(app)
+    working = break_database(app)
     reply = twilio.start()
-    _restore_database(app, working)
+    restore_database(app, working)
     twilio.hang_up(duration=9)
 
     assert reply.status_code == 200
