@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -11,10 +12,14 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from db.models import Call, CallEvent
+from db.models import Call, CallEvent, Complaint, Customer, Meter, Region
+from db.seed import seed_demo
 from ivr.cli.simulator import CallSimulator, parse_script
+from ivr.extensions import runtime
+from ivr.services import readings
 from tests.conftest import AUTH_TOKEN
 from tests.support.factories import AGENTS, DIALED
+from tests.support.journeys import set_clock
 
 
 class FlaskTransport:
@@ -98,3 +103,56 @@ def test_simulate_command_fails_loudly_on_a_bad_signature(app: Flask, regions, l
 
     assert result.exit_code != 0
     assert "403" in result.output
+
+
+# -- every option on the demo data, as `make call` walks it --------------------------------------
+
+DEMO_NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 10:00 WIB, inside Bekasi's reading window
+
+
+@pytest.fixture
+def demo(app: Flask, database) -> dict[str, str]:
+    """The seeded demo data, and the ids a caller would type for each option."""
+    with database.session() as session:
+        seed_demo(session, today=DEMO_NOW.date(), customers=60)
+    runtime(app).directory.invalidate()
+    set_clock(app, DEMO_NOW)
+    with database.session() as session:
+        bekasi = session.scalar(select(Region.id).where(Region.code == "BEKASI"))
+        postpaid = session.scalars(
+            select(Customer).where(Customer.region_id == bekasi, Customer.payment_type == "postpaid")
+        ).first()
+        prepaid = session.scalars(select(Customer).where(Customer.payment_type == "prepaid")).first()
+        meter = session.scalars(select(Meter).where(Meter.customer_id == postpaid.id)).one()
+        last = readings.baseline(session, meter.id, date(2026, 11, 1))
+        usual = readings.usual_monthly_kwh(session, postpaid.id)
+        return {
+            "idpel": postpaid.idpel,
+            "meter": meter.meter_number,
+            "stand": str(last.stand + usual),
+            "prepaid_meter": session.scalars(select(Meter.meter_number).where(Meter.customer_id == prepaid.id)).one(),
+            "ticket": session.scalars(select(Complaint.ticket_number)).first(),
+        }
+
+
+WALKS = {
+    "1 bill": ("1 {idpel} 9 !", "Tagihan Anda untuk periode"),
+    "2 meter reading": ("2 {meter} {stand} 1 !", "telah kami terima"),
+    "3 complaint": ("3 1 2 1 2 !", "Nomor tiket Anda adalah"),
+    "4 ticket status": ("4 {ticket} !", "Tiket pengaduan nomor"),
+    "5 token history": ("5 {prepaid_meter} 2 !", "pembelian token terakhir Anda"),
+    "6 new connection": ("6 1 1 1 !", "Nomor permohonan Anda adalah"),
+    "7 tariffs": ("7 1 1 3 !", "tarif tenaga listrik yang berlaku"),
+    "7 maintenance": ("7 2 !", "emeliharaan"),
+    "0 agent in English": ("9 0", "Please hold while we connect you"),
+}
+
+
+@pytest.mark.parametrize("walk", WALKS, ids=list(WALKS))
+def test_the_simulator_walks_every_option_on_the_demo_data(app: Flask, demo: dict[str, str], walk: str) -> None:
+    script, expected = WALKS[walk]
+    result, heard = _simulate(app, script.format(**demo))
+
+    assert result.outcome in ("caller-hangup", "transferred"), heard
+    assert not [line for line in heard if line.startswith("ERROR")]
+    assert any(expected in line for line in heard), heard

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-import yaml
 from sqlalchemy import select
 
 from db.models import Call, CallEvent
-from ivr.config import PROJECT_ROOT
 from tests.support.factories import AGENTS, DIALED
 from tests.support.twilio import FakeTwilio
 
@@ -65,21 +62,6 @@ def test_star_repeats_the_menu_without_counting_as_a_failure(twilio: FakeTwilio,
     kinds = [event.kind for event in _events(db_session, twilio.call_sid)]
     assert kinds.count("repeat") == 1
     assert "invalid_input" not in kinds
-
-
-def _unbuilt_options() -> list[str]:
-    """Main-menu keys still pointing at the "not yet available" node (none once all are built)."""
-    menu = yaml.safe_load((PROJECT_ROOT / "flows" / "main_menu.yaml").read_text())["nodes"]["menu"]
-    return sorted(key for key, target in menu["options"].items() if target == "not_yet_available")
-
-
-@pytest.mark.parametrize("key", _unbuilt_options())
-def test_unbuilt_options_say_so_and_return_to_the_menu(twilio: FakeTwilio, key: str) -> None:
-    twilio.start()
-    reply = twilio.press(key)
-    assert "belum tersedia melalui telepon" in reply.spoken()
-    assert reply.gather is not None
-    assert reply.gather.get("numDigits") == "1"
 
 
 def test_zero_dials_the_agent_line_of_the_dialed_region(twilio: FakeTwilio, db_session) -> None:

@@ -7,9 +7,17 @@ and flows are checked against the result at start-up.
 from __future__ import annotations
 
 from ivr.engine.services import ServiceRegistry
-from ivr.services import billing, readings, validators
+from ivr.services import billing, info, readings, requests, tickets, tokens, validators
 
-MODULES = (validators, billing, readings)
+MODULES = (
+    validators,
+    billing,
+    readings,
+    tickets,
+    tokens,
+    requests,
+    info,
+)
 
 
 def build_registry() -> ServiceRegistry:

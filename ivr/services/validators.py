@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import phonenumbers
+
 from db.references import COMPLAINT_PREFIX, READING_PREFIX, REQUEST_PREFIX, is_reference
 from ivr.engine.services import ServiceRegistry
-from ivr.phone.numbers import parse_caller
+from ivr.phone.numbers import DEFAULT_COUNTRY
 from ivr.services.customers import is_customer_id
 
 
 def is_phone_number(value: str) -> bool:
-    """A number an agent can call back: an Indonesian landline or mobile, typed nationally."""
-    caller = parse_caller(value)
-    return caller.is_phone and caller.value.startswith("+62") and 10 <= len(caller.value) <= 15
+    """A number an agent can call back: a valid Indonesian landline or mobile, typed nationally."""
+    try:
+        number = phonenumbers.parse(value, DEFAULT_COUNTRY)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) and phonenumbers.region_code_for_number(number) == DEFAULT_COUNTRY
 
 
 def is_any_reference(value: str) -> bool:
