@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_TOKEN ?= local-demo-token
 PORT ?= 5000
 
-.PHONY: install run call test lint format bench clean
+.PHONY: install run call ids test lint format bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -21,6 +21,9 @@ run: install ## Serve on http://127.0.0.1:5000 with SQLite + in-process state an
 call: install ## Place a simulated call: make call, or make call DIGITS="9 0"
 	TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) $(PY) -m flask --app ivr simulate --url http://127.0.0.1:$(PORT) \
 		$(if $(DIGITS),--digits "$(DIGITS)") $(if $(TO),--to "$(TO)") $(if $(FROM),--from "$(FROM)")
+
+ids: install ## Demo ids to type in a simulated call
+	TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) $(PY) -m flask --app ivr demo-ids
 
 test: install ## Every test, on the embedded default and on PostgreSQL + Redis
 	$(PY) -m pytest

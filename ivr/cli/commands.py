@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(demo)
     app.cli.add_command(simulate_command)
+    app.cli.add_command(demo_ids)
 
 
 @click.command("db-upgrade")
@@ -66,3 +67,24 @@ def demo(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+@click.command("demo-ids")
+@click.option("--count", default=3, show_default=True)
+def demo_ids(count: int) -> None:
+    """Print ids from the database worth typing in a simulated call."""
+    from db.models import Complaint, Customer, Meter
+
+    with runtime().database.session() as session:
+        rows = session.execute(
+            select(Customer.idpel, Meter.meter_number, Customer.payment_type, Region.code, Region.timezone)
+            .join(Meter, Meter.customer_id == Customer.id)
+            .join(Region, Region.id == Customer.region_id)
+            .order_by(Customer.payment_type, Customer.id)
+        ).all()
+        tickets = session.scalars(select(Complaint.ticket_number).order_by(Complaint.id).limit(count)).all()
+    for payment_type in ("postpaid", "prepaid"):
+        click.echo(f"{payment_type} customers (IDPEL, meter, region):")
+        for idpel, meter, _, region, timezone in [r for r in rows if r.payment_type == payment_type][:count]:
+            click.echo(f"  {idpel}  {meter}  {region} ({timezone})")
+    click.echo("complaint tickets (menu 4): " + ", ".join(tickets))
