@@ -62,6 +62,11 @@ class Settings:
     voice_en: str = "Google.en-US-Standard-C"
     gather_timeout_seconds: int = 6
     fallback_agent_number: str | None = None
+    metrics_token: str | None = None
+    hold_music_url: str | None = None
+    overflow_after_seconds: int = 180
+    max_wait_seconds: int = 300
+    default_answer_seconds: int = 60
     default_region_code: str = "NASIONAL"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -124,6 +129,11 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     text("VOICE_EN", "voice_en")
     text("FALLBACK_AGENT_NUMBER", "fallback_agent_number")
     text("DEFAULT_REGION_CODE", "default_region_code")
+    text("METRICS_TOKEN", "metrics_token")
+    text("HOLD_MUSIC_URL", "hold_music_url")
+    number("OVERFLOW_AFTER_SECONDS", "overflow_after_seconds")
+    number("MAX_WAIT_SECONDS", "max_wait_seconds")
+    number("DEFAULT_ANSWER_SECONDS", "default_answer_seconds")
     number("CALL_STATE_TTL_SECONDS", "call_state_ttl_seconds")
     number("GATHER_TIMEOUT_SECONDS", "gather_timeout_seconds")
     if env.get("FLOWS_DIR"):
