@@ -1,7 +1,7 @@
 """All models, importable from one place; each lives in the module of its concern."""
 
 from db.models.base import Base, UTCDateTime, utcnow
-from db.models.calls import Call, CallEvent
+from db.models.calls import Call, CallbackRequest, CallEvent
 from db.models.catalog import MaintenanceNotice, Tariff
 from db.models.customers import (
     POSTPAID,
@@ -24,6 +24,7 @@ __all__ = [
     "Bill",
     "Call",
     "CallEvent",
+    "CallbackRequest",
     "Complaint",
     "Customer",
     "MaintenanceNotice",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base, UTCDateTime, utcnow
@@ -15,7 +15,10 @@ class Call(Base):
     """One inbound call, from the first webhook to Twilio's final status callback."""
 
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_region_started", "region_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_calls_region_started", "region_id", "started_at"),
+        Index("ix_calls_queue_waiting", "queue_name", "queue_entered_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -32,6 +35,22 @@ class Call(Base):
     final_status: Mapped[str | None] = mapped_column(String(16))
     outcome: Mapped[str] = mapped_column(String(24), default="in_progress", index=True)
     last_node: Mapped[str | None] = mapped_column(String(128))
+    # Facts that only ever move forward; `outcome` is derived from them (ivr/calls/outcome.py),
+    # so callbacks arriving twice, late or out of order still give one correct record.
+    self_served: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ivr_hung_up: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    had_error: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    direct_transfer: Mapped[str | None] = mapped_column(String(16))
+    queue_name: Mapped[str | None] = mapped_column(String(64))
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queue_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queue_seconds: Mapped[int | None] = mapped_column(Integer)
+    overflowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    agent_call_sid: Mapped[str | None] = mapped_column(String(64))
+    callback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_sweep: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     events: Mapped[list[CallEvent]] = relationship(
         back_populates="call",
@@ -59,3 +78,23 @@ class CallEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     call: Mapped[Call] = relationship(back_populates="events")
+
+
+class CallbackRequest(Base):
+    """A caller asked to be called back instead of waiting; agents work these in order."""
+
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    number: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(5))
+    menu_path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fulfilled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(String(500))

@@ -23,5 +23,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(12))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    # The caller id an agent's phone presents (E.164) or their Twilio Client identity
+    # ("client:<name>"), so the agent line knows who is taking calls.
+    phone: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
