@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -17,12 +18,17 @@ from ivr.engine.prompts import load_prompts
 from ivr.engine.runtime import Engine
 from ivr.engine.services import ServiceRegistry
 from ivr.extensions import Runtime, bind
+from ivr.live import views as live_views
+from ivr.live.board import make_board
 from ivr.notify import make_sender
 from ivr.phone.routing import RegionDirectory, load_snapshot
 from ivr.services import build_registry
+from ivr.services.agents import QueueLimits
 from ivr.state import make_store
 from ivr.voice import views as voice_views
 from ivr.voice.gateway import GatewayConfig, VoiceGateway
+from ivr.voice.persistence import CallRecords
+from ivr.voice.queueing import QueueGateway, QueueSettings
 from ivr.voice.twiml import VoiceSettings
 
 log = logging.getLogger(__name__)
@@ -66,11 +72,13 @@ def build_engine(settings: Settings, registry: ServiceRegistry) -> Engine:
 
 
 def register_extensions(app: Flask, settings: Settings, services: ServiceRegistry | None) -> None:
-    registry = build_registry()
+    limits = QueueLimits(settings.max_wait_seconds, settings.default_answer_seconds)
+    registry = build_registry(limits)
     if services is not None:
         registry = registry.merged(services)
     database = Database(settings.database_url)
     store = make_store(settings.redis_url, settings.redis_namespace)
+    live = make_board(getattr(store, "client", None), settings.redis_namespace)
 
     def snapshot_loader() -> Any:
         with database.session() as session:
@@ -81,10 +89,10 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
     sender = make_sender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_sms_from)
     voice = VoiceGateway(
         engine=engine,
-        sender=sender,
-        store=store,
-        database=database,
+        records=CallRecords(store, database, settings.call_state_ttl_seconds, lambda: datetime.now(UTC)),
         directory=directory,
+        live=live,
+        sender=sender,
         config=GatewayConfig(
             default_language=settings.default_language,
             state_ttl=settings.call_state_ttl_seconds,
@@ -95,11 +103,21 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
             ),
         ),
     )
-    bind(app, Runtime(settings, database, store, directory, engine, voice))
+    queue = QueueGateway(
+        voice,
+        QueueSettings(
+            overflow_after_seconds=settings.overflow_after_seconds,
+            max_wait_seconds=settings.max_wait_seconds,
+            default_answer_seconds=settings.default_answer_seconds,
+            hold_music_url=settings.hold_music_url,
+        ),
+    )
+    bind(app, Runtime(settings, database, store, directory, engine, voice, queue, live))
 
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(live_views.blueprint)
     app.register_blueprint(voice_views.blueprint)
 
 

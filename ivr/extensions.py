@@ -13,9 +13,11 @@ from flask import Flask, current_app
 from db.session import Database
 from ivr.config import Settings
 from ivr.engine.runtime import Engine
+from ivr.live.board import LiveBoard
 from ivr.phone.routing import RegionDirectory
 from ivr.state import CallStateStore
 from ivr.voice.gateway import VoiceGateway
+from ivr.voice.queueing import QueueGateway
 
 EXTENSION_KEY = "ivr"
 
@@ -28,6 +30,8 @@ class Runtime:
     directory: RegionDirectory
     engine: Engine
     voice: VoiceGateway
+    queue: QueueGateway
+    live: LiveBoard
 
 
 def bind(app: Flask, runtime: Runtime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from tests.support.factories import add_regions
 from tests.support.twilio import FakeTwilio
 
 AUTH_TOKEN = "test-auth-token-not-a-secret"
+# Monday 23 Nov 2026, 03:00 UTC = 10:00 WIB / 11:00 WITA / 12:00 WIT: every test region is open.
+DEFAULT_NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session", params=backends.BACKENDS)
@@ -46,6 +49,7 @@ def settings_overrides(backend: Backend) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def app(settings_overrides: dict[str, Any]) -> Iterator[Flask]:
     application = create_app(settings_overrides)
+    runtime(application).voice.now = lambda: DEFAULT_NOW  # tests move it with set_clock()
     yield application
     database = runtime(application).database
     backends.empty_all_tables(database)

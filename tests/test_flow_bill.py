@@ -116,7 +116,7 @@ def test_unknown_id_is_read_back_and_limited(twilio: FakeTwilio, customer) -> No
 
     assert "nomor sembilan, sembilan" in first.spoken()
     assert first.gather.get("numDigits") == "12"
-    assert fourth.dial_number == AGENTS["BEKASI"]
+    assert fourth.queue_name == "BEKASI"
 
 
 @pytest.mark.parametrize("digits", ["1234", "53211000000199", "5321100000ab"])
@@ -137,7 +137,7 @@ def test_after_the_bill_nine_returns_to_the_menu_and_zero_reaches_an_agent(
     assert "tekan 1" in back.spoken()
     twilio.press("1")
     twilio.press(IDPEL)
-    assert twilio.press("0").dial_number == AGENTS["BEKASI"]
+    assert twilio.press("0").queue_name == "BEKASI"
 
 
 def test_database_down_during_the_lookup_apologises_and_offers_an_agent(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from db.models import Call
 from ivr.engine import speech
-from tests.support.factories import AGENTS, DIALED, add_customer
+from tests.support.factories import DIALED, add_customer
 from tests.support.journeys import choose, set_clock
 from tests.support.tickets import (
     NOW,
@@ -77,6 +77,7 @@ def test_ticket_row_and_call_timeline(twilio: FakeTwilio, db_session, regions) -
         ("node", "offer_recording"), ("input", "offer_recording"),
         ("node", "create"), ("service", "create"),
         ("node", "ticket_created"),
+        ("served", "ticket_created"),
     ]  # fmt: skip
     assert [e.detail["digits"] for e in events if e.kind == "input"] == ["3", "2", "1", "2"]
     outcomes = [e.detail["outcome"] for e in events if e.kind == "service"]
@@ -94,8 +95,8 @@ def test_dangerous_installation_is_urgent_and_goes_straight_to_the_regions_agent
 
     assert "jauhi kabel atau instalasi tersebut" in warned.spoken()
     assert CALLER_READ_BACK in warned.spoken()  # no customer number or recording asked for
-    assert reply.verbs[-1] == "Dial"
-    assert reply.dial_number == AGENTS[region]
+    assert reply.verbs[-1] == "Enqueue"
+    assert reply.queue_name == region
     [complaint] = complaints(db_session)
     assert (complaint.category, complaint.urgent) == ("dangerous_installation", True)
     assert complaint.region_id == regions[region]
@@ -103,8 +104,10 @@ def test_dangerous_installation_is_urgent_and_goes_straight_to_the_regions_agent
     assert read_twice(reply, complaint.ticket_number)
     assert spoken.index("tetap menjauh dari lokasi") > spoken.rindex("nomor tiket")
     assert "hubungkan dengan petugas" in spoken
-    twilio.hang_up()
-    assert db_session.scalars(select(Call).where(Call.call_sid == twilio.call_sid)).one().outcome == "transferred"
+    twilio.hang_up()  # hung up while waiting for an agent
+    assert db_session.scalars(select(Call).where(Call.call_sid == twilio.call_sid)).one().outcome == (
+        "abandoned_in_queue"
+    )
 
 
 def test_english_caller_hears_the_ticket_twice_in_english(twilio: FakeTwilio, db_session, regions) -> None:
@@ -335,7 +338,7 @@ def test_three_wrong_keys_at_the_categories_lead_to_an_agent(twilio: FakeTwilio,
     assert first.says()[0].text.startswith("Maaf, pilihan tersebut tidak tersedia")
     assert second.gather is not None
     assert third.gather is None
-    assert third.dial_number == AGENTS["BEKASI"]
+    assert third.queue_name == "BEKASI"
     assert "kesulitan" in third.spoken()
     assert complaints(db_session) == []
     kinds = [e.kind for e in call_events(db_session, twilio.call_sid)]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from db.models import Tariff
 from tests.support.catalog import add_notice, add_tariffs, says_starting
-from tests.support.factories import AGENTS, DIALED
+from tests.support.factories import DIALED
 from tests.support.journeys import choose, set_clock
 from tests.support.twilio import FakeTwilio
 
@@ -252,7 +252,7 @@ def test_three_invalid_choices_in_the_submenu_lead_to_an_agent(twilio: FakeTwili
     third = twilio.press("0")
 
     assert "Untuk jadwal pemeliharaan jaringan di wilayah Anda, tekan 2" in choices.spoken()
-    assert third.dial_number == AGENTS["BEKASI"]
+    assert third.queue_name == "BEKASI"
     assert "kesulitan" in third.spoken()
 
 

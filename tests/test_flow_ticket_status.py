@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from ivr.engine import speech
-from tests.support.factories import AGENTS, DIALED, add_customer
+from tests.support.factories import DIALED, add_customer
 from tests.support.journeys import choose, set_clock
 from tests.support.tickets import (
     NOW,
@@ -159,7 +159,7 @@ def test_three_unknown_numbers_lead_to_an_agent(twilio: FakeTwilio, db_session, 
     assert replies[1].gather is not None
     last = replies[2]
     assert last.gather is None
-    assert last.dial_number == AGENTS["BEKASI"]
+    assert last.queue_name == "BEKASI"
     assert "juga tidak kami temukan" in last.spoken()
     assert "kesulitan" in last.spoken()
 
@@ -173,7 +173,7 @@ def test_garbage_input_says_why_and_three_failures_reach_an_agent(twilio: FakeTw
     for reply in (short, wrong_type):
         assert reply.says()[0].text.startswith("Maaf, nomor tersebut tidak sesuai. Nomor tiket atau nomor referensi")
         assert reply.gather.get("numDigits") == "10"
-    assert garbage.dial_number == AGENTS["BEKASI"]
+    assert garbage.queue_name == "BEKASI"
     reasons = [e.detail["reason"] for e in call_events(db_session, twilio.call_sid) if e.kind == "invalid_input"]
     assert reasons == ["too_short", "rejected", "not_digits"]
 
@@ -189,6 +189,7 @@ def test_the_call_timeline_shows_the_lookup(twilio: FakeTwilio, db_session, tick
         ("node", "lookup"),
         ("service", "lookup"),
         ("node", "complaint_intro"),
+        ("served", "complaint_intro"),
         ("node", "state"),
         ("service", "state"),
         ("node", "is_in_progress"),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from db.models import CallEvent
 from tests.support.catalog import add_purchase, says_starting
-from tests.support.factories import AGENTS, add_customer
+from tests.support.factories import add_customer
 from tests.support.journeys import choose, set_clock
 from tests.support.twilio import FakeTwilio
 
@@ -142,7 +142,7 @@ def test_unknown_id_is_read_back_and_asked_again_then_an_agent(twilio: FakeTwili
     assert first.gather.get("numDigits") == "12"
     assert "tidak terdaftar" in second.spoken()
     assert third.gather is None
-    assert third.dial_number == AGENTS["BEKASI"]
+    assert third.queue_name == "BEKASI"
     assert "kesulitan" in third.spoken()
 
 
@@ -169,7 +169,7 @@ def test_three_silences_at_the_id_prompt_lead_to_an_agent(twilio: FakeTwilio, me
     third = twilio.silence()
 
     assert first.says()[0].text == "Maaf, kami belum menerima nomor Anda."
-    assert third.dial_number == AGENTS["BEKASI"]
+    assert third.queue_name == "BEKASI"
 
 
 def test_english_reads_the_same_purchase(twilio: FakeTwilio, db_session, meter) -> None:

@@ -18,7 +18,7 @@ from ivr.cli.simulator import CallSimulator, parse_script
 from ivr.extensions import runtime
 from ivr.services import readings
 from tests.conftest import AUTH_TOKEN
-from tests.support.factories import AGENTS, DIALED
+from tests.support.factories import DIALED
 from tests.support.journeys import set_clock
 
 
@@ -44,15 +44,15 @@ def _simulate(app: Flask, script: str, **kwargs):
 def test_scripted_call_english_then_agent(app: Flask, regions, db_session) -> None:
     result, heard = _simulate(app, "9 0")
 
-    assert result.outcome == "transferred"
+    assert result.outcome == "queued"
     assert result.status_callback_code == 200
     assert any("You have chosen English" in line for line in heard)
-    assert f"TRANSFER: {AGENTS['BEKASI']}" in heard
+    assert "QUEUE: BEKASI" in heard
     call = db_session.scalars(select(Call)).one()
     assert (call.call_sid, call.language, call.outcome, call.final_status) == (
         result.call_sid,
         "en",
-        "transferred",
+        "abandoned_in_queue",
         "completed",
     )
 
@@ -60,7 +60,7 @@ def test_scripted_call_english_then_agent(app: Flask, regions, db_session) -> No
 def test_silence_three_times_reaches_an_agent(app: Flask, regions, db_session) -> None:
     result, heard = _simulate(app, "_ _ _")
 
-    assert result.outcome == "transferred"
+    assert result.outcome == "queued"
     assert heard.count("KEYS: (no input)") == 3
     kinds = list(db_session.scalars(select(CallEvent.kind).order_by(CallEvent.seq)))
     assert kinds.count("no_input") == 3
@@ -153,6 +153,6 @@ def test_the_simulator_walks_every_option_on_the_demo_data(app: Flask, demo: dic
     script, expected = WALKS[walk]
     result, heard = _simulate(app, script.format(**demo))
 
-    assert result.outcome in ("caller-hangup", "transferred"), heard
+    assert result.outcome in ("caller-hangup", "queued"), heard
     assert not [line for line in heard if line.startswith("ERROR")]
     assert any(expected in line for line in heard), heard

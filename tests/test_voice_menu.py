@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from db.models import Call, CallEvent
-from tests.support.factories import AGENTS, DIALED
+from tests.support.factories import DIALED
 from tests.support.twilio import FakeTwilio
 
 
@@ -64,33 +64,29 @@ def test_star_repeats_the_menu_without_counting_as_a_failure(twilio: FakeTwilio,
     assert "invalid_input" not in kinds
 
 
-def test_zero_dials_the_agent_line_of_the_dialed_region(twilio: FakeTwilio, db_session) -> None:
+def test_zero_queues_the_caller_for_the_dialed_regions_agents(twilio: FakeTwilio, db_session) -> None:
     twilio.dialed = DIALED["KUPANG"]
     twilio.start()
     reply = twilio.press("0")
 
-    assert reply.verbs == ["Say", "Dial"]
-    assert reply.dial_number == AGENTS["KUPANG"]
-    assert reply.find("Dial").get("action") == "/voice/dial-result"
-    twilio.post("/voice/dial-result", {"DialCallStatus": "completed", "DialCallDuration": "95"})
-    twilio.hang_up(duration=130)
-
+    assert reply.verbs == ["Say", "Enqueue"]
+    enqueue = reply.find("Enqueue")
+    assert (enqueue.text, enqueue.get("action"), enqueue.get("waitUrl")) == (
+        "KUPANG",
+        "/voice/queue/result",
+        "/voice/queue/wait",
+    )
     call = _call(db_session, twilio.call_sid)
-    assert call.outcome == "transferred"
-    kinds = [event.kind for event in _events(db_session, twilio.call_sid)]
-    assert kinds[:3] == ["call_started", "node", "node"]
-    assert kinds[-4:] == ["node", "transfer", "dial_result", "call_ended"]
-
-
-def test_unanswered_agent_line_ends_politely(twilio: FakeTwilio, db_session) -> None:
-    twilio.start()
-    twilio.press("0")
-    reply = twilio.post("/voice/dial-result", {"DialCallStatus": "no-answer", "DialCallDuration": "0"})
-
-    assert reply.hangs_up
-    assert "belum dapat menerima panggilan" in reply.spoken()
-    twilio.hang_up()
-    assert _call(db_session, twilio.call_sid).outcome == "agent_unavailable"
+    assert (call.outcome, call.queue_name) == ("queued", "KUPANG")
+    steps = [(event.kind, event.node) for event in _events(db_session, twilio.call_sid)][-6:]
+    assert steps == [
+        ("input", "menu"),
+        ("node", "check"),
+        ("service", "check"),
+        ("node", "queue"),
+        ("transfer", "queue"),
+        ("enqueued", "queue"),
+    ]
 
 
 def test_invalid_key_says_why_and_asks_again(twilio: FakeTwilio, db_session) -> None:
@@ -115,7 +111,7 @@ def test_three_silences_lead_to_an_agent(twilio: FakeTwilio, db_session) -> None
     assert first.gather.findall("Say")[0].text.startswith("Maaf, kami belum menerima")
     assert second.gather is not None
     assert third.gather is None
-    assert third.dial_number == AGENTS["BEKASI"]
+    assert third.queue_name == "BEKASI"
     assert "kesulitan" in third.spoken()
     kinds = [event.kind for event in _events(db_session, twilio.call_sid)]
     assert kinds.count("no_input") == 3

@@ -209,6 +209,19 @@ def test_database_down_mid_call_apologises_offers_an_agent_and_loses_no_event(
     assert db_session.scalars(select(Call)).one().outcome == "transferred"
 
 
+def test_unanswered_agent_line_after_an_outage_ends_politely(app: Flask, twilio: FakeTwilio, db_session) -> None:
+    twilio.start()
+    working = break_database(app)
+    twilio.press("9")
+    restore_database(app, working)
+    reply = twilio.post("/voice/dial-result", {"DialCallStatus": "no-answer", "DialCallDuration": "0"})
+    twilio.hang_up()
+
+    assert reply.hangs_up
+    assert "belum dapat menerima panggilan" in reply.spoken()
+    assert db_session.scalars(select(Call)).one().outcome == "agent_unavailable"
+
+
 def test_database_down_at_call_start_still_answers_and_records_later(
     app: Flask, twilio: FakeTwilio, db_session
 ) -> None:
@@ -228,7 +241,7 @@ def test_database_down_at_call_start_still_answers_and_records_later(
 
 def test_state_store_down_apologises_and_offers_an_agent(app: Flask, twilio: FakeTwilio, db_session) -> None:
     rt = runtime(app)
-    rt.voice.store = RedisStateStore(connect(DEAD_REDIS), "dead")
+    rt.voice.records.store = RedisStateStore(connect(DEAD_REDIS), "dead")
     reply = twilio.start()
 
     assert reply.status_code == 200

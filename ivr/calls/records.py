@@ -12,14 +12,6 @@ from sqlalchemy.orm import Session
 
 from db.models import Call, CallEvent
 
-# Where a call ended, as far as the IVR knows (the queue issue refines these).
-IN_PROGRESS = "in_progress"
-HUNG_UP_IN_MENU = "hung_up_in_menu"
-ENDED_BY_IVR = "ended_by_ivr"
-TRANSFERRED = "transferred"
-AGENT_UNAVAILABLE = "agent_unavailable"
-ERROR = "error"
-
 
 @dataclass(frozen=True)
 class CallFacts:

@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(simulate_command)
     app.cli.add_command(demo_ids)
+    app.cli.add_command(sweep_calls)
 
 
 @click.command("db-upgrade")
@@ -88,3 +89,25 @@ def demo_ids(count: int) -> None:
         for idpel, meter, _, region, timezone in [r for r in rows if r.payment_type == payment_type][:count]:
             click.echo(f"  {idpel}  {meter}  {region} ({timezone})")
     click.echo("complaint tickets (menu 4): " + ", ".join(tickets))
+
+
+@click.command("sweep-calls")
+@click.option("--older-than-minutes", default=240, show_default=True, help="Close calls started this long ago.")
+@click.option("--every", default=0, show_default=True, help="Repeat every N seconds (0: once).")
+def sweep_calls(older_than_minutes: int, every: int) -> None:
+    """Close calls whose status callback never came, and prune the live board."""
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from ivr.calls.sweep import sweep_stale_calls
+
+    rt = runtime()
+    while True:
+        now = datetime.now(UTC)
+        with rt.database.session() as session:
+            closed = sweep_stale_calls(session, now, timedelta(minutes=older_than_minutes))
+        pruned = rt.live.prune(now.timestamp() - older_than_minutes * 60)
+        click.echo(f"{now.isoformat(timespec='seconds')}: closed {closed} stale calls, pruned {pruned} live entries")
+        if not every:
+            return
+        time.sleep(every)

@@ -38,6 +38,7 @@ class SayNode(Node):
     next: str = ""
     max_visits: int = 0
     on_exceeded: str = ""
+    served: bool = False  # reaching this node means the caller got what they came for
 
 
 @dataclass(frozen=True)

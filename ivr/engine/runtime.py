@@ -152,6 +152,8 @@ class Engine:
                 turn.record("visits_exceeded", limit=node.max_visits)
                 return node.on_exceeded
             turn.say(node.prompt)
+            if node.served:
+                turn.record("served")
             return node.next
         if isinstance(node, SetLanguageNode):
             before = turn.state.language

@@ -7,7 +7,7 @@ and flows are checked against the result at start-up.
 from __future__ import annotations
 
 from ivr.engine.services import ServiceRegistry
-from ivr.services import billing, info, readings, requests, tickets, tokens, validators
+from ivr.services import agents, billing, info, readings, requests, tickets, tokens, validators
 
 MODULES = (
     validators,
@@ -20,9 +20,10 @@ MODULES = (
 )
 
 
-def build_registry() -> ServiceRegistry:
+def build_registry(limits: agents.QueueLimits | None = None) -> ServiceRegistry:
     """Every service and validator available to flow files."""
     registry = ServiceRegistry()
     for module in MODULES:
         module.register(registry)
+    agents.register(registry, limits or agents.QueueLimits())
     return registry

@@ -31,6 +31,11 @@ class RedisStateStore:
         self._client = client
         self._namespace = namespace
 
+    @property
+    def client(self) -> redis.Redis:
+        """The connection pool, so the live board can share it instead of opening another."""
+        return self._client
+
     def _key(self, kind: str, key: str) -> str:
         return f"{self._namespace}:{kind}:{key}"
 

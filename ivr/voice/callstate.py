@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ivr.calls.records import IN_PROGRESS, CallFacts
+from ivr.calls.records import CallFacts
 from ivr.engine.model import Event
 from ivr.engine.state import ConversationState
 
@@ -29,8 +29,16 @@ class VoiceCall:
     last_reply: str = ""
     event_seq: int = 0
     pending: list[dict[str, Any]] = field(default_factory=list)
-    outcome: str = IN_PROGRESS
     closed: bool = False
+    # Facts for the call record (see ivr/calls/outcome.py); they only ever become true.
+    served: bool = False
+    ivr_hung_up: bool = False
+    had_error: bool = False
+    # Queueing: the queue the caller waits in, and why they will leave it ("overflow"/"callback").
+    queue: str | None = None
+    leaving_for: str | None = None
+    callback_offered: bool = False
+    last_queue_result: str | None = None  # the last queue callback handled, to spot Twilio's retries
 
     def add_events(self, events: list[Event], at: datetime) -> None:
         for event in events:
@@ -68,8 +76,14 @@ class VoiceCall:
             "last_reply": self.last_reply,
             "event_seq": self.event_seq,
             "pending": self.pending,
-            "outcome": self.outcome,
             "closed": self.closed,
+            "served": self.served,
+            "ivr_hung_up": self.ivr_hung_up,
+            "had_error": self.had_error,
+            "queue": self.queue,
+            "leaving_for": self.leaving_for,
+            "callback_offered": self.callback_offered,
+            "last_queue_result": self.last_queue_result,
         }
 
     @classmethod
@@ -86,6 +100,12 @@ class VoiceCall:
             last_reply=str(data.get("last_reply", "")),
             event_seq=int(data.get("event_seq", 0)),
             pending=list(data.get("pending", [])),
-            outcome=str(data.get("outcome", IN_PROGRESS)),
             closed=bool(data.get("closed", False)),
+            served=bool(data.get("served", False)),
+            ivr_hung_up=bool(data.get("ivr_hung_up", False)),
+            had_error=bool(data.get("had_error", False)),
+            queue=data.get("queue"),
+            leaving_for=data.get("leaving_for"),
+            callback_offered=bool(data.get("callback_offered", False)),
+            last_queue_result=data.get("last_queue_result"),
         )

@@ -2,6 +2,7 @@
 
 Every public method returns TwiML, whatever fails: a caller must never hear Twilio's
 "application error". One webhook is one unit of work: the call row and events commit together.
+Queue and agent webhooks live in ivr/voice/queueing.py and share CallRecords with this module.
 """
 
 from __future__ import annotations
@@ -14,24 +15,29 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from db.session import Database
+from db.models import Call, Region
 from ivr.calls import records
 from ivr.engine.errors import EngineError
 from ivr.engine.model import Event, Hangup, Keys, NoInput, Recording, Transfer, Turn, UserInput, Utterance
 from ivr.engine.runtime import Engine
 from ivr.engine.state import ConversationState
+from ivr.live.board import LiveBoard
 from ivr.notify import DisabledSender, SmsSender
 from ivr.phone.numbers import mask, parse_caller, to_e164
 from ivr.phone.routing import RegionDirectory
+from ivr.queues import policy
 from ivr.services.context import DEFAULT_TIMEZONE, ServiceContext
-from ivr.state import CallStateStore, StateStoreError
+from ivr.state import StateStoreError
 from ivr.voice import twiml
 from ivr.voice.callstate import VoiceCall
+from ivr.voice.persistence import CallRecords
 
 log = logging.getLogger(__name__)
 
 STEP_URL = "/voice/step"
 DIAL_RESULT_URL = "/voice/dial-result"
+QUEUE_RESULT_URL = "/voice/queue/result"
+QUEUE_WAIT_URL = "/voice/queue/wait"
 CLOSED_STATE_TTL = 600
 
 
@@ -44,53 +50,56 @@ class GatewayConfig:
 
 
 class VoiceGateway:
-    """Handles the voice webhooks of every call; holds no per-call state itself."""
+    """Handles the menu webhooks of every call; holds no per-call state itself."""
 
     def __init__(
         self,
         *,
         engine: Engine,
-        store: CallStateStore,
-        database: Database,
+        records: CallRecords,
         directory: RegionDirectory,
         config: GatewayConfig,
+        live: LiveBoard,
         sender: SmsSender | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.sender = sender or DisabledSender()
         self.engine = engine
-        self.store = store
-        self.database = database
+        self.records = records
         self.directory = directory
         self.config = config
+        self.live = live
+        self.sender = sender or DisabledSender()
         self.now = now
+        records.now = lambda: self.now()
+
+    @property
+    def database(self) -> Any:
+        return self.records.database
 
     # -- webhooks -----------------------------------------------------------------------------
 
     def incoming(self, form: Mapping[str, str]) -> str:
         """A new call (or Twilio retrying the first request): greet and show the main menu."""
-        call_sid = form.get("CallSid", "")
         try:
-            existing = self.store.load(call_sid)
+            existing = self.records.load(form.get("CallSid", ""))
         except StateStoreError:
             log.exception("call state store unavailable at call start")
             return self._state_store_down(form)
         if existing is not None:
-            return VoiceCall.from_dict(existing).last_reply
+            return existing.last_reply
         return self._start(form)
 
     def step(self, form: Mapping[str, str], step: int | None, no_input: bool) -> str:
         """The caller answered a gather (or stayed silent): move the flow one turn."""
         call_sid = form.get("CallSid", "")
         try:
-            saved = self.store.load(call_sid)
+            call = self.records.load(call_sid)
         except StateStoreError:
             log.exception("call state store unavailable mid-call")
             return self._state_store_down(form)
-        if saved is None:
+        if call is None:
             log.warning("no state for call %s; starting it afresh", call_sid)
             return self._start(form, note="state_missing")
-        call = VoiceCall.from_dict(saved)
         if call.closed:
             return twiml.render_ending([], self.config.voice)
         if step is None or step > call.step:
@@ -99,71 +108,152 @@ class VoiceGateway:
             log.info("retried webhook for call %s step %s; replaying the stored reply", call_sid, step)
             return call.last_reply
         try:
-            first = self.store.claim(call_sid, step)
+            first = self.records.store.claim(call_sid, step)
         except StateStoreError:
             log.exception("call state store unavailable while claiming a step")
             return self._state_store_down(form, call)
         if not first:
             return twiml.render_retry_later(f"{STEP_URL}?step={step}")
         user_input = self._user_input(form, no_input)
-        return self._advance(call, lambda engine, ctx: engine.handle(call.conversation, user_input, ctx))
-
-    @staticmethod
-    def _user_input(form: Mapping[str, str], no_input: bool) -> UserInput:
-        if no_input:
-            return NoInput()
-        if form.get("RecordingUrl"):
-            return Recording(url=form["RecordingUrl"][:500], seconds=_to_int(form.get("RecordingDuration")) or 0)
-        return Keys(form.get("Digits", ""))
+        return self.advance(call, lambda engine, ctx: engine.handle(call.conversation, user_input, ctx))
 
     def dial_result(self, form: Mapping[str, str]) -> str:
-        """The <Dial> to an agent ended: record how, and end politely if nobody answered."""
+        """A direct <Dial> to an agent line (the fallback when queueing is impossible) ended."""
         call_sid = form.get("CallSid", "")
         status = form.get("DialCallStatus", "")
         answered = status == "completed"
-        outcome = records.TRANSFERRED if answered else records.AGENT_UNAVAILABLE
-        detail = {"status": status[:32], "duration": form.get("DialCallDuration", "")[:12]}
-        call = self._load_quietly(call_sid)
-        language = call.conversation.language if call else self.config.default_language
+        event = Event(
+            "dial_result", None, None, {"status": status[:32], "duration": form.get("DialCallDuration", "")[:12]}
+        )
+
+        def change(row: Call) -> None:
+            if row.direct_transfer != "answered":
+                row.direct_transfer = "answered" if answered else "unanswered"
+
+        call = self.records.load_quietly(call_sid)
         if call is not None:
-            call.outcome = outcome
-            call.add_events([Event("dial_result", call.conversation.flow, call.conversation.node, detail)], self.now())
-            self._persist(call)
-            self._save_quietly(call)
+            call.add_events(
+                [Event(event.kind, call.conversation.flow, call.conversation.node, event.detail)], self.now()
+            )
+            self.records.persist(call, change)
+            self.records.save_quietly(call)
+        else:
+            self.records.update_row(call_sid, change, event)
         if answered:
             return twiml.render_ending([], self.config.voice)
-        return twiml.render_ending(self._prompt("common.agent_unavailable", language), self.config.voice)
+        language = call.conversation.language if call else self.config.default_language
+        return twiml.render_ending(self.prompt("common.agent_unavailable", language), self.config.voice)
 
     def status(self, form: Mapping[str, str]) -> str:
         """Twilio's final status callback: close the call record, once, whatever came before."""
         call_sid = form.get("CallSid", "")
-        call = self._load_quietly(call_sid)
-        if call is None:
-            call = self._new_call(form)
+        call = self.records.load_quietly(call_sid) or self._new_call(form)
         status = form.get("CallStatus", "")[:16]
         duration = _to_int(form.get("CallDuration"))
         if not call.closed:
             call.closed = True
-            if call.outcome == records.IN_PROGRESS:
-                call.outcome = records.HUNG_UP_IN_MENU
             call.add_events(
                 [Event("call_ended", call.conversation.flow, call.conversation.node, {"status": status})],
                 self.now(),
             )
-        try:
-            with self.database.session() as session:
-                row = self._write(session, call)
-                if row.final_status is None or row.ended_at is None:
-                    row.ended_at = self.now()
-                row.final_status = status or row.final_status
-                row.duration_seconds = duration if duration is not None else row.duration_seconds
-            call.pending.clear()
-        except SQLAlchemyError:
-            log.exception("could not close call %s; its events stay in the state store", call_sid)
-        self._save_quietly(call, ttl=CLOSED_STATE_TTL if not call.pending else self.config.state_ttl)
+        ended_at = self.now()
+
+        def close(row: Call) -> None:
+            row.ended_at = row.ended_at or ended_at
+            row.final_status = status or row.final_status
+            row.duration_seconds = duration if duration is not None else row.duration_seconds
+
+        self.records.persist(call, close)
+        self.live_update(lambda board: board.call_ended(call_sid))
+        self.records.save_quietly(call, ttl=CLOSED_STATE_TTL if not call.pending else self.config.state_ttl)
         return twiml.empty_response()
 
-    # -- internals ----------------------------------------------------------------------------
+    # -- turns --------------------------------------------------------------------------------
+
+    def advance(self, call: VoiceCall, run: Callable[[Engine, ServiceContext], Turn]) -> str:
+        """Run one engine turn and commit its effects with the call's events, or apologise."""
+        before, step_before = call.conversation.to_dict(), call.step
+        try:
+            with self.database.session() as session:
+                context = self._context(session, call)
+                turn = run(self.engine, context)
+                call.add_events(turn.events, context.now)
+                change = self._apply_turn(session, call, turn, context.now)
+                call.step += 1
+                reply = self._render(call, turn)
+                self.records.write(session, call, change)
+            call.pending.clear()
+            self._send(context)
+            self._announce(call, turn, context.now)
+        except (EngineError, SQLAlchemyError) as exc:
+            log.exception(
+                "call %s failed at %s.%s", call.facts.call_sid, call.conversation.flow, call.conversation.node
+            )
+            call.conversation = ConversationState.from_dict(before)
+            call.step = step_before + 1
+            call.queue = None
+            call.had_error = True
+            call.add_events(
+                [Event("error", call.conversation.flow, call.conversation.node, {"error": type(exc).__name__})],
+                self.now(),
+            )
+            reply = self.apology(call.conversation.language, call.agent_number)
+            self.records.persist(call)
+        call.last_reply = reply
+        try:
+            self.records.save(call)
+        except StateStoreError:
+            log.exception("could not save state for call %s", call.facts.call_sid)
+            return self.apology(call.conversation.language, call.agent_number)
+        return reply
+
+    def _apply_turn(self, session: Any, call: VoiceCall, turn: Turn, now: datetime) -> Callable[[Call], None] | None:
+        """Turn engine output into call facts; a transfer joins the right agent queue."""
+        if any(event.kind == "served" for event in turn.events):
+            call.served = True
+        if isinstance(turn.ending, Hangup):
+            call.ivr_hung_up = True
+        if not isinstance(turn.ending, Transfer):
+            return None
+        region = session.get(Region, call.facts.region_id) if call.facts.region_id else None
+        call.queue = policy.queue_for(region, policy.national_region(session), now)
+        call.add_events([Event("enqueued", call.conversation.flow, call.conversation.node, {"queue": call.queue})], now)
+        return lambda row: enter_queue(row, call.queue or policy.NATIONAL_QUEUE, now)
+
+    def _announce(self, call: VoiceCall, turn: Turn, now: datetime) -> None:
+        """Keep the live board in step with where the caller is now."""
+        sid, stamp = call.facts.call_sid, now.timestamp()
+        if isinstance(turn.ending, Transfer) and call.queue:
+            self.live_update(lambda board: board.call_waiting(call.queue or "", sid, stamp))
+        elif not isinstance(turn.ending, Hangup):
+            region = self.directory.region(call.facts.region_id)
+            self.live_update(lambda board: board.call_in_menu(region.code if region else "NONE", sid, stamp))
+
+    def live_update(self, action: Callable[[LiveBoard], None]) -> None:
+        """Best effort: the live board is for dashboards and must never break a call."""
+        try:
+            action(self.live)
+        except Exception:
+            log.warning("live board update failed", exc_info=True)
+
+    def _render(self, call: VoiceCall, turn: Turn) -> str:
+        if isinstance(turn.ending, Transfer):
+            return twiml.render_enqueue(
+                turn.utterances,
+                queue=call.queue or policy.NATIONAL_QUEUE,
+                action=QUEUE_RESULT_URL,
+                wait_url=QUEUE_WAIT_URL,
+                voice=self.config.voice,
+            )
+        step_url = f"{STEP_URL}?step={call.step}"
+        return twiml.render_turn(
+            turn,
+            step_url=step_url,
+            no_input_url=f"{step_url}&timeout=1",
+            voice=self.config.voice,
+        )
+
+    # -- call set-up ----------------------------------------------------------------------------
 
     def _new_call(self, form: Mapping[str, str]) -> VoiceCall:
         caller = parse_caller(form.get("From"))
@@ -196,42 +286,7 @@ class VoiceGateway:
             detail["note"] = note
         call.add_events([Event("call_started", None, None, detail)], self.now())
         log.info("call %s from %s routed by %s", call.facts.call_sid, mask(call.facts.caller), call.facts.routed_by)
-        return self._advance(call, lambda engine, ctx: engine.start(call.conversation, ctx))
-
-    def _advance(self, call: VoiceCall, run: Callable[[Engine, ServiceContext], Turn]) -> str:
-        """Run one engine turn and commit its effects with the call's events, or apologise."""
-        before, step_before = call.conversation.to_dict(), call.step
-        try:
-            with self.database.session() as session:
-                context = self._context(session, call)
-                turn = run(self.engine, context)
-                call.add_events(turn.events, context.now)
-                self._apply_outcome(call, turn)
-                call.step += 1
-                reply = self._render(call, turn)
-                self._write(session, call)
-            call.pending.clear()
-            self._send(context)
-        except (EngineError, SQLAlchemyError) as exc:
-            log.exception(
-                "call %s failed at %s.%s", call.facts.call_sid, call.conversation.flow, call.conversation.node
-            )
-            call.conversation = ConversationState.from_dict(before)
-            call.step = step_before + 1
-            call.add_events(
-                [Event("error", call.conversation.flow, call.conversation.node, {"error": type(exc).__name__})],
-                self.now(),
-            )
-            call.outcome = records.ERROR
-            reply = self._apology(call.conversation.language, call.agent_number)
-            self._persist(call)
-        call.last_reply = reply
-        try:
-            self.store.save(call.facts.call_sid, call.to_dict(), self.config.state_ttl)
-        except StateStoreError:
-            log.exception("could not save state for call %s", call.facts.call_sid)
-            return self._apology(call.conversation.language, call.agent_number)
-        return reply
+        return self.advance(call, lambda engine, ctx: engine.start(call.conversation, ctx))
 
     def _context(self, session: Any, call: VoiceCall) -> ServiceContext:
         region = self.directory.region(call.facts.region_id)
@@ -249,6 +304,14 @@ class VoiceGateway:
             sms_enabled=self.sender.enabled,
         )
 
+    @staticmethod
+    def _user_input(form: Mapping[str, str], no_input: bool) -> UserInput:
+        if no_input:
+            return NoInput()
+        if form.get("RecordingUrl"):
+            return Recording(url=form["RecordingUrl"][:500], seconds=_to_int(form.get("RecordingDuration")) or 0)
+        return Keys(form.get("Digits", ""))
+
     def _send(self, context: ServiceContext) -> None:
         """Hand queued messages to the sender, only after their request's work is committed."""
         for message in context.outbox:
@@ -259,90 +322,38 @@ class VoiceGateway:
             except Exception:
                 log.exception("could not send %s to %s", message.prompt, mask(message.to))
 
-    def _apply_outcome(self, call: VoiceCall, turn: Turn) -> None:
-        if isinstance(turn.ending, Transfer):
-            call.outcome = records.TRANSFERRED
-        elif isinstance(turn.ending, Hangup):
-            call.outcome = records.ENDED_BY_IVR
-
-    def _render(self, call: VoiceCall, turn: Turn) -> str:
-        step_url = f"{STEP_URL}?step={call.step}"
-        return twiml.render_turn(
-            turn,
-            step_url=step_url,
-            no_input_url=f"{step_url}&timeout=1",
-            dial_url=DIAL_RESULT_URL,
-            agent_number=call.agent_number,
-            fallback=self._prompt("common.agent_unavailable", call.conversation.language),
-            voice=self.config.voice,
-        )
-
-    def _write(self, session: Any, call: VoiceCall) -> Any:
-        """Create the call row if needed, add pending events, and bring the row up to date."""
-        row = records.open_call(session, call.facts)
-        if call.call_id is None:
-            self._continue_numbering(session, call, row.id)
-        call.call_id = row.id
-        records.append_events(session, row.id, call.pending)
-        row.language = call.conversation.language
-        row.last_node = f"{call.conversation.flow}.{call.conversation.node}"
-        row.outcome = call.outcome
-        return row
-
-    @staticmethod
-    def _continue_numbering(session: Any, call: VoiceCall, call_id: int) -> None:
-        """A call restarted after lost state continues its timeline instead of overwriting it."""
-        offset = records.last_event_seq(session, call_id)
-        if offset:
-            for event in call.pending:
-                event["seq"] += offset
-            call.event_seq += offset
-
-    def _persist(self, call: VoiceCall) -> None:
-        """Best-effort write of pending events; on failure they wait in the state store."""
-        try:
-            with self.database.session() as session:
-                self._write(session, call)
-            call.pending.clear()
-        except SQLAlchemyError:
-            log.exception("database unavailable; %d events kept for call %s", len(call.pending), call.facts.call_sid)
-
-    def _load_quietly(self, call_sid: str) -> VoiceCall | None:
-        try:
-            saved = self.store.load(call_sid)
-        except StateStoreError:
-            log.exception("call state store unavailable")
-            return None
-        return VoiceCall.from_dict(saved) if saved else None
-
-    def _save_quietly(self, call: VoiceCall, ttl: int | None = None) -> None:
-        try:
-            self.store.save(call.facts.call_sid, call.to_dict(), ttl or self.config.state_ttl)
-        except StateStoreError:
-            log.exception("could not save state for call %s", call.facts.call_sid)
+    # -- when things break ----------------------------------------------------------------------
 
     def _state_store_down(self, form: Mapping[str, str], call: VoiceCall | None = None) -> str:
         """Without call state the menu cannot go on: apologise, offer an agent, keep a record."""
         call = call or self._new_call(form)
-        call.outcome = records.ERROR
+        call.had_error = True
         call.add_events([Event("error", None, None, {"error": "StateStoreError"})], self.now())
-        self._persist(call)
-        return self._apology(call.conversation.language, call.agent_number)
+        self.records.persist(call)
+        return self.apology(call.conversation.language, call.agent_number)
 
-    def _apology(self, language: str, agent_number: str | None) -> str:
-        apology = self._prompt("common.system_error", language)
+    def apology(self, language: str, agent_number: str | None) -> str:
+        """An apology, then the region's agent line dialled directly (no queue state needed)."""
+        apology = self.prompt("common.system_error", language)
         if agent_number:
-            apology += self._prompt("common.connecting_agent", language)
+            apology += self.prompt("common.connecting_agent", language)
         return twiml.render_apology(
             apology,
             agent_number=agent_number,
             dial_url=DIAL_RESULT_URL,
-            goodbye=self._prompt("common.agent_unavailable", language),
+            goodbye=self.prompt("common.agent_unavailable", language),
             voice=self.config.voice,
         )
 
-    def _prompt(self, key: str, language: str) -> list[Utterance]:
-        return [self.engine.prompts.render(key, language, self.engine.constants)]
+    def prompt(self, key: str, language: str, **variables: Any) -> list[Utterance]:
+        return [self.engine.prompts.render(key, language, {**self.engine.constants, **variables})]
+
+
+def enter_queue(row: Call, queue: str, now: datetime) -> None:
+    """A caller joins `queue`; the first time they ever queued is kept for the statistics."""
+    row.queue_name = queue
+    row.queue_entered_at = now
+    row.queued_at = row.queued_at or now
 
 
 def _to_int(value: str | None) -> int | None:

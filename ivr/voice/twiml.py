@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.engine.model import Hangup, Transfer, Turn, Utterance, Wait
+from ivr.engine.model import Hangup, Turn, Utterance, Wait
 
 LANGUAGE_TAGS = {"id": "id-ID", "en": "en-US"}
 
@@ -32,17 +32,8 @@ def _speak(target: VoiceResponse | Gather, utterances: Iterable[Utterance], voic
             )
 
 
-def render_turn(
-    turn: Turn,
-    *,
-    step_url: str,
-    no_input_url: str,
-    dial_url: str,
-    agent_number: str | None,
-    fallback: list[Utterance],
-    voice: VoiceSettings,
-) -> str:
-    """TwiML for a turn: prompts inside <Gather> so callers can type ahead."""
+def render_turn(turn: Turn, *, step_url: str, no_input_url: str, voice: VoiceSettings) -> str:
+    """TwiML for a turn that waits or hangs up: prompts inside <Gather> so callers can type ahead."""
     response = VoiceResponse()
     ending = turn.ending
     if isinstance(ending, Wait) and ending.kind == "record":
@@ -69,13 +60,68 @@ def render_turn(
         )
         _speak(gather, turn.utterances, voice)
         response.redirect(no_input_url, method="POST")
-    elif isinstance(ending, Transfer):
-        _speak(response, turn.utterances, voice)
-        _dial_or_end(response, agent_number, dial_url, fallback, voice)
     else:
-        assert isinstance(ending, Hangup)
+        assert isinstance(ending, Hangup), f"{type(ending).__name__} is rendered elsewhere"
         _speak(response, turn.utterances, voice)
         response.hangup()
+    return str(response)
+
+
+def render_enqueue(utterances: list[Utterance], *, queue: str, action: str, wait_url: str, voice: VoiceSettings) -> str:
+    """Speak, then put the caller in `queue`; Twilio calls `action` when they leave it."""
+    response = VoiceResponse()
+    _speak(response, utterances, voice)
+    response.enqueue(queue, action=action, method="POST", wait_url=wait_url, wait_url_method="POST")
+    return str(response)
+
+
+def render_wait(
+    utterances: list[Utterance], *, hold_music_url: str | None, voice: VoiceSettings, offer_action: str | None = None
+) -> str:
+    """One turn of the hold loop: a message (inside a one-key <Gather> when offering), then hold audio."""
+    response = VoiceResponse()
+    if offer_action:
+        gather = response.gather(input="dtmf", num_digits=1, action=offer_action, method="POST", timeout=1)
+        _speak(gather, utterances, voice)
+    else:
+        _speak(response, utterances, voice)
+    if hold_music_url:
+        response.play(hold_music_url)
+    else:
+        response.pause(length=20)
+    return str(response)
+
+
+def render_leave(utterances: list[Utterance], voice: VoiceSettings) -> str:
+    """Take the caller out of the queue; Twilio then requests the <Enqueue> action (QueueResult=leave)."""
+    response = VoiceResponse()
+    _speak(response, utterances, voice)
+    response.leave()
+    return str(response)
+
+
+def render_say(utterances: list[Utterance], voice: VoiceSettings) -> str:
+    """Speak only (e.g. on the caller's side just before an agent is bridged)."""
+    response = VoiceResponse()
+    _speak(response, utterances, voice)
+    return str(response)
+
+
+def render_agent_dial(
+    utterances: list[Utterance], *, queue: str, bridge_url: str, done_url: str, voice: VoiceSettings
+) -> str:
+    """Tell the agent who is next, then take the first caller from `queue`."""
+    response = VoiceResponse()
+    _speak(response, utterances, voice)
+    dial = response.dial(action=done_url, method="POST", timeout=600)
+    dial.queue(queue, url=bridge_url, method="POST")
+    return str(response)
+
+
+def render_redirect(utterances: list[Utterance], url: str, voice: VoiceSettings) -> str:
+    response = VoiceResponse()
+    _speak(response, utterances, voice)
+    response.redirect(url, method="POST")
     return str(response)
 
 

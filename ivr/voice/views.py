@@ -50,6 +50,48 @@ def status() -> Response:
     return _twiml(runtime().voice.status(request.form))
 
 
+@blueprint.post("/queue/wait")
+@twilio_signed
+def queue_wait() -> Response:
+    return _twiml(runtime().queue.wait(request.form))
+
+
+@blueprint.post("/queue/choice")
+@twilio_signed
+def queue_choice() -> Response:
+    return _twiml(runtime().queue.choice(request.form))
+
+
+@blueprint.post("/queue/result")
+@twilio_signed
+def queue_result() -> Response:
+    return _twiml(runtime().queue.result(request.form))
+
+
+@blueprint.post("/queue/bridge")
+@twilio_signed
+def queue_bridge() -> Response:
+    return _twiml(runtime().queue.bridge(request.form))
+
+
+@blueprint.post("/agent/incoming")
+@twilio_signed
+def agent_incoming() -> Response:
+    return _twiml(runtime().queue.agent_incoming(request.form))
+
+
+@blueprint.post("/agent/done")
+@twilio_signed
+def agent_done() -> Response:
+    return _twiml(runtime().queue.agent_done(request.form))
+
+
+@blueprint.post("/agent/status")
+@twilio_signed
+def agent_status() -> Response:
+    return _twiml(runtime().queue.agent_status(request.form))
+
+
 @blueprint.errorhandler(Exception)
 def last_resort(error: Exception) -> Response | HTTPException:
     """Whatever broke, the caller hears an apology instead of Twilio's application error."""

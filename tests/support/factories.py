@@ -38,8 +38,8 @@ def add_regions(session: Session) -> dict[str, Region]:
             name=name,
             timezone=tz,
             agent_number=AGENTS[code],
-            opens_at=time(7, 0),
-            closes_at=time(22, 0),
+            opens_at=time(0, 0) if national else time(7, 0),  # the national centre never closes
+            closes_at=time(23, 59) if national else time(22, 0),
             is_national=national,
         )
         region.numbers.append(RegionNumber(number=DIALED[code]))

@@ -48,6 +48,11 @@ class Reply:
         return None if dial is None else (dial.text or "").strip()
 
     @property
+    def queue_name(self) -> str | None:
+        enqueue = self.find("Enqueue")
+        return None if enqueue is None else (enqueue.text or "").strip()
+
+    @property
     def hangs_up(self) -> bool:
         return self.find("Hangup") is not None
 
