@@ -156,3 +156,21 @@ def test_the_simulator_walks_every_option_on_the_demo_data(app: Flask, demo: dic
     assert result.outcome in ("caller-hangup", "queued"), heard
     assert not [line for line in heard if line.startswith("ERROR")]
     assert any(expected in line for line in heard), heard
+
+
+def test_add_agent_registers_a_phone_for_the_agent_line(app: Flask, regions, db_session) -> None:
+    from db.models import User
+
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["add-agent", "--username", "dewi", "--phone", "0812-0000-0001", "--region", "bekasi"])
+    bad = runner.invoke(args=["add-agent", "--username", "x", "--phone", "nope"])
+
+    assert ok.exit_code == 0, ok.output
+    assert bad.exit_code != 0
+    agent = db_session.scalars(select(User)).one()
+    assert (agent.username, agent.phone, agent.region_id, agent.role) == (
+        "dewi",
+        "+6281200000001",
+        regions["BEKASI"],
+        "agent",
+    )

@@ -6,6 +6,7 @@ from datetime import date
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from db.models import Region
@@ -20,9 +21,11 @@ def register(app: Flask) -> None:
     app.cli.add_command(simulate_command)
     app.cli.add_command(demo_ids)
     app.cli.add_command(sweep_calls)
+    app.cli.add_command(add_agent)
 
 
 @click.command("db-upgrade")
+@with_appcontext
 def db_upgrade() -> None:
     """Apply database migrations up to the latest revision."""
     from db.migrate import upgrade
@@ -44,6 +47,7 @@ def _seed_if_empty(customers: int) -> bool:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--customers", default=1000, show_default=True, help="How many demo customers to create.")
 def seed_demo_command(customers: int) -> None:
     """Load deterministic demo data into an empty database."""
@@ -52,6 +56,7 @@ def seed_demo_command(customers: int) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def demo(host: str, port: int) -> None:
@@ -71,6 +76,7 @@ def demo(host: str, port: int) -> None:
 
 
 @click.command("demo-ids")
+@with_appcontext
 @click.option("--count", default=3, show_default=True)
 def demo_ids(count: int) -> None:
     """Print ids from the database worth typing in a simulated call."""
@@ -92,6 +98,7 @@ def demo_ids(count: int) -> None:
 
 
 @click.command("sweep-calls")
+@with_appcontext
 @click.option("--older-than-minutes", default=240, show_default=True, help="Close calls started this long ago.")
 @click.option("--every", default=0, show_default=True, help="Repeat every N seconds (0: once).")
 def sweep_calls(older_than_minutes: int, every: int) -> None:
@@ -111,3 +118,36 @@ def sweep_calls(older_than_minutes: int, every: int) -> None:
         if not every:
             return
         time.sleep(every)
+
+
+@click.command("add-agent")
+@with_appcontext
+@click.option("--username", required=True)
+@click.option("--phone", required=True, help="The agent's phone (E.164 or national) or client:<identity>.")
+@click.option("--region", "region_code", default=None, help="Region code (e.g. BEKASI); none = national queue.")
+@click.option("--name", "full_name", default="")
+def add_agent(username: str, phone: str, region_code: str | None, full_name: str) -> None:
+    """Register an agent's phone so the agent line knows who takes calls (logins come later)."""
+    from db.models import User
+    from ivr.phone.numbers import parse_caller
+
+    caller = parse_caller(phone)
+    if caller.kind not in ("phone", "client"):
+        raise click.BadParameter(f"{phone!r} is neither a phone number nor client:<identity>", param_hint="--phone")
+    with runtime().database.session() as session:
+        region_id = None
+        if region_code:
+            region_id = session.scalar(select(Region.id).where(Region.code == region_code.upper()))
+            if region_id is None:
+                raise click.BadParameter(f"no region {region_code!r}", param_hint="--region")
+        session.add(
+            User(
+                username=username,
+                full_name=full_name,
+                password_hash="!",
+                role="agent",
+                region_id=region_id,
+                phone=caller.value,
+            )
+        )
+    click.echo(f"agent {username} ({caller.value}) takes calls from queue {region_code or 'NASIONAL'}")
