@@ -39,6 +39,7 @@ class VoiceCall:
     leaving_for: str | None = None
     callback_offered: bool = False
     last_queue_result: str | None = None  # the last queue callback handled, to spot Twilio's retries
+    returned_from_queue: bool = False  # back in the menus (for a callback) after holding
 
     def add_events(self, events: list[Event], at: datetime) -> None:
         for event in events:
@@ -84,6 +85,7 @@ class VoiceCall:
             "leaving_for": self.leaving_for,
             "callback_offered": self.callback_offered,
             "last_queue_result": self.last_queue_result,
+            "returned_from_queue": self.returned_from_queue,
         }
 
     @classmethod
@@ -108,4 +110,5 @@ class VoiceCall:
             leaving_for=data.get("leaving_for"),
             callback_offered=bool(data.get("callback_offered", False)),
             last_queue_result=data.get("last_queue_result"),
+            returned_from_queue=bool(data.get("returned_from_queue", False)),
         )

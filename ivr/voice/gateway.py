@@ -221,11 +221,12 @@ class VoiceGateway:
         return lambda row: enter_queue(row, call.queue or policy.NATIONAL_QUEUE, now)
 
     def _announce(self, call: VoiceCall, turn: Turn, now: datetime) -> None:
-        """Keep the live board in step with where the caller is now."""
+        """Tell the live board when the caller's place changes: into the menus, or into a queue."""
         sid, stamp = call.facts.call_sid, now.timestamp()
         if isinstance(turn.ending, Transfer) and call.queue:
             self.live_update(lambda board: board.call_waiting(call.queue or "", sid, stamp))
-        elif not isinstance(turn.ending, Hangup):
+        elif call.step == 1 or call.returned_from_queue:
+            call.returned_from_queue = False
             region = self.directory.region(call.facts.region_id)
             self.live_update(lambda board: board.call_in_menu(region.code if region else "NONE", sid, stamp))
 

@@ -211,6 +211,7 @@ class QueueGateway:
         call.add_events([event], now)
         self.records.persist(call, lambda row: _count_queue_time(row, now))
         self.voice.live_update(lambda board: board.call_left_queue(sid))
+        call.returned_from_queue = True
         call.conversation.move_to("agent", "which_number")
         return self.voice.advance(call, lambda engine, ctx: engine.start(call.conversation, ctx))
 
