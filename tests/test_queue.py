@@ -173,20 +173,31 @@ def test_a_long_wait_offers_a_callback_once_and_one_key_leaves_for_it(
     offer = wait(twilio, position=7)  # 7 x 60 s default pace > 300 s limit
     again = wait(twilio, position=7)
     leave = twilio.post("/voice/queue/choice", {"Digits": "1"})
-    menu = result(twilio, "leave", queue_time=70)
-    this_number = twilio.press("1")
+    done = result(twilio, "leave", queue_time=70)
 
     assert offer.gather.get("action") == "/voice/queue/choice"
-    assert "dihubungi kembali dan tidak perlu menunggu, tekan 1" in offer.spoken()
+    assert "tanpa menunggu, tekan 1 untuk nomor ini, atau tekan 2 untuk nomor lain" in offer.spoken()
     assert again.gather is None
     assert leave.verbs == ["Leave"]
-    assert "nomor yang Anda gunakan sekarang, tekan 1" in menu.spoken()
-    assert this_number.hangs_up
+    assert "Petugas kami akan menghubungi Anda kembali" in done.spoken()
+    assert done.hangs_up
     [request] = db_session.scalars(select(CallbackRequest)).all()
     assert (request.number, request.call_sid, request.status) == (twilio.caller, twilio.call_sid, "open")
     assert request.menu_path[:2] == ["main_menu.welcome", "main_menu.menu"]
     twilio.hang_up()
     assert _call(db_session, twilio).outcome == "callback_requested"
+
+
+def test_two_in_the_queue_leaves_to_give_another_number(twilio: FakeTwilio, db_session) -> None:
+    _queued(twilio)
+    wait(twilio, position=7)
+    twilio.post("/voice/queue/choice", {"Digits": "2"})
+    ask = result(twilio, "leave", queue_time=70)
+    twilio.press("081311112222")
+    twilio.press("1")
+
+    assert "Masukkan nomor telepon" in ask.spoken()
+    assert db_session.scalars(select(CallbackRequest.number)).one() == "+6281311112222"
 
 
 def test_staying_in_the_queue_after_the_offer(twilio: FakeTwilio) -> None:
@@ -224,7 +235,9 @@ def test_a_long_estimated_wait_offers_a_callback_before_queueing(twilio: FakeTwi
     offer = twilio.press("0")
     keep_waiting = twilio.press("3")
 
-    assert "Perkiraan waktu tunggu sekitar tujuh menit" in offer.spoken()
+    spoken = offer.spoken()
+    assert "Perkiraan waktu tunggu sekitar tujuh menit" in spoken
+    assert spoken.index("tekan 1") < spoken.index("nomor lain, tekan 2") < spoken.index("tetap menunggu, tekan 3")
     assert keep_waiting.queue_name == "BEKASI"
 
 
@@ -233,7 +246,6 @@ def test_another_number_for_the_callback_is_read_back_and_stored(twilio: FakeTwi
     twilio.caller = "anonymous"
     twilio.start()
     twilio.press("0")
-    twilio.press("1")
     ask = twilio.press("1")  # "this number", but an anonymous caller has none
     confirm = twilio.press("081311112222")
     done = twilio.press("1")

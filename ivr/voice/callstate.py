@@ -34,7 +34,8 @@ class VoiceCall:
     served: bool = False
     ivr_hung_up: bool = False
     had_error: bool = False
-    # Queueing: the queue the caller waits in, and why they will leave it ("overflow"/"callback").
+    # Queueing: the queue the caller waits in, and why they will leave it ("overflow", or the
+    # node of flows/agent.yaml a callback continues at).
     queue: str | None = None
     leaving_for: str | None = None
     callback_offered: bool = False

@@ -34,6 +34,8 @@ BRIDGE_URL = "/voice/queue/bridge"
 AGENT_URL = "/voice/agent/incoming"
 AGENT_DONE_URL = "/voice/agent/done"
 AGENT_SESSION_TTL = 12 * 3600
+# Keys of the in-queue callback offer, and the node of flows/agent.yaml each one continues at.
+CALLBACK_KEYS = {"1": "this_number", "2": "ask_number"}
 OPEN_STATUSES = ("open", "in_progress")
 NOT_A_STEP = ("main_menu", "agent")
 
@@ -95,11 +97,12 @@ class QueueGateway:
         )
 
     def choice(self, form: Mapping[str, str]) -> str:
-        """The caller answered the callback offer while holding: `1` leaves the queue for it."""
+        """The caller answered the callback offer while holding: `1` this number, `2` another one."""
         call = self.records.load_quietly(form.get("CallSid", ""))
-        if call is None or form.get("Digits", "").strip() != "1":
+        key = form.get("Digits", "").strip()
+        if call is None or key not in CALLBACK_KEYS:
             return twiml.render_say(self._say("agent.queue_thanks", self._language(call)), self.voice.config.voice)
-        call.leaving_for = "callback"
+        call.leaving_for = CALLBACK_KEYS[key]
         self.records.save_quietly(call)
         return twiml.render_leave([], self.voice.config.voice)
 
@@ -191,7 +194,7 @@ class QueueGateway:
     # -- internals ------------------------------------------------------------------------------
 
     def _left(self, call: VoiceCall, event: Event, now: datetime) -> str:
-        """We took the caller out: into the national queue (overflow) or on to a callback request."""
+        """We took the caller out: into the national queue (overflow) or on to a callback node."""
         reason, call.leaving_for = call.leaving_for, None
         sid = call.facts.call_sid
         if reason == "overflow":
@@ -212,7 +215,7 @@ class QueueGateway:
         self.records.persist(call, lambda row: _count_queue_time(row, now))
         self.voice.live_update(lambda board: board.call_left_queue(sid))
         call.returned_from_queue = True
-        call.conversation.move_to("agent", "which_number")
+        call.conversation.move_to("agent", reason or "this_number")
         return self.voice.advance(call, lambda engine, ctx: engine.start(call.conversation, ctx))
 
     def _finished(
