@@ -3,6 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 # Local demo only: the server and the simulator sign and check webhooks with this shared token.
 DEMO_TOKEN ?= local-demo-token
+DEMO_SECRET ?= local-demo-session-key
 PORT ?= 5000
 
 .PHONY: install run call ids test lint format bench clean
@@ -16,7 +17,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 run: install ## Serve on http://127.0.0.1:5000 with SQLite + in-process state and demo data
-	IVR_ENV=development TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) $(PY) -m flask --app ivr demo --port $(PORT)
+	IVR_ENV=development TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) SECRET_KEY=$(DEMO_SECRET) $(PY) -m flask --app ivr demo --port $(PORT)
 
 call: install ## Place a simulated call: make call, or make call DIGITS="9 0"
 	TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) $(PY) -m flask --app ivr simulate --url http://127.0.0.1:$(PORT) \

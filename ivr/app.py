@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -47,7 +47,14 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, services: ServiceR
     settings = settings_from_env().with_overrides(overrides)
     settings.check()
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.env == "test")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.env == "test",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.env == "production",
+    )
     configure_logging(settings)
     register_extensions(app, settings, services)
     register_blueprints(app)
@@ -116,7 +123,10 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
 
 
 def register_blueprints(app: Flask) -> None:
+    from ivr import console
+
     app.register_blueprint(health.blueprint)
+    console.register(app)
     app.register_blueprint(live_views.blueprint)
     app.register_blueprint(voice_views.blueprint)
 

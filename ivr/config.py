@@ -63,6 +63,7 @@ class Settings:
     gather_timeout_seconds: int = 6
     fallback_agent_number: str | None = None
     metrics_token: str | None = None
+    session_hours: int = 8
     hold_music_url: str | None = None
     overflow_after_seconds: int = 180
     max_wait_seconds: int = 300
@@ -99,6 +100,8 @@ class Settings:
             )
         if not self.validate_twilio_signature and not self.is_development:
             raise ConfigError("TWILIO_VALIDATE_SIGNATURE=false is allowed only with IVR_ENV=development")
+        if not self.secret_key and self.env == "production":
+            raise ConfigError("SECRET_KEY is required: it signs console sessions")
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
@@ -131,6 +134,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     text("DEFAULT_REGION_CODE", "default_region_code")
     text("METRICS_TOKEN", "metrics_token")
     text("HOLD_MUSIC_URL", "hold_music_url")
+    number("SESSION_HOURS", "session_hours")
     number("OVERFLOW_AFTER_SECONDS", "overflow_after_seconds")
     number("MAX_WAIT_SECONDS", "max_wait_seconds")
     number("DEFAULT_ANSWER_SECONDS", "default_answer_seconds")

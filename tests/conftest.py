@@ -39,6 +39,7 @@ def settings_overrides(backend: Backend) -> Iterator[dict[str, Any]]:
         "redis_url": backend.redis_url,
         "redis_namespace": namespace,
         "twilio_auth_token": AUTH_TOKEN,
+        "secret_key": "test-session-key-not-a-secret",
         "validate_twilio_signature": True,
         "public_base_url": None,
     }

@@ -83,3 +83,9 @@ def test_environment_selects_the_production_backends() -> None:
     assert settings.gather_timeout_seconds == 8
     with pytest.raises(ConfigError, match="not a whole number"):
         settings_from_env({"GATHER_TIMEOUT_SECONDS": "eight"})
+
+
+def test_production_needs_a_session_key() -> None:
+    with pytest.raises(ConfigError, match="SECRET_KEY is required"):
+        settings_from_env({"TWILIO_AUTH_TOKEN": "t"}).check()
+    settings_from_env({"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}).check()

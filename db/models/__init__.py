@@ -1,5 +1,6 @@
 """All models, importable from one place; each lives in the module of its concern."""
 
+from db.models.access import ApiToken, TicketUpdate
 from db.models.base import Base, UTCDateTime, utcnow
 from db.models.calls import Call, CallbackRequest, CallEvent
 from db.models.catalog import MaintenanceNotice, Tariff
@@ -20,6 +21,7 @@ __all__ = [
     "POSTPAID",
     "PREPAID",
     "ROLES",
+    "ApiToken",
     "Base",
     "Bill",
     "Call",
@@ -35,6 +37,7 @@ __all__ = [
     "RegionNumber",
     "ServiceRequest",
     "Tariff",
+    "TicketUpdate",
     "TokenPurchase",
     "UTCDateTime",
     "User",

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from db.models import Region
+from ivr.cli import users
 from ivr.cli.simulator import simulate_command
 from ivr.extensions import runtime
 
@@ -22,6 +23,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_ids)
     app.cli.add_command(sweep_calls)
     app.cli.add_command(add_agent)
+    for command in users.COMMANDS:
+        app.cli.add_command(command)
 
 
 @click.command("db-upgrade")

@@ -1,0 +1,1 @@
+"""Logins, roles and API tokens for agents, supervisors and admins."""

@@ -1,0 +1,99 @@
+"""CLI for people and API tokens: the first admin, more users, tokens for scripts."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from db.models import Region, User
+from ivr.auth.passwords import hash_password
+from ivr.auth.roles import STAFF
+from ivr.auth.tokens import issue_token, revoke_token
+from ivr.extensions import runtime
+from ivr.phone.numbers import parse_caller
+
+
+def _region_id(db: object, code: str | None) -> int | None:
+    if not code:
+        return None
+    region_id = db.scalar(select(Region.id).where(Region.code == code.upper()))  # type: ignore[attr-defined]
+    if region_id is None:
+        raise click.BadParameter(f"no region {code!r}", param_hint="--region")
+    return region_id
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice(STAFF), required=True)
+@click.option("--region", "region_code", default=None, help="Region code; agents see only this region.")
+@click.option("--name", "full_name", default="")
+@click.option("--phone", default=None, help="Agent line caller id (E.164/national) or client:<identity>.")
+@click.password_option("--password", help="At least 10 characters; asked for when not given.")
+@with_appcontext
+def create_user(
+    username: str, role: str, region_code: str | None, full_name: str, phone: str | None, password: str
+) -> None:
+    """Create a console/API user with a hashed password."""
+    if role == "agent" and not region_code:
+        raise click.BadParameter("an agent belongs to a region", param_hint="--region")
+    caller = parse_caller(phone) if phone else None
+    if caller is not None and caller.kind not in ("phone", "client"):
+        raise click.BadParameter(f"{phone!r} is neither a phone number nor client:<identity>", param_hint="--phone")
+    try:
+        hashed = hash_password(password)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--password") from exc
+    with runtime().database.session() as db:
+        if db.scalar(select(User.id).where(User.username == username)):
+            raise click.ClickException(f"user {username!r} exists already")
+        db.add(
+            User(
+                username=username,
+                role=role,
+                region_id=_region_id(db, region_code),
+                full_name=full_name,
+                phone=caller.value if caller else None,
+                password_hash=hashed,
+            )
+        )
+    click.echo(f"{role} {username} created")
+
+
+@click.command("create-admin")
+@click.option("--username", default="admin", show_default=True)
+@click.password_option("--password")
+@click.pass_context
+def create_admin(ctx: click.Context, username: str, password: str) -> None:
+    """Create the first administrator."""
+    ctx.invoke(
+        create_user, username=username, role="admin", region_code=None, full_name="", phone=None, password=password
+    )
+
+
+@click.command("create-token")
+@click.option("--username", required=True)
+@click.option("--name", required=True, help="What the token is for, e.g. 'wallboard'.")
+@with_appcontext
+def create_token(username: str, name: str) -> None:
+    """Issue an API token for a user; it is printed once and stored only as a hash."""
+    with runtime().database.session() as db:
+        user = db.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        raw = issue_token(db, user, name)
+    click.echo(raw)
+
+
+@click.command("revoke-token")
+@click.argument("token_id", type=int)
+@with_appcontext
+def revoke_token_command(token_id: int) -> None:
+    """Revoke an API token by its id; it stops working at once."""
+    with runtime().database.session() as db:
+        if not revoke_token(db, token_id):
+            raise click.ClickException(f"no live token {token_id}")
+    click.echo(f"token {token_id} revoked")
+
+
+COMMANDS = (create_user, create_admin, create_token, revoke_token_command)

@@ -1,0 +1,38 @@
+"""How the console shows values: local time with the zone's name, numbers as Indonesians write them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from ivr.phone.numbers import national_format
+
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+DEFAULT_ZONE = "Asia/Jakarta"
+
+
+def local_time(moment: datetime | None, timezone: str | None = None, with_date: bool = True) -> str:
+    """'23 Nov 2026 10:05 WIB': a UTC timestamp in the region's clock, with its zone named."""
+    if moment is None:
+        return "-"
+    zone = timezone or DEFAULT_ZONE
+    local = moment.astimezone(ZoneInfo(zone))
+    name = ZONE_NAMES.get(zone, local.strftime("%Z"))
+    return local.strftime("%d %b %Y %H:%M" if with_date else "%H:%M:%S") + f" {name}"
+
+
+def phone(value: str | None) -> str:
+    return national_format(value) if value else "-"
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def install(app: Flask) -> None:
+    app.jinja_env.filters.update(local_time=local_time, phone=phone, duration=duration)
