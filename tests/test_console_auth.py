@@ -45,8 +45,9 @@ def test_login_then_home_then_logout(client, people) -> None:
     assert client.get("/console/").status_code == 302
 
 
-@pytest.mark.parametrize(("username", "password"), [("agent.bekasi", "wrong password!"), ("nobody", PASSWORD),
-                                                    ("gone", PASSWORD)])
+@pytest.mark.parametrize(
+    ("username", "password"), [("agent.bekasi", "wrong password!"), ("nobody", PASSWORD), ("gone", PASSWORD)]
+)
 def test_bad_credentials_and_inactive_users_are_refused(client, people, username: str, password: str) -> None:
     response = log_in(client, username, password)
     assert response.status_code == 401
@@ -64,8 +65,9 @@ def test_forms_without_the_csrf_token_are_refused(client, people) -> None:
 
 def test_login_only_redirects_inside_the_console(client, people) -> None:
     token = csrf_from(client)
-    evil = client.post("/console/login?next=//evil.example/x",
-                       data={"username": "spv", "password": PASSWORD, "csrf_token": token})
+    evil = client.post(
+        "/console/login?next=//evil.example/x", data={"username": "spv", "password": PASSWORD, "csrf_token": token}
+    )
     assert evil.headers["Location"] == "/console/"
 
 
@@ -93,8 +95,9 @@ def test_cli_creates_the_first_admin_and_a_token(app: Flask, db_session, regions
     runner = app.test_cli_runner()
     made = runner.invoke(args=["create-admin", "--username", "root"], input=f"{PASSWORD}\n{PASSWORD}\n")
     short = runner.invoke(args=["create-user", "--username", "x", "--role", "supervisor", "--password", "short"])
-    agent_without_region = runner.invoke(args=["create-user", "--username", "y", "--role", "agent",
-                                               "--password", PASSWORD])
+    agent_without_region = runner.invoke(
+        args=["create-user", "--username", "y", "--role", "agent", "--password", PASSWORD]
+    )
     token = runner.invoke(args=["create-token", "--username", "root", "--name", "wallboard"])
 
     assert made.exit_code == 0, made.output

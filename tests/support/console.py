@@ -15,10 +15,23 @@ PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def add_user(session: Session, username: str, role: str, region_id: int | None = None, *,
-             password: str = PASSWORD, active: bool = True) -> User:
-    user = User(username=username, full_name=username.replace(".", " ").title(), role=role, region_id=region_id,
-                password_hash=hash_password(password), active=active)
+def add_user(
+    session: Session,
+    username: str,
+    role: str,
+    region_id: int | None = None,
+    *,
+    password: str = PASSWORD,
+    active: bool = True,
+) -> User:
+    user = User(
+        username=username,
+        full_name=username.replace(".", " ").title(),
+        role=role,
+        region_id=region_id,
+        password_hash=hash_password(password),
+        active=active,
+    )
     session.add(user)
     session.flush()
     return user
@@ -32,8 +45,9 @@ def csrf_from(client: FlaskClient, path: str = "/console/login") -> str:
 
 
 def log_in(client: FlaskClient, username: str, password: str = PASSWORD):
-    return client.post("/console/login", data={"username": username, "password": password,
-                                               "csrf_token": csrf_from(client)})
+    return client.post(
+        "/console/login", data={"username": username, "password": password, "csrf_token": csrf_from(client)}
+    )
 
 
 def token_for(session: Session, user: User, name: str = "tests") -> str:
