@@ -123,10 +123,11 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
 
 
 def register_blueprints(app: Flask) -> None:
-    from ivr import console
+    from ivr import api, console
 
     app.register_blueprint(health.blueprint)
     console.register(app)
+    api.register(app)
     app.register_blueprint(live_views.blueprint)
     app.register_blueprint(voice_views.blueprint)
 

@@ -183,6 +183,7 @@ def test_a_long_wait_offers_a_callback_once_and_one_key_leaves_for_it(
     assert done.hangs_up
     [request] = db_session.scalars(select(CallbackRequest)).all()
     assert (request.number, request.call_sid, request.status) == (twilio.caller, twilio.call_sid, "open")
+    assert request.reason == "while_waiting"
     assert request.menu_path[:2] == ["main_menu.welcome", "main_menu.menu"]
     twilio.hang_up()
     assert _call(db_session, twilio).outcome == "callback_requested"
@@ -197,7 +198,8 @@ def test_two_in_the_queue_leaves_to_give_another_number(twilio: FakeTwilio, db_s
     twilio.press("1")
 
     assert "Masukkan nomor telepon" in ask.spoken()
-    assert db_session.scalars(select(CallbackRequest.number)).one() == "+6281311112222"
+    request = db_session.scalars(select(CallbackRequest)).one()
+    assert (request.number, request.reason) == ("+6281311112222", "while_waiting")
 
 
 def test_staying_in_the_queue_after_the_offer(twilio: FakeTwilio) -> None:
@@ -253,7 +255,8 @@ def test_another_number_for_the_callback_is_read_back_and_stored(twilio: FakeTwi
     assert "Masukkan nomor telepon" in ask.spoken()
     assert "nol, delapan, satu, tiga, satu, satu, satu, satu, dua, dua, dua, dua" in confirm.spoken()
     assert done.hangs_up
-    assert db_session.scalars(select(CallbackRequest.number)).one() == "+6281311112222"
+    request = db_session.scalars(select(CallbackRequest)).one()
+    assert (request.number, request.reason) == ("+6281311112222", "long_wait")
 
 
 def test_a_closed_region_offers_a_callback_or_the_national_centre(app: Flask, twilio: FakeTwilio, db_session) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
@@ -10,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from db.models import Call, CallEvent, Complaint, Customer, Meter, Region
 from db.seed import seed_demo
@@ -20,6 +18,7 @@ from ivr.services import readings
 from tests.conftest import AUTH_TOKEN
 from tests.support.factories import DIALED
 from tests.support.journeys import set_clock
+from tests.support.live_server import serving
 
 
 class FlaskTransport:
@@ -75,12 +74,8 @@ def test_caller_hanging_up_mid_menu_is_recorded(app: Flask, regions, db_session)
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
 
 
 def test_simulate_command_over_http(app: Flask, regions, live_server: str, db_session) -> None:

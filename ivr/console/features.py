@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURES: tuple[str, ...] = ()
+FEATURES: tuple[str, ...] = ("work", "readings", "calls", "customers", "live")
 
 
 def load() -> None:

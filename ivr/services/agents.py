@@ -22,7 +22,10 @@ class QueueLimits:
 
 
 def availability(context: ServiceContext, args: Mapping[str, Any], limits: QueueLimits) -> ServiceResult:
-    """open, long_wait (estimate above the limit), closed, or closed_national_open."""
+    """open, long_wait (estimate above the limit), closed, or closed_national_open.
+
+    `callback_reason` (closed, long_wait, while_waiting) is what a callback request will record.
+    """
     session = context.session
     region = session.get(Region, context.region_id) if context.region_id else None
     national = policy.national_region(session)
@@ -33,14 +36,16 @@ def availability(context: ServiceContext, args: Mapping[str, Any], limits: Queue
             "region_name": region.name,
         }
         national_open = national is not None and policy.is_open(policy.hours_of(national), context.now)
-        return ServiceResult("closed_national_open" if national_open else "closed", hours)
+        return ServiceResult(
+            "closed_national_open" if national_open else "closed", {**hours, "callback_reason": "closed"}
+        )
     queue = policy.queue_for(region, national, context.now)
     position = policy.waiting_count(session, queue) + 1
     wait = policy.estimate_wait(session, queue, position, context.now, limits.default_answer_seconds)
     minutes = max(1, round(wait / 60))
     if wait > limits.max_wait_seconds:
-        return ServiceResult("long_wait", {"wait_minutes": minutes})
-    return ServiceResult("open", {"wait_minutes": minutes})
+        return ServiceResult("long_wait", {"wait_minutes": minutes, "callback_reason": "long_wait"})
+    return ServiceResult("open", {"wait_minutes": minutes, "callback_reason": "while_waiting"})
 
 
 def menu_path(session: Any, call_sid: str) -> list[str]:

@@ -33,7 +33,7 @@ CLOSED_STATUSES = ("resolved", "closed")
 OPEN = "open"
 STATES = ("open", "in_progress", "resolved", "accepted", "flagged", "rejected", "replaced")
 STATE_ALIASES = {"closed": "resolved"}
-NOTE_MAX_CHARS = 300
+NOTE_MAX_CHARS = 500  # what agents may write (ivr/queries/tickets.py), all of it spoken
 
 # Variables one complaint leaves behind; cleared when the next one starts, so nothing leaks over.
 COMPLAINT_VARS = ("complaint_category", "complaint_customer", "callback_number", "complaint_recording")

@@ -1,0 +1,159 @@
+"""The calls list and one call's page: what happened on the line, within the viewer's region."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import BuildError
+
+from ivr.auth.roles import STAFF, Principal
+from ivr.auth.sessions import current_user, login_required
+from ivr.calls.outcome import OUTCOMES
+from ivr.console import blueprint, nav
+from ivr.console.formatting import DEFAULT_ZONE, ZONE_NAMES
+from ivr.extensions import runtime
+from ivr.queries.calls import FLOWS, CallFilter, get_call, list_calls, visible_regions
+from ivr.queries.customers import RegionRef
+
+OUTCOME_LABELS = {
+    "in_progress": "Sedang berlangsung",
+    "hung_up_in_menu": "Ditutup di menu",
+    "self_served": "Selesai mandiri",
+    "ended_by_ivr": "Diakhiri IVR",
+    "queued": "Dalam antrean",
+    "abandoned_in_queue": "Ditutup saat antre",
+    "answered_by_agent": "Dijawab agen",
+    "callback_requested": "Minta ditelepon balik",
+    "transferred": "Dialihkan ke agen",
+    "agent_unavailable": "Agen tidak tersedia",
+    "error": "Gangguan sistem",
+}
+FLOW_LABELS = {
+    "main_menu": "Menu utama",
+    "bill": "1 · Tagihan",
+    "meter_reading": "2 · Lapor stand meter",
+    "complaint": "3 · Gangguan / pengaduan",
+    "ticket_status": "4 · Status tiket",
+    "token_history": "5 · Riwayat token",
+    "service_request": "6 · Pasang baru / ubah daya",
+    "information": "7 · Tarif & pemeliharaan",
+    "agent": "0 · Bicara dengan agen",
+}
+LANGUAGE_LABELS = {"id": "Indonesia", "en": "Inggris"}
+FILTER_KEYS = ("from", "to", "region", "caller", "outcome", "flow")
+
+nav.add("console.calls", "Panggilan", STAFF, order=10)
+
+
+def link_to(endpoint: str, **values: Any) -> str | None:
+    """A URL for another console page, or None when that feature is not installed (no link then)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+@blueprint.context_processor
+def call_labels() -> dict[str, Any]:
+    """Indonesian names for outcomes, menu options and languages, for every console template."""
+    return {
+        "outcome_labels": OUTCOME_LABELS,
+        "flow_labels": FLOW_LABELS,
+        "language_labels": LANGUAGE_LABELS,
+        "link_to": link_to,
+    }
+
+
+def _local_day(text: str, zone: ZoneInfo) -> datetime | None:
+    """Midnight of a YYYY-MM-DD day on the given clock; None for anything else."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return datetime.combine(day, time(0, 0), tzinfo=zone)
+
+
+def build_filter(
+    args: MultiDict[str, str], regions: list[RegionRef], principal: Principal
+) -> tuple[CallFilter, dict[str, str], list[str], str]:
+    """The filter from the query string: (filter, the form's values, problems to show, the zone used)."""
+    form = {key: args.get(key, "").strip()[:128] for key in FILTER_KEYS}
+    problems: list[str] = []
+    by_code = {region.code: region for region in regions}
+    region = by_code.get(form["region"])
+    if form["region"] and region is None:
+        problems.append("Wilayah tidak dikenal.")
+        form["region"] = ""
+    own = next((r for r in regions if r.id == principal.region_id), None)
+    zone_name = (
+        region.timezone if region else (own.timezone if own and not principal.sees_all_regions else DEFAULT_ZONE)
+    )
+    zone = ZoneInfo(zone_name)
+    bounds: dict[str, datetime | None] = {}
+    for key, label in (("from", "Tanggal awal"), ("to", "Tanggal akhir")):
+        bounds[key] = _local_day(form[key], zone) if form[key] else None
+        if form[key] and bounds[key] is None:
+            problems.append(f"{label} harus berformat TTTT-BB-HH.")
+            form[key] = ""
+    until = bounds["to"] + timedelta(days=1) if bounds["to"] else None  # the whole last day
+    for key, allowed, label in (("outcome", OUTCOMES, "Hasil"), ("flow", FLOWS, "Menu")):
+        if form[key] and form[key] not in allowed:
+            problems.append(f"{label} tidak dikenal.")
+            form[key] = ""
+    filt = CallFilter(
+        since=bounds["from"],
+        until=until,
+        region_id=region.id if region else None,
+        caller=form["caller"] or None,
+        outcome=form["outcome"] or None,
+        flow=form["flow"] or None,
+    )
+    return filt, form, problems, ZONE_NAMES.get(zone_name, zone_name)
+
+
+def _page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and len(text) < 7 else 1
+
+
+@blueprint.get("/calls")
+@login_required(*STAFF)
+def calls() -> ResponseReturnValue:
+    """The call log, newest first, narrowed by the filter form; agents see their region only."""
+    principal = current_user()
+    assert principal is not None
+    with runtime().database.session() as db:
+        regions = visible_regions(db, principal)
+        filt, form, problems, zone = build_filter(request.args, regions, principal)
+        page = list_calls(db, principal, filt, page=_page_number(request.args.get("page")))
+    kept = {key: value for key, value in form.items() if value}
+    return render_template(
+        "console/calls.html",
+        page=page,
+        form=form,
+        problems=problems,
+        zone=zone,
+        regions=regions,
+        outcomes=OUTCOMES,
+        flows=FLOWS,
+        prev_url=url_for("console.calls", **kept, page=page.page - 1) if page.has_prev else None,
+        next_url=url_for("console.calls", **kept, page=page.page + 1) if page.has_next else None,
+    )
+
+
+@blueprint.get("/calls/<call_sid>")
+@login_required(*STAFF)
+def call(call_sid: str) -> ResponseReturnValue:
+    """One call: its record and timeline in the region's clock; 404 when missing or not visible."""
+    principal = current_user()
+    assert principal is not None
+    with runtime().database.session() as db:
+        detail = get_call(db, principal, call_sid)
+    if detail is None:
+        abort(404)
+    zone = detail.region.timezone if detail.region else DEFAULT_ZONE
+    return render_template("console/call.html", call=detail, zone=zone)

@@ -1,0 +1,50 @@
+"""Customer lookup and the customer page: account, meters, bills, readings, tokens, tickets, calls."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask.typing import ResponseReturnValue
+
+from ivr.auth.roles import STAFF
+from ivr.auth.sessions import current_user, login_required
+from ivr.console import blueprint, nav
+from ivr.console import calls as _calls  # noqa: F401  (call pages and the outcome/menu labels this uses)
+from ivr.extensions import runtime
+from ivr.queries.customers import get_customer, lookup_customers
+
+PAYMENT_LABELS = {"postpaid": "Pascabayar", "prepaid": "Prabayar"}
+
+nav.add("console.customers", "Pelanggan", STAFF, order=15)
+
+
+@blueprint.get("/customers")
+@login_required(*STAFF)
+def customers() -> ResponseReturnValue:
+    """Find a customer by IDPEL, meter number or phone; agents find their region's customers only."""
+    principal = current_user()
+    assert principal is not None
+    query = request.args.get("q", "").strip()[:64]
+    found = []
+    if query:
+        with runtime().database.session() as db:
+            found = lookup_customers(db, principal, query)
+    return render_template("console/customers.html", query=query, found=found, payment_labels=PAYMENT_LABELS)
+
+
+@blueprint.get("/customers/<int:customer_id>")
+@login_required(*STAFF)
+def customer(customer_id: int) -> ResponseReturnValue:
+    """One customer's page; 404 when missing or outside the agent's region."""
+    principal = current_user()
+    assert principal is not None
+    with runtime().database.session() as db:
+        detail = get_customer(db, principal, customer_id)
+    if detail is None:
+        abort(404)
+    return render_template(
+        "console/customer.html",
+        detail=detail,
+        c=detail.customer,
+        zone=detail.customer.region.timezone,
+        payment_labels=PAYMENT_LABELS,
+    )

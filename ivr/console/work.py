@@ -1,0 +1,154 @@
+"""Agents' work queues: complaints, service requests and callback requests, worked one by one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from ivr.auth.roles import STAFF
+from ivr.auth.sessions import current_user, login_required
+from ivr.console import blueprint, nav
+from ivr.extensions import runtime
+from ivr.queries import callbacks as callback_queries
+from ivr.queries import tickets
+from ivr.queries.tickets import ACTIVE, STATUS_LABELS, STATUSES, TicketError
+
+PER_PAGE = 25
+KIND_PAGES = {"complaint": ("complaints", "complaint", "Pengaduan"), "request": ("requests", "request", "Permohonan")}
+CATEGORY_LABELS = {
+    "no_power": "Listrik padam (rumah)",
+    "outage_area": "Padam satu lingkungan",
+    "billing": "Tagihan",
+    "dangerous_installation": "Instalasi berbahaya",
+    "other": "Lainnya",
+    "new_connection": "Pasang baru",
+    "power_change": "Ubah daya",
+    "temporary": "Sambung sementara",
+}
+# Why the caller asked for a callback (ivr/services/agents.py `callback_reason`).
+REASON_LABELS = {
+    "closed": "Di luar jam layanan",
+    "long_wait": "Antrean panjang",
+    "while_waiting": "Diminta saat menunggu",
+    "requested": "Diminta penelepon",
+}
+MESSAGES = {"saved": "Perubahan disimpan.", "done": "Panggil balik ditandai selesai."}
+LABELS = {"statuses": STATUS_LABELS, "categories": CATEGORY_LABELS, "reasons": REASON_LABELS}
+
+
+def now() -> datetime:
+    """The app's one clock (the voice gateway's), so the console and the IVR agree on time."""
+    return runtime().voice.now()
+
+
+def link(url: str | None) -> str | None:
+    """Only http(s) URLs become links; anything else a caller or carrier sent stays plain text."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def age(seconds: int) -> str:
+    """How long a ticket has waited, as a work queue shows it: '45 menit', '5 jam', '3 hari'."""
+    if seconds < 3600:
+        return f"{seconds // 60} menit"
+    if seconds < 86400:
+        return f"{seconds // 3600} jam"
+    return f"{seconds // 86400} hari"
+
+
+def page_arg() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _kind_pages(kind: str) -> tuple[str, str, str]:
+    if kind not in KIND_PAGES:
+        abort(404)
+    return KIND_PAGES[kind]
+
+
+@blueprint.get("/complaints", defaults={"kind": "complaint"}, endpoint="complaints")
+@blueprint.get("/requests", defaults={"kind": "request"}, endpoint="requests")
+@login_required(*STAFF)
+def ticket_list(kind: str) -> ResponseReturnValue:
+    """A work queue for one kind and status (default: what is still to do)."""
+    list_endpoint, _, title = _kind_pages(kind)
+    status = request.args.get("status", ACTIVE)
+    chosen = None if status == "all" else status
+    if chosen is not None and chosen != ACTIVE and chosen not in STATUSES:
+        abort(404)
+    with runtime().database.session() as db:
+        page = tickets.list_tickets(db, current_user(), kind, chosen, page_arg(), PER_PAGE, now=now())
+    tabs = [(ACTIVE, "Perlu ditangani"), *((s, STATUS_LABELS[s]) for s in STATUSES), ("all", "Semua")]
+    return render_template(
+        "console/tickets.html", page=page, kind=kind, title=title, tabs=tabs, status=status,
+        list_endpoint=list_endpoint, labels=LABELS, age=age,
+    )  # fmt: skip
+
+
+@blueprint.route("/complaints/<int:id>", methods=["GET", "POST"], defaults={"kind": "complaint"}, endpoint="complaint")
+@blueprint.route("/requests/<int:id>", methods=["GET", "POST"], defaults={"kind": "request"}, endpoint="request")
+@login_required(*STAFF)
+def ticket_page(kind: str, id: int) -> ResponseReturnValue:
+    """One ticket: details, recording, history, and the form that changes it."""
+    list_endpoint, endpoint, title = _kind_pages(kind)
+    user = current_user()
+    error, typed = None, {"status": "", "note": ""}
+    if request.method == "POST":
+        typed = {"status": request.form.get("status", ""), "note": request.form.get("note", "")}
+        try:
+            with runtime().database.session() as db:
+                tickets.update_ticket(db, user, kind, id, typed["status"] or None, typed["note"], now())
+        except (LookupError, PermissionError):
+            abort(404)
+        except TicketError as problem:
+            error = str(problem)
+        else:
+            return redirect(url_for(f"console.{endpoint}", id=id, msg="saved"))
+    with runtime().database.session() as db:
+        ticket = tickets.get_ticket(db, user, kind, id, now=now())
+    if ticket is None:
+        abort(404)
+    return render_template(
+        "console/ticket.html", ticket=ticket, title=title, list_endpoint=list_endpoint, endpoint=endpoint,
+        labels=LABELS, age=age, recording=link(ticket.recording_url), error=error, typed=typed,
+        message=MESSAGES.get(request.args.get("msg", "")),
+    ), 422 if error else 200  # fmt: skip
+
+
+def _callbacks_page(error: str | None = None) -> ResponseReturnValue:
+    with runtime().database.session() as db:
+        rows = callback_queries.list_callbacks(db, current_user())
+    message = MESSAGES.get(request.args.get("msg", ""))
+    page = render_template("console/callbacks.html", rows=rows, labels=LABELS, error=error, message=message)
+    return page, 422 if error else 200
+
+
+@blueprint.get("/callbacks")
+@login_required(*STAFF)
+def callbacks() -> ResponseReturnValue:
+    """Callers waiting to be phoned back, first asked first."""
+    return _callbacks_page()
+
+
+@blueprint.post("/callbacks/<int:id>/done")
+@login_required(*STAFF)
+def callback_done(id: int) -> ResponseReturnValue:
+    """The agent phoned the caller back: take it off the list, with an optional note."""
+    try:
+        with runtime().database.session() as db:
+            callback_queries.complete_callback(db, current_user(), id, request.form.get("note"), now())
+    except (LookupError, PermissionError):
+        abort(404)
+    except TicketError as problem:
+        return _callbacks_page(str(problem))
+    return redirect(url_for("console.callbacks", msg="done"))
+
+
+nav.add("console.complaints", "Pengaduan", STAFF, order=20)
+nav.add("console.requests", "Permohonan", STAFF, order=21)
+nav.add("console.callbacks", "Panggil balik", STAFF, order=22)

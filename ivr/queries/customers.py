@@ -1,0 +1,283 @@
+"""Customers as agents look them up: by IDPEL, meter number or phone, within the agent's region.
+
+Region rule: agents see customers of their own region only; supervisors and admins see all.
+`ivr.queries.calls` builds on this module (the customer a call was about), so the one import the
+other way (a customer's calls) happens inside `get_customer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Bill, Complaint, Customer, Meter, Reading, Region, ServiceRequest, TokenPurchase
+from ivr.auth.roles import Principal
+from ivr.phone.numbers import parse_caller
+from ivr.services.customers import IDPEL_LENGTH, METER_LENGTH
+
+MAX_LOOKUP_RESULTS = 50
+BILLS_SHOWN = 12
+READINGS_SHOWN = 12
+TOKENS_SHOWN = 10
+CALLS_SHOWN = 20
+
+
+def region_scope(column: Any, principal: Principal) -> ColumnElement[bool] | None:
+    """The WHERE clause that keeps an agent inside their region; None for those who see everything.
+
+    An agent without a region sees nothing (never `region_id IS NULL`, which would be national).
+    """
+    if principal.sees_all_regions:
+        return None
+    if principal.region_id is None:
+        return false()
+    return column == principal.region_id
+
+
+@dataclass(frozen=True)
+class RegionRef:
+    id: int
+    code: str
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """One line of a lookup result, and the customer a call was about."""
+
+    id: int
+    idpel: str
+    name: str
+    address: str
+    tariff_class: str
+    power_va: int
+    payment_type: str
+    phone: str | None
+    region: RegionRef
+    meter_numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BillRow:
+    period: date
+    stand_start: int
+    stand_end: int
+    kwh: int
+    amount_rupiah: int
+    due_date: date
+    paid_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReadingRow:
+    reference: str
+    meter_number: str
+    period: date
+    stand: int
+    status: str
+    source: str
+    flag_reason: str | None
+    submitted_at: datetime
+    call_sid: str | None
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    meter_number: str
+    token: str
+    amount_rupiah: int
+    kwh: Decimal
+    purchased_at: datetime
+
+    @property
+    def grouped(self) -> str:
+        """'1234 5678 ...': how a token is read out and shown, never as one long run."""
+        return " ".join(self.token[i : i + 4] for i in range(0, len(self.token), 4))
+
+
+@dataclass(frozen=True)
+class ComplaintRef:
+    id: int
+    ticket_number: str
+    category: str
+    urgent: bool
+    status: str
+    created_at: datetime
+    recording_url: str | None
+    call_sid: str | None
+
+
+@dataclass(frozen=True)
+class RequestRef:
+    id: int
+    reference: str
+    kind: str
+    status: str
+    requested_power_va: int | None
+    created_at: datetime
+    call_sid: str | None
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    """Everything the customer page shows; `calls` are `ivr.queries.calls.CallRow`s from their phone."""
+
+    customer: CustomerSummary
+    reading_window: tuple[int, int]
+    bills: tuple[BillRow, ...]
+    readings: tuple[ReadingRow, ...]
+    tokens: tuple[TokenRow, ...]
+    complaints: tuple[ComplaintRef, ...]
+    requests: tuple[RequestRef, ...]
+    calls: tuple[Any, ...]
+
+
+def region_ref(region: Region) -> RegionRef:
+    return RegionRef(region.id, region.code, region.name, region.timezone)
+
+
+def summarize(session: Session, customer: Customer) -> CustomerSummary:
+    meters = session.scalars(select(Meter.meter_number).where(Meter.customer_id == customer.id).order_by(Meter.id))
+    return CustomerSummary(
+        id=customer.id,
+        idpel=customer.idpel,
+        name=customer.name,
+        address=customer.address,
+        tariff_class=customer.tariff_class,
+        power_va=customer.power_va,
+        payment_type=customer.payment_type,
+        phone=customer.phone,
+        region=region_ref(customer.region),
+        meter_numbers=tuple(meters),
+    )
+
+
+def complaint_ref(row: Complaint) -> ComplaintRef:
+    return ComplaintRef(
+        row.id, row.ticket_number, row.category, row.urgent, row.status, row.created_at, row.recording_url, row.call_sid
+    )
+
+
+def request_ref(row: ServiceRequest) -> RequestRef:
+    return RequestRef(row.id, row.reference, row.kind, row.status, row.requested_power_va, row.created_at, row.call_sid)
+
+
+def reading_row(reading: Reading, meter_number: str) -> ReadingRow:
+    return ReadingRow(
+        reading.reference,
+        meter_number,
+        reading.period,
+        reading.stand,
+        reading.status,
+        reading.source,
+        reading.flag_reason,
+        reading.submitted_at,
+        reading.call_sid,
+    )
+
+
+def _conditions(query: str) -> list[ColumnElement[bool]]:
+    """Every way the typed text can name a customer; an 11/12-digit run may also be a phone number."""
+    text = "".join(ch for ch in query.strip() if ch not in " -.()")[:32]
+    found: list[ColumnElement[bool]] = []
+    if text.isascii() and text.isdigit():
+        if len(text) == IDPEL_LENGTH:
+            found.append(Customer.idpel == text)
+        if len(text) == METER_LENGTH:
+            found.append(Customer.id.in_(select(Meter.customer_id).where(Meter.meter_number == text)))
+    caller = parse_caller(text)
+    if text and caller.is_phone:
+        found.append(Customer.phone == caller.value)
+    return found
+
+
+def lookup_customers(session: Session, principal: Principal, query: str) -> list[CustomerSummary]:
+    """Customers matching an IDPEL (12 digits), a meter number (11 digits) or a phone in any format."""
+    conditions = _conditions(query)
+    if not conditions:
+        return []
+    stmt = select(Customer).where(or_(*conditions)).order_by(Customer.idpel).limit(MAX_LOOKUP_RESULTS)
+    scope = region_scope(Customer.region_id, principal)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    return [summarize(session, customer) for customer in session.scalars(stmt)]
+
+
+def customer_for_call(
+    session: Session, principal: Principal, caller: str, typed: Iterable[str], customer_ids: Iterable[int | None]
+) -> CustomerSummary | None:
+    """Who a call was most likely about: the last id typed, a ticket's customer, then the caller's phone."""
+    candidates: list[ColumnElement[bool]] = []
+    for digits in reversed(list(typed)):
+        if len(digits) == IDPEL_LENGTH:
+            candidates.append(Customer.idpel == digits)
+        elif len(digits) == METER_LENGTH:
+            candidates.append(Customer.id.in_(select(Meter.customer_id).where(Meter.meter_number == digits)))
+    candidates += [Customer.id == cid for cid in customer_ids if cid is not None]
+    if caller.startswith("+"):
+        candidates.append(Customer.phone == caller)
+    scope = region_scope(Customer.region_id, principal)
+    for condition in candidates:
+        stmt = select(Customer).where(condition).order_by(Customer.id).limit(1)
+        customer = session.scalar(stmt if scope is None else stmt.where(scope))
+        if customer is not None:
+            return summarize(session, customer)
+    return None
+
+
+def get_customer(session: Session, principal: Principal, customer_id: int) -> CustomerDetail | None:
+    """The customer page; None when missing or outside the principal's region (no leak either way)."""
+    from ivr.queries.calls import CallFilter, list_calls  # calls.py imports this module
+
+    customer = session.get(Customer, customer_id)
+    if customer is None or not principal.may_see_region(customer.region_id):
+        return None
+    bills = session.scalars(
+        select(Bill).where(Bill.customer_id == customer.id).order_by(Bill.period.desc()).limit(BILLS_SHOWN)
+    )
+    readings = session.execute(
+        select(Reading, Meter.meter_number)
+        .join(Meter, Reading.meter_id == Meter.id)
+        .where(Meter.customer_id == customer.id)
+        .order_by(Reading.submitted_at.desc(), Reading.id.desc())
+        .limit(READINGS_SHOWN)
+    )
+    tokens = session.execute(
+        select(TokenPurchase, Meter.meter_number)
+        .join(Meter, TokenPurchase.meter_id == Meter.id)
+        .where(Meter.customer_id == customer.id)
+        .order_by(TokenPurchase.purchased_at.desc(), TokenPurchase.id.desc())
+        .limit(TOKENS_SHOWN)
+    )
+    complaints = session.scalars(
+        select(Complaint).where(Complaint.customer_id == customer.id).order_by(Complaint.created_at.desc())
+    )
+    requests = session.scalars(
+        select(ServiceRequest)
+        .where(ServiceRequest.customer_id == customer.id)
+        .order_by(ServiceRequest.created_at.desc())
+    )
+    calls = (
+        list_calls(session, principal, CallFilter(caller=customer.phone), per_page=CALLS_SHOWN).items
+        if customer.phone
+        else ()
+    )
+    return CustomerDetail(
+        customer=summarize(session, customer),
+        reading_window=(customer.reading_window_start_day, customer.reading_window_end_day),
+        bills=tuple(
+            BillRow(b.period, b.stand_start, b.stand_end, b.kwh, b.amount_rupiah, b.due_date, b.paid_at) for b in bills
+        ),
+        readings=tuple(reading_row(reading, number) for reading, number in readings),
+        tokens=tuple(TokenRow(number, t.token, t.amount_rupiah, t.kwh, t.purchased_at) for t, number in tokens),
+        complaints=tuple(complaint_ref(c) for c in complaints),
+        requests=tuple(request_ref(r) for r in requests),
+        calls=tuple(calls),
+    )

@@ -1,0 +1,266 @@
+"""Work queues: complaints, service requests and callback requests, read and changed by agents.
+
+Menu 4 reads what these functions write (status, `updated_at`, `last_note`), so a caller hears an
+agent's change as soon as it is committed. Region rules are applied here, never in the views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy.orm import Session
+
+from db.models import Complaint, Customer, Region, ServiceRequest, TicketUpdate, User
+from ivr.auth.roles import Principal
+from ivr.queries.paging import Page, page_bounds
+
+KINDS = ("complaint", "request")
+STATUSES = ("open", "in_progress", "resolved", "closed")
+ACTIVE = "active"  # list filter: the work still to do (open + in_progress)
+ACTIVE_STATUSES = ("open", "in_progress")
+DONE_STATUSES = ("resolved", "closed")
+STATUS_LABELS = {"open": "Baru", "in_progress": "Sedang ditangani", "resolved": "Selesai", "closed": "Ditutup"}
+# Any status may follow any other, except that a closed ticket is never simply "open" again:
+# reopening a closed one means taking it up (in_progress), so it does not look brand new.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    old: frozenset(new for new in STATUSES if new != old and not (old == "closed" and new == "open"))
+    for old in STATUSES
+}
+NOTE_MAX_CHARS = 500
+MAX_PER_PAGE = 100
+
+
+class TicketError(ValueError):
+    """A change that cannot be made as asked; the message says why, for the agent to read."""
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """A complaint or service request as a work queue lists it."""
+
+    kind: str
+    id: int
+    number: str
+    category: str
+    urgent: bool
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    age_seconds: int
+    region_id: int | None
+    region_name: str | None
+    timezone: str | None
+    customer_name: str | None
+    callback_number: str | None
+    last_note: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One TicketUpdate: who changed what, when."""
+
+    at: datetime
+    user_id: int | None
+    user_name: str | None
+    old_status: str | None
+    new_status: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class TicketDetail(TicketRow):
+    """One ticket with everything an agent needs to work it."""
+
+    description: str | None
+    recording_url: str | None
+    call_sid: str | None
+    customer_idpel: str | None
+    requested_power_va: int | None
+    resolved_at: datetime | None
+    allowed_statuses: tuple[str, ...]
+    history: list[HistoryEntry]
+
+
+def may_transition(old: str, new: str) -> bool:
+    """Whether a ticket in `old` may be put in `new` (an unknown old status may go anywhere)."""
+    return new in STATUSES and new != old and new in TRANSITIONS.get(old, frozenset(STATUSES))
+
+
+def region_clause(principal: Principal, column: Any) -> ColumnElement[bool]:
+    """The SQL form of Principal.may_see_region (agents without a region see nothing)."""
+    if principal.sees_all_regions:
+        return true()
+    return column == principal.region_id if principal.region_id is not None else false()
+
+
+def clean_note(note: str | None, *, required: bool = False, what: str = "Catatan") -> str | None:
+    """Strip a typed note and keep it within NOTE_MAX_CHARS; empty means none."""
+    text = (note or "").strip()
+    if len(text) > NOTE_MAX_CHARS:
+        raise TicketError(f"{what} terlalu panjang ({len(text)} karakter, paling banyak {NOTE_MAX_CHARS}).")
+    if required and not text:
+        raise TicketError(f"{what} wajib diisi.")
+    return text or None
+
+
+def user_name(user: User | None) -> str | None:
+    return (user.full_name or user.username) if user is not None else None
+
+
+def _label(status: str) -> str:
+    return f'"{STATUS_LABELS.get(status, status)}"'
+
+
+def _model(kind: str) -> type[Complaint] | type[ServiceRequest]:
+    if kind == "complaint":
+        return Complaint
+    if kind == "request":
+        return ServiceRequest
+    raise TicketError(f"Jenis tiket tidak dikenal: {kind!r}.")
+
+
+def _row_fields(
+    kind: str, ticket: Any, region: Region | None, customer: Customer | None, now: datetime
+) -> dict[str, Any]:
+    complaint = kind == "complaint"
+    return {
+        "kind": kind,
+        "id": ticket.id,
+        "number": ticket.ticket_number if complaint else ticket.reference,
+        "category": ticket.category if complaint else ticket.kind,
+        "urgent": bool(ticket.urgent) if complaint else False,
+        "status": ticket.status,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "age_seconds": max(0, int((now - ticket.created_at).total_seconds())),
+        "region_id": ticket.region_id,
+        "region_name": region.name if region else None,
+        "timezone": region.timezone if region else None,
+        "customer_name": customer.name if customer else None,
+        "callback_number": ticket.callback_number,
+        "last_note": ticket.last_note,
+    }
+
+
+def list_tickets(
+    session: Session,
+    principal: Principal,
+    kind: str,
+    status: str | None,
+    page: int = 1,
+    per_page: int = 25,
+    *,
+    now: datetime | None = None,
+) -> Page[TicketRow]:
+    """Urgent first, then oldest first; `status` is one of STATUSES, ACTIVE, or None for all."""
+    model = _model(kind)
+    if status is not None and status != ACTIVE and status not in STATUSES:
+        raise TicketError(f"Status tidak dikenal: {status!r}.")
+    page, per_page = page_bounds(page, per_page, MAX_PER_PAGE)
+    where = [region_clause(principal, model.region_id)]
+    if status == ACTIVE:
+        where.append(model.status.in_(ACTIVE_STATUSES))
+    elif status is not None:
+        where.append(model.status == status)
+    total = session.scalar(select(func.count(model.id)).where(*where)) or 0
+    order = [model.created_at.asc(), model.id.asc()]
+    if model is Complaint:
+        order.insert(0, Complaint.urgent.desc())
+    query = (
+        select(model, Region, Customer)
+        .outerjoin(Region, Region.id == model.region_id)
+        .outerjoin(Customer, Customer.id == model.customer_id)
+        .where(*where)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    moment = now or datetime.now(UTC)
+    rows = [TicketRow(**_row_fields(kind, t, r, c, moment)) for t, r, c in session.execute(query)]
+    return Page(rows, page, per_page, total)
+
+
+def get_ticket(
+    session: Session, principal: Principal, kind: str, id: int, *, now: datetime | None = None
+) -> TicketDetail | None:
+    """One ticket with its history, oldest change first; None when missing or not the agent's region."""
+    model = _model(kind)
+    ticket = session.get(model, id)
+    if ticket is None or not principal.may_see_region(ticket.region_id):
+        return None
+    region = session.get(Region, ticket.region_id) if ticket.region_id else None
+    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    updates = session.execute(
+        select(TicketUpdate, User)
+        .outerjoin(User, User.id == TicketUpdate.user_id)
+        .where(TicketUpdate.ticket_kind == kind, TicketUpdate.ticket_id == id)
+        .order_by(TicketUpdate.at, TicketUpdate.id)
+    )
+    history = [
+        HistoryEntry(u.at, u.user_id, user_name(user), u.old_status, u.new_status, u.note) for u, user in updates
+    ]
+    complaint = kind == "complaint"
+    return TicketDetail(
+        **_row_fields(kind, ticket, region, customer, now or datetime.now(UTC)),
+        description=ticket.description if complaint else None,
+        recording_url=ticket.recording_url if complaint else None,
+        call_sid=ticket.call_sid,
+        customer_idpel=customer.idpel if customer else None,
+        requested_power_va=None if complaint else ticket.requested_power_va,
+        resolved_at=ticket.resolved_at,
+        allowed_statuses=tuple(s for s in STATUSES if may_transition(ticket.status, s)),
+        history=history,
+    )
+
+
+def update_ticket(
+    session: Session, principal: Principal, kind: str, id: int, status: str | None, note: str | None, now: datetime
+) -> TicketDetail:
+    """Change status and/or add a note, recorded in the history; what menu 4 then tells the caller.
+
+    Raises LookupError (no such ticket), PermissionError (another region's), TicketError (bad change).
+    """
+    model = _model(kind)
+    ticket = session.get(model, id, with_for_update=True)
+    if ticket is None:
+        raise LookupError(f"{kind} {id} not found")
+    if not principal.may_see_region(ticket.region_id):
+        raise PermissionError(f"{kind} {id} belongs to another region")
+    new = (status or "").strip() or None
+    if new is not None and new not in STATUSES:
+        raise TicketError(f"Status tidak dikenal: {new!r}.")
+    text = clean_note(note)
+    old = ticket.status
+    if new == old:
+        new = None
+    if new is None and text is None:
+        raise TicketError("Tidak ada perubahan: pilih status lain atau tulis catatan.")
+    if new is not None and not may_transition(old, new):
+        raise TicketError(f"Status tidak dapat diubah dari {_label(old)} ke {_label(new)}.")
+    if new is not None:
+        ticket.status = new
+        if new in DONE_STATUSES and ticket.resolved_at is None:
+            ticket.resolved_at = now
+        elif new not in DONE_STATUSES:
+            ticket.resolved_at = None
+    if text is not None:
+        ticket.last_note = text
+    ticket.updated_at = now
+    session.add(
+        TicketUpdate(
+            ticket_kind=kind,
+            ticket_id=id,
+            user_id=principal.id,
+            at=now,
+            old_status=old,
+            new_status=new or old,
+            note=text,
+        )
+    )
+    session.flush()
+    detail = get_ticket(session, principal, kind, id, now=now)
+    assert detail is not None
+    return detail

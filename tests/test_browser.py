@@ -1,0 +1,108 @@
+"""A person's path through the console, in Debian's Chromium driven by Selenium.
+
+An agent logs in, opens the call the simulator just placed, changes the ticket that call left,
+and the caller then hears the new status and note in menu 4. A screenshot of the call page is
+written to var/screenshots/call-page.png (README says so).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from db.models import Complaint
+from ivr.cli.simulator import CallSimulator, parse_script
+from ivr.config import PROJECT_ROOT
+from tests.conftest import AUTH_TOKEN
+from tests.support.console import PASSWORD, add_user
+from tests.support.factories import DIALED
+from tests.support.live_server import serving
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+SCREENSHOT = PROJECT_ROOT / "var" / "screenshots" / "call-page.png"
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"
+)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="ivr-chromium-")
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,1000",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _call(base_url: str, script: str) -> list[str]:
+    heard: list[str] = []
+    simulator = CallSimulator(base_url, AUTH_TOKEN, output=heard.append)
+    simulator.call("+62215551234", DIALED["BEKASI"], script=parse_script(script))
+    return heard
+
+
+def test_agent_works_a_ticket_and_the_caller_hears_it(app: Flask, db_session, regions, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as expected
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    add_user(db_session, "agent.bekasi", "agent", regions["BEKASI"])
+    db_session.commit()
+    with serving(app) as base:
+        _call(base, "3 1 2 1 2 !")  # no power at home; no customer number; call me back here; no recording
+        ticket = db_session.scalars(select(Complaint)).one()
+
+        browser.get(f"{base}/console/login")
+        browser.find_element(By.NAME, "username").send_keys("agent.bekasi")
+        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/"))
+        assert "Agent Bekasi" in browser.find_element(By.TAG_NAME, "header").text
+
+        browser.get(f"{base}/console/calls")
+        browser.find_element(By.CSS_SELECTOR, "table a[href*='/console/calls/']").click()
+        page = browser.find_element(By.TAG_NAME, "main").text
+        assert "(021) 5551234" in page
+        assert "WIB" in page
+        assert ticket.ticket_number in page
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        assert browser.save_screenshot(str(SCREENSHOT))
+
+        browser.get(f"{base}/console/complaints")
+        browser.find_element(By.LINK_TEXT, ticket.ticket_number).click()
+        Select(browser.find_element(By.NAME, "status")).select_by_value("in_progress")
+        browser.find_element(By.NAME, "note").send_keys("Petugas menuju lokasi pukul 14.00")
+        browser.find_element(By.XPATH, "//button[normalize-space()='Simpan']").click()
+        WebDriverWait(browser, 10).until(expected.url_contains("msg=saved"))
+        assert "Petugas menuju lokasi pukul 14.00" in browser.find_element(By.TAG_NAME, "main").text
+
+        heard = " ".join(_call(base, f"4 {ticket.ticket_number} !"))
+    assert "Petugas menuju lokasi pukul 14.00" in heard
+    db_session.expire_all()
+    assert db_session.get(Complaint, ticket.id).status == "in_progress"

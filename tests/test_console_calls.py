@@ -1,0 +1,297 @@
+"""Console calls, customers and live pages: real calls through webhooks, seen by agents and supervisors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from db.models import Complaint, Customer, Meter
+from ivr.console import live as live_view
+from ivr.extensions import runtime
+from ivr.state import StateStoreError
+from tests.conftest import DEFAULT_NOW
+from tests.support.calls import (
+    ESCAPED_SCRIPT,
+    HOSTILE_SIP,
+    IDPEL,
+    KUPANG_IDPEL,
+    KUPANG_METER,
+    METER,
+    SCRIPT,
+    Scenario,
+    insert_call,
+    live_rows,
+    phone_call,
+    place_scenario,
+    row_sids,
+)
+from tests.support.catalog import add_purchase
+from tests.support.console import add_user, log_in
+from tests.support.factories import DIALED, add_bill
+from tests.support.journeys import set_clock
+from tests.support.tickets import RECORDING_URL
+from tests.support.twilio import FakeTwilio
+
+KUPANG_PHONE_CALLER = "+623808215555"
+
+
+@pytest.fixture
+def people(db_session, regions) -> None:
+    add_user(db_session, "agent.bekasi", "agent", regions["BEKASI"])
+    add_user(db_session, "agent.kupang", "agent", regions["KUPANG"])
+    add_user(db_session, "spv", "supervisor")
+    db_session.commit()
+
+
+@pytest.fixture
+def calls(app: Flask, twilio: FakeTwilio, db_session, regions, people) -> Scenario:
+    return place_scenario(app, twilio, db_session, regions)
+
+
+def page(client: FlaskClient, path: str, status: int = 200) -> str:
+    response = client.get(path)
+    assert response.status_code == status, path
+    return response.get_data(as_text=True)
+
+
+def listed(client: FlaskClient, query: str = "") -> list[str]:
+    return row_sids(page(client, "/console/calls" + query))
+
+
+# -- who sees which calls -------------------------------------------------------------------------
+
+
+def test_agents_see_their_region_and_supervisors_see_all(client: FlaskClient, calls: Scenario) -> None:
+    log_in(client, "agent.bekasi")
+    assert listed(client) == [calls.bekasi, calls.hostile]
+    assert listed(client, "?region=KUPANG") == [calls.bekasi, calls.hostile]  # another region is not a choice
+    page(client, f"/console/calls/{calls.kupang}", 404)
+    page(client, f"/console/calls/{calls.anonymous}", 404)  # national business
+    page(client, "/console/calls/CAnothing", 404)
+
+    log_in(client, "agent.kupang")
+    assert listed(client) == [calls.kupang]
+    page(client, f"/console/calls/{calls.bekasi}", 404)
+
+    log_in(client, "spv")
+    assert listed(client) == calls.all_newest_first
+
+
+def test_the_calls_pages_need_a_login(client: FlaskClient, calls: Scenario) -> None:
+    assert client.get("/console/calls").status_code == 302
+    assert client.get(f"/console/calls/{calls.bekasi}").status_code == 302
+    assert client.get("/console/live").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?from=2026-11-23&to=2026-11-23", ["jayapura", "bekasi", "hostile"]),  # WIB days: B is 23:30 on the 22nd
+        ("?from=2026-11-23&to=2026-11-23&region=KUPANG", ["kupang"]),  # ...but 00:30 WITA on the 23rd
+        ("?to=2026-11-22", ["kupang", "anonymous"]),
+        ("?region=BEKASI", ["bekasi", "hostile"]),
+        ("?caller=0215551234", ["bekasi"]),
+        ("?caller=%2B62+21+5551234", ["bekasi"]),
+        ("?caller=anonymous", ["anonymous"]),
+        ("?outcome=callback_requested", ["kupang"]),
+        ("?outcome=hung_up_in_menu", ["hostile", "anonymous"]),
+        ("?flow=bill", ["bekasi"]),
+        ("?flow=complaint", ["jayapura"]),
+        ("?flow=agent", ["kupang"]),
+        ("?flow=bill&region=KUPANG", []),
+    ],
+)
+def test_each_filter_narrows_the_list(client: FlaskClient, calls: Scenario, query: str, expected: list[str]) -> None:
+    log_in(client, "spv")
+    assert listed(client, query) == [getattr(calls, name) for name in expected]
+
+
+def test_bad_filter_values_are_explained_not_applied(client: FlaskClient, calls: Scenario) -> None:
+    log_in(client, "spv")
+    html = page(client, "/console/calls?from=23-11-2026&outcome=nope&region=MARS")
+    assert row_sids(html) == calls.all_newest_first
+    for message in ("Tanggal awal harus berformat", "Hasil tidak dikenal", "Wilayah tidak dikenal"):
+        assert message in html
+
+
+def test_pages_are_stable_and_the_pager_keeps_the_filters(client: FlaskClient, db_session, regions, people) -> None:
+    start = DEFAULT_NOW - timedelta(hours=2)
+    made = [
+        insert_call(db_session, f"CApage{i:03d}", regions["BEKASI"], start + timedelta(minutes=i // 3))
+        for i in range(65)
+    ]
+    insert_call(db_session, "CAelsewhere", regions["KUPANG"], start)
+    db_session.commit()
+    expected = [c.call_sid for c in sorted(made, key=lambda c: (c.started_at, c.id), reverse=True)]
+    log_in(client, "spv")
+
+    first = page(client, "/console/calls?region=BEKASI")
+    second = page(client, "/console/calls?region=BEKASI&page=2")
+
+    assert row_sids(first) + row_sids(second) == expected
+    assert len(row_sids(first)) == 50
+    assert 'href="/console/calls?region=BEKASI&amp;page=2" rel="next"' in first
+    assert 'rel="prev"' not in first
+    assert 'href="/console/calls?region=BEKASI&amp;page=1" rel="prev"' in second
+    assert 'rel="next"' not in second
+    assert row_sids(page(client, "/console/calls?region=BEKASI&page=2")) == row_sids(second)
+
+
+# -- one call ------------------------------------------------------------------------------------
+
+
+def test_call_page_shows_caller_timeline_in_local_time_and_the_customer(client: FlaskClient, calls: Scenario) -> None:
+    log_in(client, "agent.bekasi")
+    html = page(client, f"/console/calls/{calls.bekasi}")
+
+    assert '<span class="caller-national">(021) 5551234</span>' in html
+    assert '<code class="caller-raw">+62215551234</code>' in html
+    assert "UP3 Bekasi" in html
+    assert "23 Nov 2026 10:00 WIB" in html
+    assert "<td>10:00:00 WIB</td>" in html
+    assert "WIT<" not in html
+    assert "bill.ask_id" in html and f"digits: <code>{IDPEL}#</code>" in html
+    assert "Selesai mandiri" in html and "0:42" in html
+    assert f'href="/console/customers/{calls.customer_id}"' in html
+
+
+def test_call_page_in_wit_and_what_the_call_created(client: FlaskClient, calls: Scenario, db_session) -> None:
+    log_in(client, "spv")
+    html = page(client, f"/console/calls/{calls.jayapura}")
+    [complaint] = db_session.query(Complaint).filter_by(call_sid=calls.jayapura).all()
+
+    assert "<td>12:00:00 WIT</td>" in html
+    assert "10:00:00 WIB" not in html
+    assert complaint.ticket_number in html
+    assert "complaint.record_description" in html
+
+    kupang = page(client, f"/console/calls/{calls.kupang}")
+    assert "<td>00:30:00 WITA</td>" in kupang
+    assert "Permintaan telepon balik" in kupang and "Ke (0380) 8211234" in kupang
+    assert "Minta ditelepon balik" in kupang
+
+
+def test_a_recording_is_a_link_only_when_it_is_https(client: FlaskClient, calls: Scenario, db_session) -> None:
+    db_session.add(
+        Complaint(ticket_number="3000000077", category="other", call_sid=calls.bekasi, recording_url=RECORDING_URL)
+    )
+    db_session.commit()
+    log_in(client, "spv")
+
+    safe = page(client, f"/console/calls/{calls.bekasi}")
+    hostile = page(client, f"/console/calls/{calls.jayapura}")
+
+    assert f'<a href="{RECORDING_URL}"' in safe
+    assert 'href="javascript' not in hostile
+    assert "javascript:alert(&#39;" + ESCAPED_SCRIPT in hostile
+    assert SCRIPT not in hostile
+
+
+def test_what_callers_sent_is_escaped_in_list_and_detail(client: FlaskClient, calls: Scenario) -> None:
+    log_in(client, "agent.bekasi")
+    listing = page(client, "/console/calls")
+    detail = page(client, f"/console/calls/{calls.hostile}")
+    searched = page(client, "/console/calls?caller=" + HOSTILE_SIP.replace("<", "%3C").replace(">", "%3E"))
+
+    for html in (listing, detail, searched):
+        assert ESCAPED_SCRIPT in html
+        assert SCRIPT not in html
+    assert f"sip:{ESCAPED_SCRIPT}@x" in listing
+    assert detail.count(ESCAPED_SCRIPT) >= 3  # caller (national + raw) and the keys pressed
+    assert row_sids(searched) == [calls.hostile]
+
+
+# -- customers -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", [IDPEL, METER, "081234567890", "+62 812-3456-7890"])
+def test_customer_lookup_by_idpel_meter_or_phone(client: FlaskClient, calls: Scenario, query: str) -> None:
+    log_in(client, "agent.bekasi")
+    html = page(client, "/console/customers?q=" + query.replace("+", "%2B"))
+    assert html.count('<tr class="customer-row">') == 1
+    assert f'href="/console/customers/{calls.customer_id}"' in html
+
+
+@pytest.mark.parametrize("query", [KUPANG_IDPEL, KUPANG_METER, "081299990000"])
+def test_agents_find_only_their_regions_customers(client: FlaskClient, calls: Scenario, query: str) -> None:
+    log_in(client, "agent.bekasi")
+    assert '<tr class="customer-row">' not in page(client, f"/console/customers?q={query}")
+    page(client, f"/console/customers/{calls.kupang_customer_id}", 404)
+    log_in(client, "spv")
+    assert f'href="/console/customers/{calls.kupang_customer_id}"' in page(client, f"/console/customers?q={query}")
+    page(client, f"/console/customers/{calls.kupang_customer_id}")
+
+
+def test_customer_page_bills_tokens_and_calls(client: FlaskClient, calls: Scenario, db_session) -> None:
+    customer = db_session.get(Customer, calls.customer_id)
+    meter = db_session.query(Meter).filter_by(meter_number=METER).one()
+    for month in range(1, 11):
+        add_bill(db_session, customer, DEFAULT_NOW.date().replace(month=month, day=1), kwh=100 + month, amount=200_000)
+    add_purchase(db_session, meter, DEFAULT_NOW - timedelta(days=3), "12345678901234567890")
+    insert_call(db_session, "CAfromphone", customer.region_id, DEFAULT_NOW, caller=customer.phone)
+    db_session.commit()
+    log_in(client, "agent.bekasi")
+
+    html = page(client, f"/console/customers/{calls.customer_id}")
+
+    assert "<code>1234 5678 9012 3456 7890</code>" in html
+    assert "12345678901234567890" not in html
+    assert "10/2026" in html and "01/2026" in html
+    assert "200.000" in html
+    assert row_sids(html) == ["CAfromphone"]
+    page(client, "/console/customers/999999", 404)
+
+
+# -- live ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def on_the_line(app: Flask, twilio: FakeTwilio, people, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Now (pinned) 95 s after DEFAULT_NOW: two Bekasi callers (one waiting), one Kupang, one national."""
+    set_clock(app, DEFAULT_NOW)
+    phone_call(twilio, "+62215550001", DIALED["BEKASI"]).start()
+    waiting = phone_call(twilio, "+62215550002", DIALED["BEKASI"])
+    waiting.start()
+    assert waiting.press("0").queue_name == "BEKASI"
+    phone_call(twilio, KUPANG_PHONE_CALLER, DIALED["KUPANG"]).start()
+    phone_call(twilio, "anonymous", DIALED["NASIONAL"]).start()
+    monkeypatch.setattr(live_view, "now", lambda: DEFAULT_NOW.timestamp() + 95)
+
+
+def test_live_numbers_for_a_supervisor(client: FlaskClient, on_the_line) -> None:
+    log_in(client, "spv")
+    response = client.get("/console/live")
+    rows = live_rows(response.get_data(as_text=True))
+
+    assert response.headers["Refresh"] == "15"
+    assert '<meta http-equiv="refresh" content="15">' in response.get_data(as_text=True)
+    assert rows["BEKASI"] == {"in-menu": "1", "waiting": "1", "longest": "1:35", "agents": "0"}
+    assert rows["KUPANG"] == {"in-menu": "1", "waiting": "0", "longest": "0:00", "agents": "0"}
+    assert rows["NASIONAL"]["in-menu"] == "1"
+    assert rows["JAYAPURA"] == {"in-menu": "0", "waiting": "0", "longest": "0:00", "agents": "0"}
+
+
+@pytest.mark.parametrize(
+    ("username", "own", "other"), [("agent.bekasi", "BEKASI", "KUPANG"), ("agent.kupang", "KUPANG", "BEKASI")]
+)
+def test_agents_see_their_region_and_the_national_queue_live(
+    client: FlaskClient, on_the_line, username: str, own: str, other: str
+) -> None:
+    log_in(client, username)
+    rows = live_rows(page(client, "/console/live"))
+    assert set(rows) == {own, "NASIONAL"}
+    assert rows[own]["in-menu"] == "1"
+
+
+def test_live_page_says_so_when_the_board_is_down(app: Flask, client: FlaskClient, people) -> None:
+    class DeadBoard:
+        def snapshot(self, now: float):
+            raise StateStoreError("down")
+
+    runtime(app).live = DeadBoard()
+    log_in(client, "spv")
+    html = page(client, "/console/live", 503)
+    assert "tidak tersedia" in html
