@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-RESOURCES: tuple[str, ...] = ("calls",)
+RESOURCES: tuple[str, ...] = ("calls", "work")
 
 
 def load() -> None:
