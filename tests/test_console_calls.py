@@ -29,7 +29,7 @@ from tests.support.calls import (
     row_sids,
 )
 from tests.support.catalog import add_purchase
-from tests.support.console import add_user, log_in
+from tests.support.console import add_staff, log_in
 from tests.support.factories import DIALED, add_bill
 from tests.support.journeys import set_clock
 from tests.support.tickets import RECORDING_URL
@@ -40,10 +40,7 @@ KUPANG_PHONE_CALLER = "+623808215555"
 
 @pytest.fixture
 def people(db_session, regions) -> None:
-    add_user(db_session, "agent.bekasi", "agent", regions["BEKASI"])
-    add_user(db_session, "agent.kupang", "agent", regions["KUPANG"])
-    add_user(db_session, "spv", "supervisor")
-    db_session.commit()
+    add_staff(db_session, regions)
 
 
 @pytest.fixture

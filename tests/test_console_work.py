@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from db.models import CallbackRequest, Complaint, Reading, TicketUpdate, User
 from ivr.services.readings import baseline
-from tests.support.console import add_user, csrf_from, log_in
+from tests.support.console import add_staff, csrf_from, log_in
 from tests.support.factories import add_customer
 from tests.support.journeys import choose, set_clock
 from tests.support.tickets import NOW, add_complaint, add_request
@@ -29,10 +29,7 @@ def _clock(app: Flask) -> None:
 
 @pytest.fixture
 def people(db_session, regions) -> None:
-    add_user(db_session, "agent.bekasi", "agent", regions["BEKASI"])
-    add_user(db_session, "agent.kupang", "agent", regions["KUPANG"])
-    add_user(db_session, "spv", "supervisor")
-    db_session.commit()
+    add_staff(db_session, regions)
 
 
 def _rows(html: str) -> list[tuple[str, bool]]:

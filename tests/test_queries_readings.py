@@ -10,7 +10,7 @@ from db.models import Reading
 from ivr.auth.roles import Principal
 from ivr.queries.readings import ReviewError, list_flagged_readings, review_reading
 from ivr.services.readings import baseline
-from tests.support.console import add_user
+from tests.support.console import add_staff
 from tests.support.factories import add_customer
 from tests.support.tickets import NOW
 
@@ -20,13 +20,7 @@ PHOTO = "https://media.example.co.id/meter/14000000001.jpg"
 
 @pytest.fixture
 def staff(db_session, regions) -> dict[str, Principal]:
-    users = {
-        "bekasi": add_user(db_session, "agent.bekasi", "agent", regions["BEKASI"]),
-        "kupang": add_user(db_session, "agent.kupang", "agent", regions["KUPANG"]),
-        "spv": add_user(db_session, "spv", "supervisor"),
-    }
-    db_session.commit()
-    return {key: Principal.of(user) for key, user in users.items()}
+    return {key: Principal.of(user) for key, user in add_staff(db_session, regions).items()}
 
 
 def add(session, meter, reference: str, period: date, stand: int, status: str, *, hours_ago: float, **extra) -> Reading:

@@ -20,20 +20,14 @@ from ivr.queries.tickets import (
     may_transition,
     update_ticket,
 )
-from tests.support.console import add_user
+from tests.support.console import add_staff, add_user
 from tests.support.factories import add_customer
 from tests.support.tickets import NOW, add_complaint, add_request
 
 
 @pytest.fixture
 def staff(db_session, regions) -> dict[str, Principal]:
-    users = {
-        "bekasi": add_user(db_session, "agent.bekasi", "agent", regions["BEKASI"]),
-        "kupang": add_user(db_session, "agent.kupang", "agent", regions["KUPANG"]),
-        "spv": add_user(db_session, "spv", "supervisor"),
-    }
-    db_session.commit()
-    return {key: Principal.of(user) for key, user in users.items()}
+    return {key: Principal.of(user) for key, user in add_staff(db_session, regions).items()}
 
 
 def _complaint(session, region_id, number: str, *, hours_ago: float, status: str = "open", urgent: bool = False):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-RESOURCES: tuple[str, ...] = ("calls", "work")
+RESOURCES: tuple[str, ...] = ("calls", "work", "admin")
 
 
 def load() -> None:

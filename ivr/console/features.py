@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURES: tuple[str, ...] = ("work", "readings", "calls", "customers", "live")
+FEATURES: tuple[str, ...] = ("work", "readings", "calls", "customers", "live", "admin")
 
 
 def load() -> None:

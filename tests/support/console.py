@@ -58,3 +58,14 @@ def token_for(session: Session, user: User, name: str = "tests") -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def add_staff(session: Session, regions: dict[str, int]) -> dict[str, User]:
+    """The usual cast: an agent in Bekasi, one in Kupang, and a supervisor who sees every region."""
+    staff = {
+        "bekasi": add_user(session, "agent.bekasi", "agent", regions["BEKASI"]),
+        "kupang": add_user(session, "agent.kupang", "agent", regions["KUPANG"]),
+        "spv": add_user(session, "spv", "supervisor"),
+    }
+    session.commit()
+    return staff
