@@ -4,9 +4,11 @@ PY := $(VENV)/bin/python
 # Local demo only: the server and the simulator sign and check webhooks with this shared token.
 DEMO_TOKEN ?= local-demo-token
 DEMO_SECRET ?= local-demo-session-key
+# Every demo command runs the app the same way: development mode, the demo token and session key.
+DEMO_ENV = IVR_ENV=development TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) SECRET_KEY=$(DEMO_SECRET)
 PORT ?= 5000
 
-.PHONY: install run call ids test lint format bench clean
+.PHONY: install run call ids admin test lint format bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -17,14 +19,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 run: install ## Serve on http://127.0.0.1:5000 with SQLite + in-process state and demo data
-	IVR_ENV=development TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) SECRET_KEY=$(DEMO_SECRET) $(PY) -m flask --app ivr demo --port $(PORT)
+	$(DEMO_ENV) $(PY) -m flask --app ivr demo --port $(PORT)
 
 call: install ## Place a simulated call: make call, or make call DIGITS="9 0"
-	TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) $(PY) -m flask --app ivr simulate --url http://127.0.0.1:$(PORT) \
+	$(DEMO_ENV) $(PY) -m flask --app ivr simulate --url http://127.0.0.1:$(PORT) \
 		$(if $(DIGITS),--digits "$(DIGITS)") $(if $(TO),--to "$(TO)") $(if $(FROM),--from "$(FROM)")
 
 ids: install ## Demo ids to type in a simulated call
-	TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) $(PY) -m flask --app ivr demo-ids
+	$(DEMO_ENV) $(PY) -m flask --app ivr demo-ids
+
+admin: install ## Create a console admin in the demo database (asks for a password)
+	$(DEMO_ENV) $(PY) -m flask --app ivr create-admin
 
 test: install ## Every test, on the embedded default and on PostgreSQL + Redis
 	$(PY) -m pytest
