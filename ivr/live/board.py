@@ -14,6 +14,7 @@ Timestamps are epoch seconds and should come from call state, so a retried webho
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -82,6 +83,31 @@ class LiveBoard(Protocol):
     def prune(self, older_than: float) -> int:
         """Forget entries last seen before `older_than` (their end never came); how many."""
         ...
+
+
+class PlaceBoard(ABC):
+    """The moves every board shares, as entering or leaving a place; each storage does the two."""
+
+    @abstractmethod
+    def _enter(self, kind: str, name: str, call_sid: str, at: float) -> None: ...
+
+    @abstractmethod
+    def _leave(self, kind: str, call_sid: str) -> None: ...
+
+    def call_in_menu(self, region: str, call_sid: str, at: float) -> None:
+        self._enter(MENU, region, call_sid, at)
+
+    def call_waiting(self, queue: str, call_sid: str, since: float) -> None:
+        self._enter(QUEUE, queue, call_sid, since)
+
+    def agent_connected(self, queue: str, agent_call_sid: str, at: float) -> None:
+        self._enter(AGENT, queue, agent_call_sid, at)
+
+    def call_left_queue(self, call_sid: str) -> None:
+        self._leave(QUEUE, call_sid)
+
+    def agent_disconnected(self, agent_call_sid: str) -> None:
+        self._leave(AGENT, agent_call_sid)
 
 
 def place(kind: str, name: str) -> str:

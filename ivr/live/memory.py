@@ -12,6 +12,7 @@ from ivr.live.board import (
     MENU,
     QUEUE,
     LiveSnapshot,
+    PlaceBoard,
     QueueLive,
     RegionLive,
     longest_wait,
@@ -21,7 +22,7 @@ from ivr.live.board import (
 )
 
 
-class MemoryLiveBoard:
+class MemoryLiveBoard(PlaceBoard):
     """The Redis board's structures as dicts under one lock, so both count the same way."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
@@ -33,21 +34,6 @@ class MemoryLiveBoard:
         self._members: dict[str, dict[str, float]] = {}  # place -> {call_sid: timestamp}
         self._regions: set[str] = set()
         self._queues: set[str] = set()
-
-    def call_in_menu(self, region: str, call_sid: str, at: float) -> None:
-        self._enter(MENU, region, call_sid, at)
-
-    def call_waiting(self, queue: str, call_sid: str, since: float) -> None:
-        self._enter(QUEUE, queue, call_sid, since)
-
-    def agent_connected(self, queue: str, agent_call_sid: str, at: float) -> None:
-        self._enter(AGENT, queue, agent_call_sid, at)
-
-    def call_left_queue(self, call_sid: str) -> None:
-        self._leave(QUEUE, call_sid)
-
-    def agent_disconnected(self, agent_call_sid: str) -> None:
-        self._leave(AGENT, agent_call_sid)
 
     def call_ended(self, call_sid: str) -> None:
         with self._lock:

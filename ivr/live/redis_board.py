@@ -27,6 +27,7 @@ from ivr.live.board import (
     MENU,
     QUEUE,
     LiveSnapshot,
+    PlaceBoard,
     QueueLive,
     RegionLive,
     longest_wait,
@@ -48,7 +49,7 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-class RedisLiveBoard:
+class RedisLiveBoard(PlaceBoard):
     """The live counters in Redis; every Redis failure surfaces as StateStoreError."""
 
     def __init__(
@@ -58,21 +59,6 @@ class RedisLiveBoard:
         self._namespace = namespace
         self._clock = clock
         self._attempts = attempts
-
-    def call_in_menu(self, region: str, call_sid: str, at: float) -> None:
-        self._enter(MENU, region, call_sid, at)
-
-    def call_waiting(self, queue: str, call_sid: str, since: float) -> None:
-        self._enter(QUEUE, queue, call_sid, since)
-
-    def agent_connected(self, queue: str, agent_call_sid: str, at: float) -> None:
-        self._enter(AGENT, queue, agent_call_sid, at)
-
-    def call_left_queue(self, call_sid: str) -> None:
-        self._leave(QUEUE, call_sid)
-
-    def agent_disconnected(self, agent_call_sid: str) -> None:
-        self._leave(AGENT, agent_call_sid)
 
     def call_ended(self, call_sid: str) -> None:
         def change(pipe: Pipeline) -> bool:
