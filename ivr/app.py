@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -96,7 +96,7 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
     sender = make_sender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_sms_from)
     voice = VoiceGateway(
         engine=engine,
-        records=CallRecords(store, database, settings.call_state_ttl_seconds, lambda: datetime.now(UTC)),
+        records=CallRecords(store, database, settings.call_state_ttl_seconds),
         directory=directory,
         live=live,
         sender=sender,

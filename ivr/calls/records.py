@@ -70,10 +70,6 @@ def append_events(session: Session, call_id: int, events: Iterable[Mapping[str, 
     )
 
 
-def find_call(session: Session, call_sid: str) -> Call | None:
-    return session.scalar(select(Call).where(Call.call_sid == call_sid))
-
-
 def last_event_seq(session: Session, call_id: int) -> int:
     """The highest event number stored for a call (0 for none)."""
     return session.scalar(select(func.coalesce(func.max(CallEvent.seq), 0)).where(CallEvent.call_id == call_id)) or 0

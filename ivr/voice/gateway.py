@@ -70,7 +70,6 @@ class VoiceGateway:
         self.live = live
         self.sender = sender or DisabledSender()
         self.now = now
-        records.now = lambda: self.now()
 
     @property
     def database(self) -> Any:
@@ -138,7 +137,7 @@ class VoiceGateway:
             self.records.persist(call, change)
             self.records.save_quietly(call)
         else:
-            self.records.update_row(call_sid, change, event)
+            self.records.update_row(call_sid, change, event, at=self.now())
         if answered:
             return twiml.render_ending([], self.config.voice)
         language = call.conversation.language if call else self.config.default_language

@@ -32,11 +32,10 @@ RowChange = Callable[[Call], None]
 class CallRecords:
     """Loads and saves a call's live state, and writes its row and events in one unit of work."""
 
-    def __init__(self, store: CallStateStore, database: Database, state_ttl: int, now: Callable[[], datetime]) -> None:
+    def __init__(self, store: CallStateStore, database: Database, state_ttl: int) -> None:
         self.store = store
         self.database = database
         self.state_ttl = state_ttl
-        self.now = now
 
     # -- live state -----------------------------------------------------------------------------
 
@@ -88,7 +87,7 @@ class CallRecords:
             log.exception("database unavailable; %d events kept for call %s", len(call.pending), call.facts.call_sid)
             return False
 
-    def update_row(self, call_sid: str, change: RowChange, event: Event | None = None) -> bool:
+    def update_row(self, call_sid: str, change: RowChange, event: Event | None = None, *, at: datetime) -> bool:
         """Apply a fact to a call known only by its CallSid (its live state expired or is away)."""
         try:
             with self.database.session() as session:
@@ -98,7 +97,7 @@ class CallRecords:
                     return False
                 if event is not None:
                     seq = records.last_event_seq(session, row.id) + 1
-                    records.append_events(session, row.id, [_event_dict(event, seq, self.now())])
+                    records.append_events(session, row.id, [_event_dict(event, seq, at)])
                 change(row)
                 row.outcome = derive_outcome(row)
             return True

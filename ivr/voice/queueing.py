@@ -246,7 +246,7 @@ class QueueGateway:
             call.add_events([event], self.now)
             self.records.persist(call, change)
         else:
-            self.records.update_row(call_sid, change, event)
+            self.records.update_row(call_sid, change, event, at=self.now)
 
     def _agent_session(self, agent_call: str) -> dict[str, Any]:
         try:
