@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from db.models.stats import SERVICE_LEVEL_THRESHOLDS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "ivr.sqlite3"
 
@@ -68,6 +70,7 @@ class Settings:
     overflow_after_seconds: int = 180
     max_wait_seconds: int = 300
     default_answer_seconds: int = 60
+    service_level_seconds: int = 20
     default_region_code: str = "NASIONAL"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -100,6 +103,9 @@ class Settings:
             )
         if not self.validate_twilio_signature and not self.is_development:
             raise ConfigError("TWILIO_VALIDATE_SIGNATURE=false is allowed only with IVR_ENV=development")
+        if self.service_level_seconds not in SERVICE_LEVEL_THRESHOLDS:
+            choices = ", ".join(map(str, SERVICE_LEVEL_THRESHOLDS))
+            raise ConfigError(f"SERVICE_LEVEL_SECONDS={self.service_level_seconds} must be one of {choices}")
         if not self.secret_key and self.env == "production":
             raise ConfigError("SECRET_KEY is required: it signs console sessions")
 
@@ -138,6 +144,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     number("OVERFLOW_AFTER_SECONDS", "overflow_after_seconds")
     number("MAX_WAIT_SECONDS", "max_wait_seconds")
     number("DEFAULT_ANSWER_SECONDS", "default_answer_seconds")
+    number("SERVICE_LEVEL_SECONDS", "service_level_seconds")
     number("CALL_STATE_TTL_SECONDS", "call_state_ttl_seconds")
     number("GATHER_TIMEOUT_SECONDS", "gather_timeout_seconds")
     if env.get("FLOWS_DIR"):

@@ -14,6 +14,7 @@ from db.models.customers import (
     TokenPurchase,
 )
 from db.models.regions import Region, RegionAreaCode, RegionNumber
+from db.models.stats import CallHourStats, FlowDayStats
 from db.models.tickets import Complaint, ServiceRequest
 from db.models.users import ROLES, User
 
@@ -26,9 +27,11 @@ __all__ = [
     "Bill",
     "Call",
     "CallEvent",
+    "CallHourStats",
     "CallbackRequest",
     "Complaint",
     "Customer",
+    "FlowDayStats",
     "MaintenanceNotice",
     "Meter",
     "Reading",

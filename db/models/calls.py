@@ -51,6 +51,10 @@ class Call(Base):
     agent_call_sid: Mapped[str | None] = mapped_column(String(64))
     callback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_sweep: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The flows this call entered and the ones where it got what it came for, as sorted
+    # comma-separated names; kept with the row so the statistics need not read every event.
+    flows_reached: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    flows_completed: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
     events: Mapped[list[CallEvent]] = relationship(
         back_populates="call",
@@ -84,6 +88,7 @@ class CallbackRequest(Base):
     """A caller asked to be called back instead of waiting; agents work these in order."""
 
     __tablename__ = "callback_requests"
+    __table_args__ = (Index("ix_callback_requests_region_requested", "region_id", "requested_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)

@@ -95,7 +95,10 @@ class Reading(Base):
     """A stand-meter reading: from a meter officer, or self-reported by phone or message."""
 
     __tablename__ = "readings"
-    __table_args__ = (Index("ix_readings_meter_period", "meter_id", "period"),)
+    __table_args__ = (
+        Index("ix_readings_meter_period", "meter_id", "period"),
+        Index("ix_readings_submitted_at", "submitted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, UTCDateTime, utcnow
@@ -14,6 +14,7 @@ class Complaint(Base):
     """An outage report or complaint, known to the caller by its ticket number."""
 
     __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_region_created", "region_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_number: Mapped[str] = mapped_column(String(16), unique=True)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Call, CallEvent
+from ivr.stats.contribution import join_flows
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,17 @@ def append_events(session: Session, call_id: int, events: Iterable[Mapping[str, 
         for event in pending
         if event["seq"] not in stored
     )
+
+
+def note_flows(call: Call, events: Iterable[Mapping[str, Any]]) -> None:
+    """Remember which flows the call entered ("node" events) and completed ("served" events)."""
+    pending = list(events)
+    reached = [event.get("flow") for event in pending if event["kind"] == "node"]
+    completed = [event.get("flow") for event in pending if event["kind"] == "served"]
+    if reached:
+        call.flows_reached = join_flows(call.flows_reached, reached)
+    if completed:
+        call.flows_completed = join_flows(call.flows_completed, completed)
 
 
 def last_event_seq(session: Session, call_id: int) -> int:

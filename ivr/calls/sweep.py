@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Call, CallEvent
 from ivr.calls.outcome import derive_outcome
+from ivr.stats.rollup import tracking
 
 SWEPT_STATUS = "unknown"
 
@@ -22,8 +23,9 @@ def sweep_stale_calls(session: Session, now: datetime, older_than: timedelta) ->
     )
     for call in stale:
         last_event = session.scalar(select(func.max(CallEvent.at)).where(CallEvent.call_id == call.id))
-        call.ended_at = max(filter(None, (last_event, call.answered_at, call.queue_entered_at, call.started_at)))
-        call.final_status = call.final_status or SWEPT_STATUS
-        call.closed_by_sweep = True
-        call.outcome = derive_outcome(call)
+        with tracking(session, call):
+            call.ended_at = max(filter(None, (last_event, call.answered_at, call.queue_entered_at, call.started_at)))
+            call.final_status = call.final_status or SWEPT_STATUS
+            call.closed_by_sweep = True
+            call.outcome = derive_outcome(call)
     return len(stale)

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from db.models import Region
-from ivr.cli import users
+from ivr.cli import stats, users
 from ivr.cli.simulator import simulate_command
 from ivr.extensions import runtime
 
@@ -23,7 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_ids)
     app.cli.add_command(sweep_calls)
     app.cli.add_command(add_agent)
-    for command in users.COMMANDS:
+    for command in (*users.COMMANDS, *stats.COMMANDS):
         app.cli.add_command(command)
 
 

@@ -22,6 +22,7 @@ from ivr.calls import records
 from ivr.calls.outcome import derive_outcome
 from ivr.engine.model import Event
 from ivr.state import CallStateStore, StateStoreError
+from ivr.stats.rollup import tracking
 from ivr.voice.callstate import VoiceCall
 
 log = logging.getLogger(__name__)
@@ -65,15 +66,17 @@ class CallRecords:
     def write(self, session: Session, call: VoiceCall, change: RowChange | None = None) -> Call:
         """Bring the row up to date with the state: pending events, facts, derived outcome."""
         row = self._locked_row(session, call)
-        records.append_events(session, row.id, call.pending)
-        row.language = call.conversation.language
-        row.last_node = f"{call.conversation.flow}.{call.conversation.node}"
-        row.self_served = row.self_served or call.served
-        row.ivr_hung_up = row.ivr_hung_up or call.ivr_hung_up
-        row.had_error = row.had_error or call.had_error
-        if change is not None:
-            change(row)
-        row.outcome = derive_outcome(row)
+        with tracking(session, row):
+            records.append_events(session, row.id, call.pending)
+            records.note_flows(row, call.pending)
+            row.language = call.conversation.language
+            row.last_node = f"{call.conversation.flow}.{call.conversation.node}"
+            row.self_served = row.self_served or call.served
+            row.ivr_hung_up = row.ivr_hung_up or call.ivr_hung_up
+            row.had_error = row.had_error or call.had_error
+            if change is not None:
+                change(row)
+            row.outcome = derive_outcome(row)
         return row
 
     def persist(self, call: VoiceCall, change: RowChange | None = None) -> bool:
@@ -95,11 +98,12 @@ class CallRecords:
                 if row is None:
                     log.warning("callback for unknown call %s ignored", call_sid)
                     return False
-                if event is not None:
-                    seq = records.last_event_seq(session, row.id) + 1
-                    records.append_events(session, row.id, [_event_dict(event, seq, at)])
-                change(row)
-                row.outcome = derive_outcome(row)
+                with tracking(session, row):
+                    if event is not None:
+                        seq = records.last_event_seq(session, row.id) + 1
+                        records.append_events(session, row.id, [_event_dict(event, seq, at)])
+                    change(row)
+                    row.outcome = derive_outcome(row)
             return True
         except SQLAlchemyError:
             log.exception("could not record a callback for call %s", call_sid)

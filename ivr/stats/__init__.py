@@ -1,0 +1,1 @@
+"""Supervisor statistics: what each figure means, the rollups that keep them fast, the queries."""

@@ -1,0 +1,202 @@
+"""Keep the statistics rollups current as calls change, and rebuild them from the calls.
+
+Writers of a call row wrap their change in `tracking(session, call)`: it notes what the call
+added before and applies the difference afterwards, in the same unit of work, as atomic
+`INSERT ... ON CONFLICT DO UPDATE` increments. Calls still in progress add nothing, so menu steps
+never touch the rollups; the cost of a write does not depend on how much history there is.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from db.models import Call, CallHourStats, FlowDayStats, Region
+from db.models.stats import HOUR_COUNTERS
+from ivr.stats.contribution import Contribution, DayKey, FlowKey, HourKey, contribution
+
+DEFAULT_ZONE = "Asia/Jakarta"
+REBUILD_BATCH = 5000
+
+_STATS_COLUMNS = (
+    Call.region_id,
+    Call.channel,
+    Call.started_at,
+    Call.ended_at,
+    Call.outcome,
+    Call.queued_at,
+    Call.queue_seconds,
+    Call.answered_at,
+    Call.last_node,
+    Call.flows_reached,
+    Call.flows_completed,
+)
+
+
+class Zones:
+    """Each region's timezone; calls without a region run on the national region's clock."""
+
+    def __init__(self, by_region: dict[int, str], national: str | None) -> None:
+        self._by_region = {region: ZoneInfo(name) for region, name in by_region.items()}
+        self._fallback = ZoneInfo(national or DEFAULT_ZONE)
+
+    @classmethod
+    def load(cls, session: Session) -> Zones:
+        rows = session.execute(select(Region.id, Region.timezone, Region.is_national)).all()
+        national = next((zone for _, zone, is_national in rows if is_national), None)
+        return cls({region: zone for region, zone, _ in rows}, national)
+
+    @property
+    def regions(self) -> list[int]:
+        return sorted(self._by_region)
+
+    def of(self, region_id: int | None) -> ZoneInfo:
+        return self._by_region.get(region_id, self._fallback) if region_id is not None else self._fallback
+
+
+def zones_for(session: Session) -> Zones:
+    """The zones, read once per unit of work."""
+    zones = session.info.get("stats_zones")
+    if zones is None:
+        zones = session.info["stats_zones"] = Zones.load(session)
+    return zones
+
+
+@contextmanager
+def tracking(session: Session, call: Call) -> Iterator[None]:
+    """Apply to the rollups whatever the wrapped change does to this call's contribution."""
+    before = _contribution(session, call)
+    yield
+    apply(session, before, _contribution(session, call))
+
+
+def _contribution(session: Session, call: Call) -> Contribution | None:
+    if call.ended_at is None:
+        return None
+    return contribution(call, zones_for(session).of(call.region_id))
+
+
+def apply(session: Session, before: Contribution | None, after: Contribution | None) -> None:
+    """Add `after` and take away `before`, touching only the rows whose counts change."""
+    hours: dict[HourKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    flows: dict[tuple[DayKey, FlowKey], int] = defaultdict(int)
+    for sign, part in ((-1, before), (1, after)):
+        if part is None:
+            continue
+        for name, value in part.counters.items():
+            hours[part.hour_key][name] += sign * value
+        for key, value in part.flows.items():
+            flows[(part.day_key, key)] += sign * value
+    wait = after.wait if after is not None else 0
+    for key, counters in hours.items():
+        changed = {name: value for name, value in counters.items() if value}
+        grows_wait = after is not None and key == after.hour_key and wait > 0
+        if changed or grows_wait:
+            _add_hour(session, key, changed, wait if grows_wait else 0)
+    for (day_key, flow_key), value in flows.items():
+        if value:
+            _add_flow(session, day_key, flow_key, value)
+
+
+def _insert_for(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _greatest(session: Session) -> Any:
+    return func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
+
+
+def _add_hour(session: Session, key: HourKey, counters: dict[str, int], wait: int) -> None:
+    region, channel, hour = key
+    table = CallHourStats.__table__
+    statement = _insert_for(session)(table).values(
+        region_id=region, channel=channel, hour=hour, wait_max=wait, **counters
+    )
+    updates: dict[str, Any] = {name: table.c[name] + statement.excluded[name] for name in counters}
+    if wait:
+        updates["wait_max"] = _greatest(session)(table.c.wait_max, statement.excluded.wait_max)
+    session.execute(statement.on_conflict_do_update(index_elements=list(table.primary_key.columns), set_=updates))
+
+
+def _add_flow(session: Session, day_key: DayKey, flow_key: FlowKey, value: int) -> None:
+    region, channel, day = day_key
+    flow, measure, node = flow_key
+    table = FlowDayStats.__table__
+    statement = _insert_for(session)(table).values(
+        region_id=region, channel=channel, day=day, flow=flow, measure=measure, node=node, calls=value
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(table.primary_key.columns), set_={"calls": table.c.calls + statement.excluded.calls}
+        )
+    )
+
+
+def rebuild(session: Session) -> int:
+    """Recompute both rollups from every ended call; returns how many calls were counted."""
+    zones = Zones.load(session)
+    hours: dict[HourKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    flows: dict[tuple[DayKey, FlowKey], int] = defaultdict(int)
+    counted = 0
+    rows = session.execute(
+        select(*_STATS_COLUMNS).where(Call.ended_at.is_not(None)).execution_options(yield_per=REBUILD_BATCH)
+    )
+    for row in rows:
+        part = contribution(row, zones.of(row.region_id))  # type: ignore[arg-type]
+        if part is None:
+            continue
+        counted += 1
+        bucket = hours[part.hour_key]
+        for name, value in part.counters.items():
+            bucket[name] += value
+        bucket["wait_max"] = max(bucket["wait_max"], part.wait)
+        for key, value in part.flows.items():
+            flows[(part.day_key, key)] += value
+    session.execute(delete(CallHourStats))
+    session.execute(delete(FlowDayStats))
+    _insert_batches(session, CallHourStats, (_hour_row(key, counters) for key, counters in hours.items()))
+    _insert_batches(session, FlowDayStats, (_flow_row(day, flow, calls) for (day, flow), calls in flows.items()))
+    return counted
+
+
+def _hour_row(key: HourKey, counters: dict[str, int]) -> dict[str, Any]:
+    region, channel, hour = key
+    row: dict[str, Any] = dict.fromkeys(HOUR_COUNTERS, 0)
+    row.update(counters)
+    row.setdefault("wait_max", 0)
+    return {"region_id": region, "channel": channel, "hour": hour, **row}
+
+
+def _flow_row(day_key: DayKey, flow_key: FlowKey, calls: int) -> dict[str, Any]:
+    region, channel, day = day_key
+    flow, measure, node = flow_key
+    return {
+        "region_id": region,
+        "channel": channel,
+        "day": day,
+        "flow": flow,
+        "measure": measure,
+        "node": node,
+        "calls": calls,
+    }
+
+
+def _insert_batches(session: Session, model: type, rows: Iterator[dict[str, Any]]) -> None:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= REBUILD_BATCH:
+            session.execute(model.__table__.insert(), batch)
+            batch = []
+    if batch:
+        session.execute(model.__table__.insert(), batch)
