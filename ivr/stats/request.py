@@ -1,0 +1,54 @@
+"""Read a statistics range from query parameters, the same way for the console, the API and CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from db.models.stats import SERVICE_LEVEL_THRESHOLDS
+from ivr.stats.figures import BUCKETS, RangeError, StatsRange
+from ivr.stats.rollup import DEFAULT_ZONE
+
+DEFAULT_DAYS = 7
+
+
+def today_in(zone: str = DEFAULT_ZONE, now: datetime | None = None) -> date:
+    """Today's date on the national clock (the default end of a range)."""
+    return (now or datetime.now(ZoneInfo(zone))).astimezone(ZoneInfo(zone)).date()
+
+
+def _day(args: Mapping[str, str], name: str, default: date) -> date:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise RangeError(f"{name} must be a date like 2026-11-23") from exc
+
+
+def _whole(args: Mapping[str, str], name: str) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise RangeError(f"{name} must be a whole number")
+    return int(raw)
+
+
+def range_from_args(args: Mapping[str, str], *, today: date, service_level_seconds: int) -> StatsRange:
+    """`from`, `to` (local dates, inclusive; default the last 7 days), `region_id`, `service_level`."""
+    end = _day(args, "to", today)
+    start = _day(args, "from", end - timedelta(days=DEFAULT_DAYS - 1))
+    threshold = _whole(args, "service_level") or service_level_seconds
+    if threshold not in SERVICE_LEVEL_THRESHOLDS:
+        raise RangeError(f"service_level must be one of {', '.join(map(str, SERVICE_LEVEL_THRESHOLDS))}")
+    return StatsRange(start, end, _whole(args, "region_id"), service_level_seconds=threshold)
+
+
+def bucket_from_args(args: Mapping[str, str], default: str = "day") -> str:
+    bucket = (args.get("bucket") or default).strip()
+    if bucket not in BUCKETS:
+        raise RangeError(f"bucket must be one of {', '.join(BUCKETS)}")
+    return bucket
