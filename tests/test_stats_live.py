@@ -1,0 +1,112 @@
+"""The statistics follow real calls: signed webhooks in, rollups updated as each call ends.
+
+The clock is 10:00 on Monday 23 November 2026 in Bekasi (WIB), where the default caller dials.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from db.models import CallHourStats
+from ivr.calls.sweep import sweep_stale_calls
+from ivr.stats import figures, rollup
+from ivr.stats.figures import StatsRange
+from tests.conftest import DEFAULT_NOW
+from tests.support.journeys import set_clock
+from tests.support.queues import result
+from tests.support.twilio import FakeTwilio
+
+TODAY = date(2026, 11, 23)
+
+
+def another(twilio: FakeTwilio) -> FakeTwilio:
+    return FakeTwilio(client=twilio.client, auth_token=twilio.auth_token)
+
+
+def today(db_session, region_id: int | None = None) -> dict:
+    db_session.expire_all()
+    return figures.summary(db_session, StatsRange(TODAY, TODAY, region_id)).figures
+
+
+def at(app: Flask, seconds: int) -> None:
+    set_clock(app, DEFAULT_NOW + timedelta(seconds=seconds))
+
+
+@pytest.fixture
+def four_calls(app: Flask, twilio: FakeTwilio) -> None:
+    """Self-served (planned maintenance), hung up in the menu, answered after 12 s, abandoned in queue."""
+    served, gave_up, answered, abandoned = twilio, another(twilio), another(twilio), another(twilio)
+    served.start()
+    served.press("7")
+    served.press("2")
+    served.hang_up()
+    gave_up.start()
+    gave_up.hang_up()
+    answered.start()
+    answered.press("0")
+    at(app, 12)
+    result(answered, "bridged", queue_time=12)
+    at(app, 312)
+    answered.hang_up(duration=312)
+    at(app, 0)
+    abandoned.start()
+    abandoned.press("0")
+    at(app, 40)
+    abandoned.hang_up(duration=40)
+    result(abandoned, "hangup", queue_time=40)
+
+
+def test_each_call_counts_once_it_ends(app: Flask, twilio: FakeTwilio, db_session, regions, four_calls) -> None:
+    figures_today = today(db_session, regions["BEKASI"])
+    assert figures_today["offered"] == 4
+    assert (figures_today["self_served"], figures_today["abandoned_in_menu"]) == (1, 1)
+    assert (figures_today["queued"], figures_today["answered"], figures_today["abandoned_in_queue"]) == (2, 1, 1)
+    assert figures_today["average_speed_of_answer"] == 12
+    assert figures_today["average_handle_time"] == 300
+    assert figures_today["service_level"] == pytest.approx(1 / 2)
+    assert figures_today["longest_wait"] == 40
+    assert today(db_session, regions["KUPANG"])["offered"] == 0
+
+
+def test_the_funnel_follows_the_menus(db_session, four_calls) -> None:
+    by_flow = {f.flow: f for f in figures.funnel(db_session, StatsRange(TODAY, TODAY))}
+    assert (by_flow["information"].reached, by_flow["information"].completed) == (1, 1)
+    assert by_flow["agent"].reached == 2
+    assert by_flow["main_menu"].reached == 4
+    assert by_flow["main_menu"].gave_up_at == [("menu", 1)]
+
+
+def test_repeated_status_callbacks_do_not_count_twice(twilio: FakeTwilio, db_session, four_calls) -> None:
+    twilio.hang_up()
+    twilio.hang_up(status="completed", duration=99)
+    assert today(db_session)["offered"] == 4
+
+
+def test_live_rollups_equal_a_rebuild(db_session, four_calls) -> None:
+    live = today(db_session)
+    rows = db_session.scalar(select(func.count()).select_from(CallHourStats))
+    assert rollup.rebuild(db_session) == 4
+    db_session.commit()
+    assert today(db_session) == live
+    assert db_session.scalar(select(func.count()).select_from(CallHourStats)) == rows
+
+
+def test_a_call_in_progress_is_not_counted_until_it_ends(app: Flask, twilio: FakeTwilio, db_session) -> None:
+    twilio.start()
+    twilio.press("7")
+    assert today(db_session)["offered"] == 0
+    twilio.hang_up()
+    assert today(db_session)["offered"] == 1
+
+
+def test_a_call_closed_by_the_sweep_is_counted(app: Flask, twilio: FakeTwilio, db_session) -> None:
+    twilio.start()
+    twilio.press("0")
+    sweep_stale_calls(db_session, DEFAULT_NOW + timedelta(hours=5), timedelta(hours=4))
+    db_session.commit()
+    figures_today = today(db_session)
+    assert (figures_today["offered"], figures_today["abandoned_in_queue"]) == (1, 1)
