@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, String
+from sqlalchemy import Date, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
@@ -32,6 +32,7 @@ class CallHourStats(Base):
     """Counters for the calls of one region and channel that started in one local hour."""
 
     __tablename__ = "stats_call_hours"
+    __table_args__ = (Index("ix_stats_call_hours_channel_hour", "channel", "hour"),)
 
     region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(12), primary_key=True)
@@ -70,6 +71,7 @@ class FlowDayStats(Base):
     """
 
     __tablename__ = "stats_flow_days"
+    __table_args__ = (Index("ix_stats_flow_days_channel_day", "channel", "day"),)
 
     region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(12), primary_key=True)

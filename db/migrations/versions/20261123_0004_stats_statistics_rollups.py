@@ -64,6 +64,8 @@ def upgrade() -> None:
             "region_id", "channel", "day", "flow", "measure", "node", name=op.f("pk_stats_flow_days")
         ),
     )
+    op.create_index("ix_stats_call_hours_channel_hour", "stats_call_hours", ["channel", "hour"], unique=False)
+    op.create_index("ix_stats_flow_days_channel_day", "stats_flow_days", ["channel", "day"], unique=False)
     with op.batch_alter_table("callback_requests", schema=None) as batch_op:
         batch_op.create_index("ix_callback_requests_region_requested", ["region_id", "requested_at"], unique=False)
 
