@@ -2,7 +2,8 @@
 
 An agent logs in, opens the call the simulator just placed, changes the ticket that call left,
 and the caller then hears the new status and note in menu 4. A screenshot of the call page is
-written to var/screenshots/call-page.png (README says so).
+written to var/screenshots/call-page.png (README says so), and one of the supervisors' dashboard
+on the hand-counted week to var/screenshots/stats-dashboard.png.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from tests.conftest import AUTH_TOKEN
 from tests.support.console import PASSWORD, add_user
 from tests.support.factories import DIALED
 from tests.support.live_server import serving
+from tests.support.stats import add_fixed_history
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SCREENSHOT = PROJECT_ROOT / "var" / "screenshots" / "call-page.png"
+DASHBOARD_SCREENSHOT = PROJECT_ROOT / "var" / "screenshots" / "stats-dashboard.png"
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"
@@ -106,3 +109,34 @@ def test_agent_works_a_ticket_and_the_caller_hears_it(app: Flask, db_session, re
     assert "Petugas menuju lokasi pukul 14.00" in heard
     db_session.expire_all()
     assert db_session.get(Complaint, ticket.id).status == "in_progress"
+
+
+def test_supervisor_reads_the_dashboard(app: Flask, db_session, regions, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as expected
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    add_user(db_session, "spv", "supervisor")
+    add_fixed_history(db_session, regions)
+    db_session.commit()
+    with serving(app) as base:
+        browser.get(f"{base}/console/login")
+        browser.find_element(By.NAME, "username").send_keys("spv")
+        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/"))
+
+        browser.find_element(By.LINK_TEXT, "Statistik").click()
+        WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/stats"))
+        browser.get(f"{base}/console/stats?from=2026-11-16&to=2026-11-22")
+        Select(browser.find_element(By.NAME, "region_id")).select_by_visible_text("UP3 Bekasi")
+        browser.find_element(By.XPATH, "//button[normalize-space()='Tampilkan']").click()
+        WebDriverWait(browser, 10).until(expected.url_contains(f"region_id={regions['BEKASI']}"))
+        assert browser.find_element(By.CSS_SELECTOR, "[data-figure=offered]").text == "7"
+
+        browser.get(f"{base}/console/stats?from=2026-11-16&to=2026-11-22")
+        assert browser.find_element(By.CSS_SELECTOR, "[data-figure=offered]").text == "14"
+        assert browser.find_element(By.CSS_SELECTOR, "svg[data-chart=chart-volume]").size["height"] > 100
+        browser.set_window_size(1280, browser.execute_script("return document.body.scrollHeight") + 40)
+        DASHBOARD_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        assert browser.save_screenshot(str(DASHBOARD_SCREENSHOT))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-RESOURCES: tuple[str, ...] = ("calls", "work", "admin")
+RESOURCES: tuple[str, ...] = ("calls", "work", "admin", "stats")
 
 
 def load() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURES: tuple[str, ...] = ("work", "readings", "calls", "customers", "live", "admin")
+FEATURES: tuple[str, ...] = ("work", "readings", "calls", "customers", "live", "admin", "stats")
 
 
 def load() -> None:

@@ -27,6 +27,7 @@ from ivr.stats.rollup import Zones
 
 BUCKETS = ("hour", "day", "week")
 MAX_RANGE_DAYS = 400
+MAX_HOURLY_DAYS = 31  # 744 hourly points; a longer hourly series is unreadable and slow to ship
 ACCEPTED = "accepted"
 
 
@@ -133,10 +134,17 @@ def bucket_start(hour: datetime, bucket: str) -> datetime:
     return day if bucket == "day" else day - timedelta(days=day.weekday())
 
 
+def check_bucket(stats_range: StatsRange, bucket: str) -> None:
+    """Hourly series only for ranges of up to MAX_HOURLY_DAYS days."""
+    if bucket == "hour" and (stats_range.end - stats_range.start).days >= MAX_HOURLY_DAYS:
+        raise RangeError(f"hourly buckets are limited to ranges of {MAX_HOURLY_DAYS} days")
+
+
 def series(session: Session, stats_range: StatsRange, bucket: str) -> list[SeriesPoint]:
     """Call figures per hour, day or week; buckets without calls are present, with zero volume."""
     if bucket not in BUCKETS:
         raise RangeError(f"bucket must be one of {', '.join(BUCKETS)}")
+    check_bucket(stats_range, bucket)
     buckets: dict[datetime, dict[str, int]] = {}
     step = timedelta(hours=1) if bucket == "hour" else timedelta(days=1)
     moment = stats_range.first_hour

@@ -6,6 +6,10 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Region
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS
 from ivr.stats.figures import BUCKETS, RangeError, StatsRange
 from ivr.stats.rollup import DEFAULT_ZONE
@@ -41,7 +45,8 @@ def range_from_args(args: Mapping[str, str], *, today: date, service_level_secon
     """`from`, `to` (local dates, inclusive; default the last 7 days), `region_id`, `service_level`."""
     end = _day(args, "to", today)
     start = _day(args, "from", end - timedelta(days=DEFAULT_DAYS - 1))
-    threshold = _whole(args, "service_level") or service_level_seconds
+    asked = _whole(args, "service_level")
+    threshold = service_level_seconds if asked is None else asked
     if threshold not in SERVICE_LEVEL_THRESHOLDS:
         raise RangeError(f"service_level must be one of {', '.join(map(str, SERVICE_LEVEL_THRESHOLDS))}")
     return StatsRange(start, end, _whole(args, "region_id"), service_level_seconds=threshold)
@@ -52,3 +57,13 @@ def bucket_from_args(args: Mapping[str, str], default: str = "day") -> str:
     if bucket not in BUCKETS:
         raise RangeError(f"bucket must be one of {', '.join(BUCKETS)}")
     return bucket
+
+
+def region_code(session: Session, stats_range: StatsRange) -> str | None:
+    """The code of the range's region (None for all regions); RangeError for an id that is no region."""
+    if stats_range.region_id is None:
+        return None
+    code = session.scalar(select(Region.code).where(Region.id == stats_range.region_id))
+    if code is None:
+        raise RangeError(f"region_id {stats_range.region_id} is not a region")
+    return code
