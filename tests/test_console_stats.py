@@ -77,7 +77,7 @@ def test_tiles_explain_themselves_from_the_definitions(client: FlaskClient, hist
     log_in(client, "spv")
     html = page(client, "/console/stats" + WEEK)
     assert 'title="Self-served calls / calls offered."' in html
-    assert "<h3>Calls offered</h3>" in html
+    assert "<h3>Panggilan masuk</h3>" in html
     assert "dijawab dalam 20 detik" in html
 
 
@@ -123,7 +123,7 @@ def test_volume_chart_has_a_stack_per_day_as_tall_as_the_calls(client: FlaskClie
     heights = [sum(float(rect.get("height", 0)) for rect in column.findall("rect")) for column in columns]
     offered = [5, 3, 2, 4, 0, 0, 0]
     assert heights == pytest.approx([heights[0] * n / 5 for n in offered], abs=0.2)
-    assert columns[0].find("rect/title").text == "16 Nov 2026 · Calls handled: 2"
+    assert columns[0].find("rect/title").text == "16 Nov 2026 · Ditangani agen: 2"
 
 
 def test_every_chart_has_a_title_and_a_data_table(client: FlaskClient, history) -> None:
@@ -258,3 +258,10 @@ def test_csv_downloads_follow_the_dashboards_rules(app, client: FlaskClient, his
     calls = client.get("/console/stats/calls.csv" + WEEK)
     assert calls.headers["Content-Disposition"].endswith('calls-2026-11-16-to-2026-11-22.csv"')
     assert len(list(csv.DictReader(io.StringIO(calls.get_data(as_text=True))))) == 15  # B1-B6, B8, B9, K1-K7
+
+
+def test_every_figure_has_an_indonesian_label() -> None:
+    from ivr.console.stats import FIGURE_LABELS
+    from ivr.stats.definitions import FIGURES
+
+    assert {figure.name for figure in FIGURES} == set(FIGURE_LABELS)

@@ -53,6 +53,46 @@ TILES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("readings_submitted", ("readings_accepted", "readings_flagged")),
     ("complaints_opened", ("complaints_resolved", "complaints_backlog", "median_time_to_resolve")),
 )
+# The console speaks Indonesian; definitions.py holds the English label and the one definition.
+FIGURE_LABELS: dict[str, str] = {
+    "offered": "Panggilan masuk",
+    "handled": "Ditangani agen",
+    "abandoned": "Ditinggalkan",
+    "self_served": "Selesai swalayan",
+    "containment_rate": "Tingkat swalayan",
+    "abandoned_in_menu": "Ditinggalkan di menu",
+    "menu_abandon_rate": "Tingkat tinggal di menu",
+    "queued": "Masuk antrean",
+    "abandoned_in_queue": "Ditinggalkan di antrean",
+    "queue_abandon_rate": "Tingkat tinggal di antrean",
+    "answered": "Dijawab dari antrean",
+    "average_speed_of_answer": "Rata-rata waktu jawab",
+    "average_handle_time": "Rata-rata durasi layanan",
+    "service_level": "Service level",
+    "longest_wait": "Tunggu terlama",
+    "callback_requested": "Minta dihubungi kembali",
+    "agent_unavailable": "Saluran agen tak dijawab",
+    "ended_by_ivr": "Diakhiri IVR",
+    "errors": "Berakhir karena galat",
+    "peak_hour": "Jam tersibuk",
+    "callbacks_requested": "Permintaan panggil balik",
+    "callbacks_fulfilled": "Panggil balik selesai",
+    "median_time_to_callback": "Median waktu panggil balik",
+    "readings_submitted": "Stand meter dilaporkan",
+    "readings_accepted": "Stand meter diterima",
+    "readings_flagged": "Stand meter ditandai",
+    "complaints_opened": "Pengaduan dibuka",
+    "complaints_resolved": "Pengaduan selesai",
+    "complaints_backlog": "Pengaduan tertunda",
+    "median_time_to_resolve": "Median waktu penyelesaian",
+}
+
+
+def label(name: str) -> str:
+    """A figure's name in the console's language (its English label if there is no translation)."""
+    return FIGURE_LABELS.get(name, BY_NAME[name].label)
+
+
 VOLUME_PARTS = ("handled", "self_served", "abandoned")
 OTHER_OUTCOMES = ("callback_requested", "agent_unavailable", "ended_by_ivr", "errors")
 COMPLAINT_PARTS = {"complaints_opened": "opened", "complaints_resolved": "resolved", "complaints_backlog": "backlog"}
@@ -127,7 +167,7 @@ def shown(name: str, value: Number | datetime) -> Shown:
         text = span(value)
     else:
         text = charts.count_text(value)
-    return Shown(name, figure.label, text, figure.definition)
+    return Shown(name, label(name), text, figure.definition)
 
 
 def tiles(result: Summary) -> tuple[Tile, ...]:
@@ -151,7 +191,7 @@ def volume_chart(points: Sequence[SeriesPoint], labels: list[str], axis_labels: 
 
     parts = {name: values(name) for name in VOLUME_PARTS}
     other = [max(o - sum(column), 0.0) for o, *column in zip(values("offered"), *parts.values(), strict=True)]
-    stacks = [(Legend(name, BY_NAME[name].label), parts[name]) for name in VOLUME_PARTS]
+    stacks = [(Legend(name, label(name)), parts[name]) for name in VOLUME_PARTS]
     stacks.append((Legend("other", "Lainnya"), other))
     return charts.bar_chart("Volume panggilan", labels, stacks, stacked=True, axis_labels=axis_labels)
 
@@ -160,7 +200,7 @@ def complaints_chart(by_category: Mapping[str, Mapping[str, int]]) -> BarChart:
     """Opened, resolved and backlog side by side per category, every category shown even at zero."""
     categories = list(by_category)
     groups = [
-        (Legend(name, BY_NAME[name].label), [float(by_category[category][key]) for category in categories])
+        (Legend(name, label(name)), [float(by_category[category][key]) for category in categories])
         for name, key in COMPLAINT_PARTS.items()
     ]
     labels = [CATEGORY_LABELS.get(category, category) for category in categories]
@@ -173,11 +213,11 @@ def dashboard(db: Session, stats_range: StatsRange, bucket: str) -> Dashboard:
     points = series(db, stats_range, bucket)
     funnels = funnel(db, stats_range)
     labels, axis_labels = charts.time_labels([point.start for point in points], bucket)
-    level = Legend("service_level", BY_NAME["service_level"].label)
+    level = Legend("service_level", label("service_level"))
     return Dashboard(
         tiles=tiles(result),
         volume=volume_chart(points, labels, axis_labels),
-        other_outcomes=", ".join(BY_NAME[name].label for name in OTHER_OUTCOMES),
+        other_outcomes=", ".join(label(name) for name in OTHER_OUTCOMES),
         service_level=charts.line_chart(
             f"Service level (dijawab dalam {stats_range.service_level_seconds} detik)",
             level,
