@@ -94,12 +94,13 @@ def apply(session: Session, before: Contribution | None, after: Contribution | N
         for key, value in part.flows.items():
             flows[(part.day_key, key)] += sign * value
     wait = after.wait if after is not None else 0
-    for key, counters in hours.items():
+    # Rows are always locked in key order, so two calls ending at once cannot deadlock.
+    for key, counters in sorted(hours.items()):
         changed = {name: value for name, value in counters.items() if value}
         grows_wait = after is not None and key == after.hour_key and wait > 0
         if changed or grows_wait:
             _add_hour(session, key, changed, wait if grows_wait else 0)
-    for (day_key, flow_key), value in flows.items():
+    for (day_key, flow_key), value in sorted(flows.items()):
         if value:
             _add_flow(session, day_key, flow_key, value)
 
