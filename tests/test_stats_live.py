@@ -5,6 +5,7 @@ The clock is 10:00 on Monday 23 November 2026 in Bekasi (WIB), where the default
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -110,3 +111,26 @@ def test_a_call_closed_by_the_sweep_is_counted(app: Flask, twilio: FakeTwilio, d
     db_session.commit()
     figures_today = today(db_session)
     assert (figures_today["offered"], figures_today["abandoned_in_queue"]) == (1, 1)
+
+
+def test_calls_ending_at_the_same_moment_are_all_counted(backend, app: Flask, twilio: FakeTwilio, db_session) -> None:
+    """Status callbacks racing on one hour row: the increments are atomic, none is lost."""
+    if backend.name != "postgres":
+        pytest.skip("the embedded SQLite database serialises writers itself")
+    calls = [FakeTwilio(client=app.test_client(), auth_token=twilio.auth_token) for _ in range(8)]
+    for call in calls:
+        call.start()
+        call.press("7")
+    barrier = threading.Barrier(len(calls))
+
+    def end(call: FakeTwilio) -> None:
+        barrier.wait()
+        call.hang_up()
+
+    threads = [threading.Thread(target=end, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert today(db_session)["offered"] == 8
+    assert today(db_session)["abandoned_in_menu"] == 8
