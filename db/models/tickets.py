@@ -14,7 +14,10 @@ class Complaint(Base):
     """An outage report or complaint, known to the caller by its ticket number."""
 
     __tablename__ = "complaints"
-    __table_args__ = (Index("ix_complaints_region_created", "region_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_complaints_region_created", "region_id", "created_at"),
+        Index("ix_complaints_region_resolved", "region_id", "resolved_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_number: Mapped[str] = mapped_column(String(16), unique=True)

@@ -93,37 +93,50 @@ def _hour_filter(stats_range: StatsRange) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def hourly_counters(session: Session, stats_range: StatsRange) -> list[tuple[datetime, dict[str, int]]]:
-    """The hour rows of the range, summed over regions: (local hour, counters), in time order."""
-    columns = [func.sum(CallHourStats.__table__.c[name]).label(name) for name in HOUR_COUNTERS]
-    rows = session.execute(
-        select(CallHourStats.hour, *columns, func.max(CallHourStats.wait_max).label("wait_max"))
+_COUNTER_NAMES: tuple[str, ...] = (*HOUR_COUNTERS, "wait_max")
+
+
+def _counter_columns() -> list[Any]:
+    table = CallHourStats.__table__
+    return [func.sum(table.c[name]) for name in HOUR_COUNTERS] + [func.max(table.c.wait_max)]
+
+
+def _counters(values: Sequence[Any]) -> dict[str, int]:
+    return {name: int(value or 0) for name, value in zip(_COUNTER_NAMES, values, strict=True)}
+
+
+def call_totals(session: Session, stats_range: StatsRange) -> Totals:
+    """The hour counters of the range summed in one aggregate row."""
+    row = session.execute(select(*_counter_columns()).where(*_hour_filter(stats_range))).one()
+    return Totals(_counters(row), stats_range.service_level_seconds)
+
+
+def peak_hour(session: Session, stats_range: StatsRange) -> tuple[datetime, int] | None:
+    """The local hour with the most calls offered; the earliest wins a tie."""
+    offered = func.sum(CallHourStats.offered).label("offered")
+    row = session.execute(
+        select(CallHourStats.hour, offered)
         .where(*_hour_filter(stats_range))
         .group_by(CallHourStats.hour)
-        .order_by(CallHourStats.hour)
-    )
-    return [(row.hour, {name: int(row._mapping[name] or 0) for name in (*HOUR_COUNTERS, "wait_max")}) for row in rows]
+        .order_by(offered.desc(), CallHourStats.hour)
+        .limit(1)
+    ).first()
+    return (_wall_clock(row.hour), int(row.offered)) if row is not None and row.offered else None
 
 
-def _add(into: dict[str, int], counters: dict[str, int]) -> None:
-    for name, value in counters.items():
-        into[name] = max(into.get(name, 0), value) if name == "wait_max" else into.get(name, 0) + value
+def _wall_clock(value: Any) -> datetime:
+    """A bucket start as the database returns it (SQLite gives text) as a naive datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def call_totals(hours: Iterable[tuple[datetime, dict[str, int]]], stats_range: StatsRange) -> Totals:
-    summed: dict[str, int] = {}
-    for _, counters in hours:
-        _add(summed, counters)
-    return Totals(summed, stats_range.service_level_seconds)
-
-
-def peak_hour(hours: Sequence[tuple[datetime, dict[str, int]]]) -> tuple[datetime, int] | None:
-    """The local hour with the most calls offered; the earliest wins a tie."""
-    best: tuple[datetime, int] | None = None
-    for hour, counters in hours:
-        if counters["offered"] and (best is None or counters["offered"] > best[1]):
-            best = (hour, counters["offered"])
-    return best
+def _bucket_expression(session: Session, bucket: str) -> Any:
+    """The start of each row's hour, day or ISO week (Monday), computed by the database."""
+    hour = CallHourStats.hour
+    if bucket == "hour":
+        return hour
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc(bucket, hour)
+    return func.date(hour) if bucket == "day" else func.date(hour, "weekday 0", "-6 days")
 
 
 def bucket_start(hour: datetime, bucket: str) -> datetime:
@@ -151,8 +164,10 @@ def series(session: Session, stats_range: StatsRange, bucket: str) -> list[Serie
     while moment < stats_range.after_last_hour:
         buckets.setdefault(bucket_start(moment, bucket), {})
         moment += step
-    for hour, counters in hourly_counters(session, stats_range):
-        _add(buckets[bucket_start(hour, bucket)], counters)
+    start = _bucket_expression(session, bucket).label("start")
+    rows = session.execute(select(start, *_counter_columns()).where(*_hour_filter(stats_range)).group_by(start))
+    for row in rows:
+        buckets[bucket_start(_wall_clock(row[0]), bucket)] = _counters(row[1:])
     return [
         SeriesPoint(start, call_figures(Totals(counters, stats_range.service_level_seconds)))
         for start, counters in sorted(buckets.items())
@@ -220,22 +235,31 @@ def in_local_range(region_column: Any, at_column: Any, bounds: dict[int | None, 
     return or_(*parts)
 
 
-def _median_seconds(pairs: Iterable[tuple[datetime, datetime]]) -> float | None:
-    durations = [(done - begun).total_seconds() for begun, done in pairs if begun and done]
+def _median_seconds(session: Session, begun: Any, done: Any, *conditions: Any) -> float | None:
+    """The median of `done - begun` in seconds over the rows matching `conditions`.
+
+    PostgreSQL computes it (percentile_cont); SQLite, the embedded default with small data, hands
+    the durations to Python.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = func.date_part("epoch", done - begun)  # double precision: sorts faster than numeric
+        value = session.scalar(select(func.percentile_cont(0.5).within_group(seconds)).where(*conditions))
+        return float(value) if value is not None else None
+    seconds = (func.julianday(done) - func.julianday(begun)) * 86400.0
+    durations = [round(value, 3) for value in session.scalars(select(seconds).where(*conditions)) if value is not None]
     return statistics.median(durations) if durations else None
 
 
 def callback_figures(session: Session, bounds: dict[int | None, tuple[datetime, datetime]]) -> dict[str, Number]:
-    rows = session.execute(
-        select(CallbackRequest.requested_at, CallbackRequest.fulfilled_at).where(
-            in_local_range(CallbackRequest.region_id, CallbackRequest.requested_at, bounds)
-        )
-    ).all()
-    fulfilled = [(asked, done) for asked, done in rows if done is not None]
+    in_range = in_local_range(CallbackRequest.region_id, CallbackRequest.requested_at, bounds)
+    fulfilled = CallbackRequest.fulfilled_at.is_not(None)
+    requested, done = session.execute(select(func.count(), func.count().filter(fulfilled)).where(in_range)).one()
     return {
-        "callbacks_requested": len(rows),
-        "callbacks_fulfilled": len(fulfilled),
-        "median_time_to_callback": _median_seconds(fulfilled),
+        "callbacks_requested": requested,
+        "callbacks_fulfilled": done,
+        "median_time_to_callback": _median_seconds(
+            session, CallbackRequest.requested_at, CallbackRequest.fulfilled_at, in_range, fulfilled
+        ),
     }
 
 
@@ -261,41 +285,48 @@ def complaint_figures(
     by_category: dict[str, dict[str, int]] = {
         category: {"opened": 0, "resolved": 0, "backlog": 0} for category in CATEGORIES
     }
-    opened = session.execute(
-        select(Complaint.category, func.count())
-        .where(in_local_range(Complaint.region_id, Complaint.created_at, bounds))
+    opened_in_range = in_local_range(Complaint.region_id, Complaint.created_at, bounds)
+    resolved_in_range = and_(
+        Complaint.resolved_at.is_not(None), in_local_range(Complaint.region_id, Complaint.resolved_at, bounds)
+    )
+    counts = session.execute(  # one pass for both: a year's range reads the table once, not twice
+        select(Complaint.category, func.count().filter(opened_in_range), func.count().filter(resolved_in_range))
+        .where(or_(opened_in_range, resolved_in_range))
         .group_by(Complaint.category)
     )
-    for category, count in opened:
-        by_category.setdefault(category, {"opened": 0, "resolved": 0, "backlog": 0})["opened"] = count
-    resolved_rows = session.execute(
-        select(Complaint.category, Complaint.created_at, Complaint.resolved_at).where(
-            Complaint.resolved_at.is_not(None), in_local_range(Complaint.region_id, Complaint.resolved_at, bounds)
-        )
-    ).all()
-    for category, _, _ in resolved_rows:
-        by_category.setdefault(category, {"opened": 0, "resolved": 0, "backlog": 0})["resolved"] += 1
+    for category, opened, resolved in counts:
+        row = by_category.setdefault(category, {"opened": 0, "resolved": 0, "backlog": 0})
+        row["opened"], row["resolved"] = opened, resolved
     for category, count in _backlog(session, bounds):
         by_category.setdefault(category, {"opened": 0, "resolved": 0, "backlog": 0})["backlog"] = count
     totals: dict[str, Number] = {
         "complaints_opened": sum(c["opened"] for c in by_category.values()),
-        "complaints_resolved": len(resolved_rows),
+        "complaints_resolved": sum(c["resolved"] for c in by_category.values()),
         "complaints_backlog": sum(c["backlog"] for c in by_category.values()),
-        "median_time_to_resolve": _median_seconds((begun, done) for _, begun, done in resolved_rows),
+        "median_time_to_resolve": _median_seconds(
+            session, Complaint.created_at, Complaint.resolved_at, resolved_in_range
+        ),
     }
     return totals, by_category
 
 
 def _backlog(session: Session, bounds: dict[int | None, tuple[datetime, datetime]]) -> Iterable[tuple[str, int]]:
-    """Per category, complaints opened before the range's end and unresolved at that moment."""
+    """Per category, complaints opened before the range's end and unresolved at that moment.
+
+    Two index-friendly branches per region: resolved after the end, or not resolved at all.
+    """
     parts = []
     for region, (_, end) in bounds.items():
         region_match = Complaint.region_id.is_(None) if region is None else Complaint.region_id == region
-        unresolved = or_(
-            Complaint.resolved_at >= end,
-            and_(Complaint.resolved_at.is_(None), Complaint.status.not_in(CLOSED_STATUSES)),
+        parts.append(and_(region_match, Complaint.resolved_at >= end, Complaint.created_at < end))
+        parts.append(
+            and_(
+                region_match,
+                Complaint.resolved_at.is_(None),
+                Complaint.created_at < end,
+                Complaint.status.not_in(CLOSED_STATUSES),
+            )
         )
-        parts.append(and_(region_match, Complaint.created_at < end, unresolved))
     return session.execute(select(Complaint.category, func.count()).where(or_(*parts)).group_by(Complaint.category))
 
 
@@ -315,14 +346,13 @@ class Summary:
 
 def summary(session: Session, stats_range: StatsRange) -> Summary:
     zones = Zones.load(session)
-    hours = hourly_counters(session, stats_range)
-    figures = call_figures(call_totals(hours, stats_range))
+    figures = call_figures(call_totals(session, stats_range))
     bounds = local_bounds(stats_range, zones, zones.regions)
     figures.update(callback_figures(session, bounds))
     figures.update(reading_figures(session, bounds))
     complaint_totals, by_category = complaint_figures(session, bounds)
     figures.update(complaint_totals)
-    peak = peak_hour(hours)
+    peak = peak_hour(session, stats_range)
     return Summary(
         stats_range=stats_range,
         figures=figures,

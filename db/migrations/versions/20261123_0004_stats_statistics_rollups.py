@@ -76,6 +76,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("complaints", schema=None) as batch_op:
         batch_op.create_index("ix_complaints_region_created", ["region_id", "created_at"], unique=False)
+        batch_op.create_index("ix_complaints_region_resolved", ["region_id", "resolved_at"], unique=False)
 
     with op.batch_alter_table("readings", schema=None) as batch_op:
         batch_op.create_index("ix_readings_submitted_at", ["submitted_at"], unique=False)
@@ -111,6 +112,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_readings_submitted_at")
 
     with op.batch_alter_table("complaints", schema=None) as batch_op:
+        batch_op.drop_index("ix_complaints_region_resolved")
         batch_op.drop_index("ix_complaints_region_created")
 
     with op.batch_alter_table("calls", schema=None) as batch_op:
