@@ -45,5 +45,9 @@ format: install
 bench: install ## Median time of one menu step (see bench/menu_step.py)
 	$(PY) bench/menu_step.py
 
+.PHONY: bench-stats
+bench-stats: install ## Statistics on a synthetic year of 1M calls (PostgreSQL): rollups vs raw SQL, call writes
+	$(PY) bench/stats.py
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

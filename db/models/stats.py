@@ -83,7 +83,5 @@ class FlowDayStats(Base):
 
 
 HOUR_COUNTERS: tuple[str, ...] = tuple(
-    column.name
-    for column in CallHourStats.__table__.columns
-    if not column.primary_key and column.name != "wait_max"
+    column.name for column in CallHourStats.__table__.columns if not column.primary_key and column.name != "wait_max"
 )

@@ -123,17 +123,11 @@ def stats_definitions() -> ResponseReturnValue:
     return jsonify(figures=items, funnel=FUNNEL_DEFINITION)
 
 
-@blueprint.get("/stats/<any(summary, series, funnel, calls):kind>.csv")
+@blueprint.get(downloads.ROUTE)
 @api_auth(*STATISTICS)
 def stats_csv(kind: str) -> ResponseReturnValue:
     """The figures, the series, the funnel or every call started in the range (streamed), as CSV."""
     try:
-        return downloads.csv_download(
-            kind,
-            request.args,
-            database=runtime().database,
-            today=today_in(now=runtime().voice.now()),
-            service_level_seconds=runtime().settings.service_level_seconds,
-        )
+        return downloads.requested(kind)
     except RangeError as exc:
         raise BadRequest(str(exc)) from exc

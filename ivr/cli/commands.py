@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from db.models import Region
-from ivr.cli import stats, users
+from ivr.cli import history, stats, users
 from ivr.cli.simulator import simulate_command
 from ivr.extensions import runtime
 
@@ -23,7 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_ids)
     app.cli.add_command(sweep_calls)
     app.cli.add_command(add_agent)
-    for command in (*users.COMMANDS, *stats.COMMANDS):
+    for command in (*users.COMMANDS, *stats.COMMANDS, *history.COMMANDS):
         app.cli.add_command(command)
 
 
@@ -45,6 +45,7 @@ def _seed_if_empty(customers: int) -> bool:
             return False
         summary = seed_demo(session, today=date.today(), customers=customers)
     click.echo(f"demo data loaded: {summary}")
+    history.demo_history()
     runtime().directory.invalidate()
     return True
 

@@ -290,17 +290,11 @@ def stats() -> ResponseReturnValue:
     return page, status
 
 
-@blueprint.get("/stats/<any(summary, series, funnel, calls):kind>.csv")
+@blueprint.get(downloads.ROUTE)
 @login_required(*STATISTICS)
 def stats_csv(kind: str) -> ResponseReturnValue:
     """A CSV download of what the dashboard shows (or every call of the range); 400 for a bad range."""
     try:
-        return downloads.csv_download(
-            kind,
-            request.args,
-            database=runtime().database,
-            today=today_in(now=runtime().voice.now()),
-            service_level_seconds=runtime().settings.service_level_seconds,
-        )
+        return downloads.requested(kind)
     except RangeError as exc:
         return str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}

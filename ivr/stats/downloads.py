@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 
-from flask import Response
+from flask import Response, request
 
 from db.session import Database
+from ivr.extensions import runtime
 from ivr.stats import export, figures
-from ivr.stats.request import bucket_from_args, range_from_args, region_code
+from ivr.stats.request import bucket_from_args, range_from_args, region_code, today_in
 
 KINDS = ("summary", "series", "funnel", "calls")
+ROUTE = "/stats/<any(summary, series, funnel, calls):kind>.csv"  # the same path under /api/v1 and /console
 
 
 def _response(lines: Iterable[str], name: str) -> Response:
@@ -47,3 +49,14 @@ def csv_download(
         return _response(stream(), export.filename("calls", stats_range, code))
     name = f"series-{bucket}" if kind == "series" else kind
     return _response(lines, export.filename(name, stats_range, code))
+
+
+def requested(kind: str) -> Response:
+    """The CSV this request asks for, on the app's database and clock; RangeError for a bad range."""
+    return csv_download(
+        kind,
+        request.args,
+        database=runtime().database,
+        today=today_in(now=runtime().voice.now()),
+        service_level_seconds=runtime().settings.service_level_seconds,
+    )

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Call, CallHourStats, FlowDayStats, Region
@@ -144,7 +144,13 @@ def _add_flow(session: Session, day_key: DayKey, flow_key: FlowKey, value: int) 
 
 
 def rebuild(session: Session) -> int:
-    """Recompute both rollups from every ended call; returns how many calls were counted."""
+    """Recompute both rollups from every ended call; returns how many calls were counted.
+
+    On PostgreSQL the rollups are locked first: a call ending meanwhile waits at its increment and
+    applies it on top of the rebuilt rows, instead of being read too late or wiped by the delete.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE stats_call_hours, stats_flow_days IN EXCLUSIVE MODE"))
     zones = Zones.load(session)
     hours: dict[HourKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     flows: dict[tuple[DayKey, FlowKey], int] = defaultdict(int)
