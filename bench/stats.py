@@ -75,7 +75,7 @@ class Baseline:
         self.zones = Zones.load(session)
 
     def _range(self, stats_range: figures.StatsRange) -> Any:
-        bounds = figures.local_bounds(stats_range, self.zones, self.zones.regions)
+        bounds = figures.local_bounds(stats_range, self.zones)
         return and_(
             Call.ended_at.is_not(None),
             Call.channel == stats_range.channel,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import Region
 from ivr.extensions import runtime
 from ivr.stats import definitions, export, figures, rollup
+from ivr.stats.charts import clock
 from ivr.stats.definitions import HOUR, RATIO, SECONDS, Figure, Number
 from ivr.stats.figures import BUCKETS, RangeError, StatsRange, Summary
 from ivr.stats.request import range_from_args, today_in
@@ -37,13 +38,6 @@ def stats_docs(output: Path) -> None:
     """Write the statistics reference page from the figures' definitions."""
     output.write_text(definitions.markdown(), encoding="utf-8")
     click.echo(f"wrote {output}")
-
-
-def clock(seconds: float) -> str:
-    """Seconds as m:ss, or h:mm:ss from an hour up (a median time to resolve runs to days)."""
-    minutes, rest = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
 
 
 def shown(figure: Figure, value: Number | datetime, peak_calls: int = 0) -> str:

@@ -149,9 +149,7 @@ def span(seconds: float | None) -> str:
     if whole >= 86400:
         days, hours = divmod(whole // 3600, 24)
         return f"{days} hari {hours} jam" if hours else f"{days} hari"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return charts.clock(whole)
 
 
 def shown(name: str, value: Number | datetime) -> Shown:

@@ -31,6 +31,13 @@ def count_text(value: float | None) -> str:
     return "-" if value is None else f"{round(value):,}".replace(",", ".")
 
 
+def clock(seconds: float) -> str:
+    """Seconds as m:ss, or h:mm:ss from an hour up."""
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
+
+
 def percent(value: float | None) -> str:
     """A ratio as a percentage with at most one (comma) decimal: "20 %", "14,3 %"; "-" for no ratio."""
     if value is None:

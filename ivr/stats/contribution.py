@@ -42,8 +42,12 @@ class Contribution:
     hour_key: HourKey
     counters: dict[str, int]
     wait: int
-    day_key: DayKey
     flows: dict[FlowKey, int] = field(default_factory=dict)
+
+    @property
+    def day_key(self) -> DayKey:
+        region, channel, hour = self.hour_key
+        return region, channel, hour.date()
 
 
 def flow_names(joined: str | None) -> list[str]:
@@ -86,7 +90,6 @@ def contribution(call: Call, zone: ZoneInfo) -> Contribution | None:
         hour_key=(region, call.channel, hour),
         counters=counters,
         wait=wait,
-        day_key=(region, call.channel, hour.date()),
         flows=_flow_counts(call),
     )
 

@@ -148,7 +148,7 @@ def call_records(session: Session, stats_range: StatsRange, batch: int = CALL_BA
     whereas the figures count a call only once it has ended.
     """
     zones = Zones.load(session)
-    bounds = local_bounds(stats_range, zones, zones.regions)
+    bounds = local_bounds(stats_range, zones)
     query = (
         select(
             Call.call_sid,

@@ -210,11 +210,9 @@ def funnel(session: Session, stats_range: StatsRange) -> list[FlowFunnel]:
 # -- the small tables, by each region's local days --------------------------------------------
 
 
-def local_bounds(
-    stats_range: StatsRange, zones: Zones, regions: Iterable[int]
-) -> dict[int | None, tuple[datetime, datetime]]:
+def local_bounds(stats_range: StatsRange, zones: Zones) -> dict[int | None, tuple[datetime, datetime]]:
     """UTC [start, end) of the range on each region's clock; None stands for rows without a region."""
-    keys: list[int | None] = [stats_range.region_id] if stats_range.region_id is not None else [*regions, None]
+    keys: list[int | None] = [stats_range.region_id] if stats_range.region_id is not None else [*zones.regions, None]
     bounds: dict[int | None, tuple[datetime, datetime]] = {}
     for key in keys:
         zone = zones.of(key)
@@ -347,7 +345,7 @@ class Summary:
 def summary(session: Session, stats_range: StatsRange) -> Summary:
     zones = Zones.load(session)
     figures = call_figures(call_totals(session, stats_range))
-    bounds = local_bounds(stats_range, zones, zones.regions)
+    bounds = local_bounds(stats_range, zones)
     figures.update(callback_figures(session, bounds))
     figures.update(reading_figures(session, bounds))
     complaint_totals, by_category = complaint_figures(session, bounds)
