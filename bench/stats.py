@@ -44,7 +44,9 @@ from db.models.stats import SERVICE_LEVEL_THRESHOLDS, within_column
 from db.seed import seed_demo
 from db.session import Database
 from ivr.calls import outcome as outcomes
+from ivr.calls.persistence import CallRecords
 from ivr.calls.records import CallFacts
+from ivr.calls.state import LiveCall
 from ivr.engine.model import Event
 from ivr.engine.state import ConversationState
 from ivr.state import make_store
@@ -53,8 +55,6 @@ from ivr.stats.contribution import OUTCOME_COUNTERS
 from ivr.stats.definitions import Totals, call_figures
 from ivr.stats.rollup import Zones
 from ivr.stats.synthetic import generate_history
-from ivr.voice.callstate import VoiceCall
-from ivr.voice.persistence import CallRecords
 
 END = date.today() - timedelta(days=1)
 ONE_REGION = "BEKASI"
@@ -244,7 +244,7 @@ def write_call(records: CallRecords, region_id: int) -> float:
     facts = CallFacts(
         f"CAbench{uuid.uuid4().hex}", "+6281234567890", "phone", "+62218850123", region_id, "dialed", "id", now
     )
-    call = VoiceCall(facts=facts, conversation=ConversationState("main_menu", "menu", "id"))
+    call = LiveCall(facts=facts, conversation=ConversationState("main_menu", "menu", "id"))
     started = time.perf_counter()
     call.add_events(
         [

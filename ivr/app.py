@@ -11,6 +11,7 @@ from flask import Flask
 
 from db.session import Database
 from ivr import health, logs
+from ivr.calls.persistence import CallRecords
 from ivr.config import Settings, settings_from_env
 from ivr.engine.errors import FlowDefinitionError
 from ivr.engine.loader import load_flows
@@ -20,6 +21,9 @@ from ivr.engine.services import ServiceRegistry
 from ivr.extensions import Runtime, bind
 from ivr.live import views as live_views
 from ivr.live.board import make_board
+from ivr.messaging import views as messaging_views
+from ivr.messaging.gateway import MESSAGING_PROMPTS, MessagingConfig, MessagingGateway
+from ivr.messaging.ratelimit import RateLimit, RateLimiter, make_counter
 from ivr.notify import make_sender
 from ivr.phone.routing import RegionDirectory, load_snapshot
 from ivr.services import build_registry
@@ -27,18 +31,18 @@ from ivr.services.agents import QueueLimits
 from ivr.state import make_store
 from ivr.voice import views as voice_views
 from ivr.voice.gateway import GatewayConfig, VoiceGateway
-from ivr.voice.persistence import CallRecords
 from ivr.voice.queueing import QueueGateway, QueueSettings
 from ivr.voice.twiml import VoiceSettings
 
 log = logging.getLogger(__name__)
 
-# Prompts the adapters speak on their own (errors, transfers), so every flow set must have them.
+# Prompts the adapters say on their own (errors, transfers, attachments), so every flow set must have them.
 ADAPTER_PROMPTS = (
     "common.system_error",
     "common.connecting_agent",
     "common.agent_unavailable",
     "common.goodbye",
+    *MESSAGING_PROMPTS,
 )
 
 
@@ -73,7 +77,7 @@ def build_engine(settings: Settings, registry: ServiceRegistry) -> Engine:
     prompts = load_prompts(settings.flows_dir / "prompts")
     for key in ADAPTER_PROMPTS:
         if not prompts.has(key):
-            raise FlowDefinitionError(f"prompt '{key}' is required by the voice adapter", file=str(settings.flows_dir))
+            raise FlowDefinitionError(f"prompt '{key}' is required by an adapter", file=str(settings.flows_dir))
     flows = load_flows(settings.flows_dir, prompts, registry)
     return Engine(flows, prompts, registry, constants={"utility_name": settings.utility_name})
 
@@ -119,7 +123,17 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
             hold_music_url=settings.hold_music_url,
         ),
     )
-    bind(app, Runtime(settings, database, store, directory, engine, voice, queue, live))
+    messaging = MessagingGateway(
+        engine=engine,
+        records=CallRecords(store, database, settings.messaging_idle_minutes * 60),
+        directory=directory,
+        limiter=RateLimiter(
+            make_counter(getattr(store, "client", None), settings.redis_namespace),
+            RateLimit(settings.messaging_rate_limit, settings.messaging_rate_window_seconds),
+        ),
+        config=MessagingConfig(settings.default_language, settings.messaging_idle_minutes * 60),
+    )
+    bind(app, Runtime(settings, database, store, directory, engine, voice, queue, live, messaging))
 
 
 def register_blueprints(app: Flask) -> None:
@@ -130,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     api.register(app)
     app.register_blueprint(live_views.blueprint)
     app.register_blueprint(voice_views.blueprint)
+    app.register_blueprint(messaging_views.blueprint)
 
 
 def register_commands(app: Flask) -> None:

@@ -72,6 +72,9 @@ class Settings:
     default_answer_seconds: int = 60
     service_level_seconds: int = 20
     default_region_code: str = "NASIONAL"
+    messaging_idle_minutes: int = 30
+    messaging_rate_limit: int = 10
+    messaging_rate_window_seconds: int = 60
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -106,6 +109,9 @@ class Settings:
         if self.service_level_seconds not in SERVICE_LEVEL_THRESHOLDS:
             choices = ", ".join(map(str, SERVICE_LEVEL_THRESHOLDS))
             raise ConfigError(f"SERVICE_LEVEL_SECONDS={self.service_level_seconds} must be one of {choices}")
+        for name in ("messaging_idle_minutes", "messaging_rate_limit", "messaging_rate_window_seconds"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name.upper()}={getattr(self, name)} must be at least 1")
         if not self.secret_key and self.env == "production":
             raise ConfigError("SECRET_KEY is required: it signs console sessions")
 
@@ -147,6 +153,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     number("SERVICE_LEVEL_SECONDS", "service_level_seconds")
     number("CALL_STATE_TTL_SECONDS", "call_state_ttl_seconds")
     number("GATHER_TIMEOUT_SECONDS", "gather_timeout_seconds")
+    number("MESSAGING_IDLE_MINUTES", "messaging_idle_minutes")
+    number("MESSAGING_RATE_LIMIT", "messaging_rate_limit")
+    number("MESSAGING_RATE_WINDOW_SECONDS", "messaging_rate_window_seconds")
     if env.get("FLOWS_DIR"):
         values["flows_dir"] = Path(env["FLOWS_DIR"])
     if "TWILIO_VALIDATE_SIGNATURE" in env:

@@ -14,6 +14,7 @@ from db.session import Database
 from ivr.config import Settings
 from ivr.engine.runtime import Engine
 from ivr.live.board import LiveBoard
+from ivr.messaging.gateway import MessagingGateway
 from ivr.phone.routing import RegionDirectory
 from ivr.state import CallStateStore
 from ivr.voice.gateway import VoiceGateway
@@ -32,6 +33,7 @@ class Runtime:
     voice: VoiceGateway
     queue: QueueGateway
     live: LiveBoard
+    messaging: MessagingGateway
 
 
 def bind(app: Flask, runtime: Runtime) -> None:

@@ -2,7 +2,7 @@
 
 from db.models.access import ApiToken, TicketUpdate
 from db.models.base import Base, UTCDateTime, utcnow
-from db.models.calls import Call, CallbackRequest, CallEvent
+from db.models.calls import CHANNELS, SMS, VOICE, WHATSAPP, Call, CallbackRequest, CallEvent
 from db.models.catalog import MaintenanceNotice, Tariff
 from db.models.customers import (
     POSTPAID,
@@ -19,9 +19,13 @@ from db.models.tickets import Complaint, ServiceRequest
 from db.models.users import ROLES, User
 
 __all__ = [
+    "CHANNELS",
     "POSTPAID",
     "PREPAID",
     "ROLES",
+    "SMS",
+    "VOICE",
+    "WHATSAPP",
     "ApiToken",
     "Base",
     "Bill",

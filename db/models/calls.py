@@ -10,9 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base, UTCDateTime, utcnow
 
+VOICE, SMS, WHATSAPP = "voice", "sms", "whatsapp"
+CHANNELS = (VOICE, SMS, WHATSAPP)
+"""Where a conversation happens: a phone call, or a text conversation over SMS or WhatsApp."""
+
 
 class Call(Base):
-    """One inbound call, from the first webhook to Twilio's final status callback."""
+    """One inbound call (or text conversation), from the first webhook to its end.
+
+    A text conversation over SMS or WhatsApp is a row here too, with its `channel`: the same
+    events, outcomes and statistics; `call_sid` then holds the conversation's own id.
+    """
 
     __tablename__ = "calls"
     __table_args__ = (

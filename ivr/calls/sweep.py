@@ -1,4 +1,4 @@
-"""Close calls whose final status callback never came, so no record stays "in progress" forever."""
+"""Close calls whose final status callback never came, and text conversations that went quiet."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ivr.calls.outcome import derive_outcome
 from ivr.stats.rollup import tracking
 
 SWEPT_STATUS = "unknown"
+EXPIRED_STATUS = "expired"  # a text conversation nobody wrote in for the idle time
 
 
 def sweep_stale_calls(session: Session, now: datetime, older_than: timedelta) -> int:
@@ -22,10 +23,29 @@ def sweep_stale_calls(session: Session, now: datetime, older_than: timedelta) ->
         )
     )
     for call in stale:
-        last_event = session.scalar(select(func.max(CallEvent.at)).where(CallEvent.call_id == call.id))
-        with tracking(session, call):
-            call.ended_at = max(filter(None, (last_event, call.answered_at, call.queue_entered_at, call.started_at)))
-            call.final_status = call.final_status or SWEPT_STATUS
-            call.closed_by_sweep = True
-            call.outcome = derive_outcome(call)
+        call.closed_by_sweep = True
+        close_at_last_sign_of_life(session, call, SWEPT_STATUS)
     return len(stale)
+
+
+def close_expired_conversations(session: Session, channel: str, caller: str, keep: str) -> int:
+    """End a texting customer's earlier conversations that went quiet, when they write again."""
+    idle = list(
+        session.scalars(
+            select(Call)
+            .where(Call.channel == channel, Call.caller == caller, Call.ended_at.is_(None), Call.call_sid != keep)
+            .with_for_update()
+        )
+    )
+    for call in idle:
+        close_at_last_sign_of_life(session, call, EXPIRED_STATUS)
+    return len(idle)
+
+
+def close_at_last_sign_of_life(session: Session, call: Call, status: str) -> None:
+    """End a call at the last moment anything happened in it, keeping the statistics in step."""
+    last_event = session.scalar(select(func.max(CallEvent.at)).where(CallEvent.call_id == call.id))
+    with tracking(session, call):
+        call.ended_at = max(filter(None, (last_event, call.answered_at, call.queue_entered_at, call.started_at)))
+        call.final_status = call.final_status or status
+        call.outcome = derive_outcome(call)

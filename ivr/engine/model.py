@@ -78,9 +78,13 @@ class ConfirmNode(WaitingNode):
 
 @dataclass(frozen=True)
 class RecordNode(Node):
-    """Record a short voice message; silence skips to `next` without one."""
+    """Record a short voice message; silence skips to `next` without one.
+
+    Over text the customer types the message instead; it is kept in `text_into`.
+    """
 
     into: str = ""
+    text_into: str = ""
     max_seconds: int = 60
     next: str = ""
 
@@ -189,6 +193,13 @@ class Keys:
 
 
 @dataclass(frozen=True)
+class Text:
+    """The customer typed a message (SMS, WhatsApp): read leniently, as a person writes."""
+
+    body: str
+
+
+@dataclass(frozen=True)
 class NoInput:
     """The caller said nothing before the timeout."""
 
@@ -201,4 +212,4 @@ class Recording:
     seconds: int = 0
 
 
-UserInput = Keys | NoInput | Recording
+UserInput = Keys | Text | NoInput | Recording

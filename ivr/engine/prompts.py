@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ivr.engine import speech
+from ivr.engine import speech, text_format
 from ivr.engine.errors import FlowDefinitionError, PromptError
 from ivr.engine.model import Utterance
 
@@ -34,7 +34,11 @@ def _as_time(value: Any) -> time:
     return value if isinstance(value, time) else time.fromisoformat(str(value))
 
 
-FILTERS: dict[str, Callable[[Any, str], str]] = {
+Filter = Callable[[Any, str], str]
+VOICE, TEXT = "voice", "text"
+MEDIA = (VOICE, TEXT)
+
+FILTERS: dict[str, Filter] = {
     "digits": lambda v, lang: speech.digits(str(v), lang),
     "groups": lambda v, lang: speech.digit_groups(str(v), lang),
     "number": lambda v, lang: speech.number_words(int(v), lang),
@@ -44,10 +48,22 @@ FILTERS: dict[str, Callable[[Any, str], str]] = {
     "month": lambda v, lang: speech.month_words(_as_date(v), lang),
     "time": lambda v, lang: speech.time_words(_as_time(v), lang),
 }
+TEXT_FILTERS: dict[str, Filter] = {
+    "digits": lambda v, lang: text_format.digits(str(v), lang),
+    "groups": lambda v, lang: text_format.digit_groups(str(v), lang),
+    "number": lambda v, lang: text_format.number(int(v), lang),
+    "rupiah": lambda v, lang: text_format.rupiah(Decimal(str(v)), lang),
+    "kwh": lambda v, lang: text_format.kwh(Decimal(str(v)), lang),
+    "date": lambda v, lang: text_format.date_text(_as_date(v), lang),
+    "month": lambda v, lang: text_format.month_text(_as_date(v), lang),
+    "time": lambda v, lang: text_format.time_text(_as_time(v), lang),
+}
 
 
 @dataclass(frozen=True)
 class PromptEntry:
+    """What a prompt says aloud (`say`), and (`text`) what it writes where that wording does not fit."""
+
     say: str
     audio: str | None = None
     text: str | None = None
@@ -73,20 +89,26 @@ class PromptCatalog:
     def has(self, key: str) -> bool:
         return all(key in by_key for by_key in self._entries.values())
 
-    def render(self, key: str, language: str, variables: Mapping[str, Any]) -> Utterance:
-        """Fill a prompt's placeholders for one language; a recorded file wins when fixed."""
+    def render(self, key: str, language: str, variables: Mapping[str, Any], medium: str = VOICE) -> Utterance:
+        """Fill a prompt's placeholders for one language and medium; a recorded file wins when fixed.
+
+        In text the `text` variant is used when there is one, and numbers are written, not spelled.
+        """
         try:
             entry = self._entries[language][key]
         except KeyError as exc:
             raise PromptError(f"no prompt '{key}' in language '{language}'") from exc
+        filters = TEXT_FILTERS if medium == TEXT else FILTERS
 
         def fill(match: re.Match[str]) -> str:
             name, filter_name = match.group(1), match.group(2)
             if name not in variables or variables[name] is None:
                 raise PromptError(f"prompt '{key}' needs variable '{name}'")
             value = variables[name]
-            return FILTERS[filter_name](value, language) if filter_name else str(value)
+            return filters[filter_name](value, language) if filter_name else str(value)
 
+        if medium == TEXT:
+            return Utterance(key=key, text=PLACEHOLDER.sub(fill, entry.text or entry.say), language=language)
         text = PLACEHOLDER.sub(fill, entry.say)
         audio = entry.audio if entry.audio and not entry.placeholders() else None
         return Utterance(key=key, text=text, language=entry.lang or language, audio_url=audio)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ivr.engine import text_input
 from ivr.engine.errors import EngineError, ServiceError
 from ivr.engine.model import (
     ActionNode,
@@ -26,6 +27,7 @@ from ivr.engine.model import (
     RecordNode,
     SayNode,
     SetLanguageNode,
+    Text,
     Transfer,
     TransferNode,
     Turn,
@@ -40,6 +42,7 @@ from ivr.engine.state import ConversationState
 
 REPEAT_KEY = "*"
 MAX_LOGGED_INPUT = 64
+MAX_TYPED_MESSAGE = 500  # a typed description (text channels) is kept up to this many characters
 
 
 class _TurnBuilder:
@@ -54,7 +57,7 @@ class _TurnBuilder:
     def say(self, keys: tuple[str, ...] | list[str]) -> None:
         variables = {**self.engine.constants, **self.state.vars}
         for key in keys:
-            self.utterances.append(self.engine.prompts.render(key, self.state.language, variables))
+            self.utterances.append(self.engine.prompts.render(key, self.state.language, variables, self.state.medium))
 
     def record(self, kind: str, **detail: Any) -> None:
         self.events.append(Event(kind=kind, flow=self.state.flow, node=self.state.node, detail=detail))
@@ -80,10 +83,49 @@ class Engine:
         self.constants = dict(constants or {})
         self.max_steps = max_steps
 
-    def new_state(self, language: str, variables: Mapping[str, Any] | None = None) -> ConversationState:
+    def new_state(
+        self, language: str, variables: Mapping[str, Any] | None = None, medium: str = "voice"
+    ) -> ConversationState:
         """A conversation positioned at the entry flow's start node."""
         entry = self.flows.flows[self.flows.entry]
-        return ConversationState(flow=entry.name, node=entry.start, language=language, vars=dict(variables or {}))
+        return ConversationState(
+            flow=entry.name, node=entry.start, language=language, medium=medium, vars=dict(variables or {})
+        )
+
+    def restart(self, state: ConversationState, context: Any = None) -> Turn:
+        """Back to the very beginning (a texting customer typed "menu"); what was collected stays."""
+        turn = _TurnBuilder(self, state)
+        turn.record("restart")
+        entry = self.flows.flows[self.flows.entry]
+        state.ended = False
+        state.move_to(entry.name, entry.start)
+        return turn.finish(self._run(turn, context))
+
+    def waiting_node(self, state: ConversationState) -> WaitingNode | None:
+        """The node waiting for the customer's answer, if the conversation is at one."""
+        flow = self.flows.flows.get(state.flow)
+        node = flow.nodes.get(state.node) if flow else None
+        return node if isinstance(node, WaitingNode) else None
+
+    def accepts(self, state: ConversationState, user_input: UserInput) -> bool:
+        """Whether the input is a valid answer where the conversation waits (nothing changes)."""
+        node = self.waiting_node(state)
+        if node is None or not isinstance(user_input, Keys | Text):
+            return False
+        scratch = _TurnBuilder(self, ConversationState.from_dict(state.to_dict()))
+        target, _ = self._target_for(node, self._keys(node, user_input), scratch)
+        return target is not None
+
+    def call(self, state: ConversationState, service: str, args: Mapping[str, Any], context: Any = None) -> Turn:
+        """Run one service outside the flow (a photo arriving over text) and say its outcome's prompt.
+
+        The service's outcome names a prompt (`<service>.<outcome>` with the dots of the service
+        name kept, e.g. readings.attach_photo -> prompt `readings.attach_photo.attached`).
+        """
+        turn = _TurnBuilder(self, state)
+        outcome = self._invoke(service, args, turn, context)
+        turn.say([f"{service}.{outcome}"])
+        return turn.finish(self._wait_for(node) if (node := self.waiting_node(state)) else Hangup())
 
     def start(self, state: ConversationState, context: Any = None) -> Turn:
         """Run from the current node until the flow needs the caller (or ends)."""
@@ -173,29 +215,41 @@ class Engine:
         return languages[(languages.index(current) + 1) % len(languages)]
 
     def _call_service(self, node: ActionNode, turn: _TurnBuilder, context: Any) -> str:
-        spec = self.services.get(node.service)
-        if spec is None:
-            raise ServiceError(f"unknown service '{node.service}'", flow=node.flow, node=node.id)
         args = {name: turn.state.vars.get(var) for name, var in node.args.items()}
+        outcome = self._invoke(node.service, args, turn, context)
+        if outcome not in node.results:
+            raise ServiceError(
+                f"service '{node.service}' returned undeclared outcome '{outcome}'", flow=node.flow, node=node.id
+            )
+        return node.results[outcome]
+
+    def _invoke(self, service: str, args: Mapping[str, Any], turn: _TurnBuilder, context: Any) -> str:
+        """Run a service, keep the values it returns, and log its outcome."""
+        where = {"flow": turn.state.flow, "node": turn.state.node}
+        spec = self.services.get(service)
+        if spec is None:
+            raise ServiceError(f"unknown service '{service}'", **where)
         try:
             result = spec.function(context, args)
         except EngineError:
             raise
         except Exception as exc:
-            raise ServiceError(f"service '{node.service}' failed: {exc!r}", flow=node.flow, node=node.id) from exc
-        if result.outcome not in node.results:
-            raise ServiceError(
-                f"service '{node.service}' returned undeclared outcome '{result.outcome}'",
-                flow=node.flow,
-                node=node.id,
-            )
+            raise ServiceError(f"service '{service}' failed: {exc!r}", **where) from exc
+        if result.outcome not in spec.outcomes:
+            raise ServiceError(f"service '{service}' returned unregistered outcome '{result.outcome}'", **where)
         turn.state.vars.update(result.vars)
-        turn.record("service", service=node.service, outcome=result.outcome)
-        return node.results[result.outcome]
+        turn.record("service", service=service, outcome=result.outcome)
+        return result.outcome
 
     def _take_recording(self, node: RecordNode, user_input: UserInput, turn: _TurnBuilder) -> str:
-        """Keep the recording's address if there is one; silence simply goes on without it."""
-        if isinstance(user_input, Recording) and user_input.url:
+        """Keep the recording's address if there is one; silence simply goes on without it.
+
+        Over text the customer types their message instead, kept (bounded) in `text_into`.
+        """
+        if isinstance(user_input, Text) and node.text_into and user_input.body.strip():
+            turn.state.vars[node.text_into] = user_input.body.strip()[:MAX_TYPED_MESSAGE]
+            turn.record("typed_message", length=len(turn.state.vars[node.text_into]))
+        elif isinstance(user_input, Recording) and user_input.url:
             turn.state.vars[node.into] = user_input.url
             turn.record("recording", url=user_input.url, seconds=user_input.seconds)
         else:
@@ -208,10 +262,19 @@ class Engine:
             return Wait(kind="collect", max_length=node.max_length, finish_on_key=node.finish_on_key or None)
         return Wait(kind="menu" if isinstance(node, MenuNode) else "confirm", max_length=1, finish_on_key=None)
 
+    @staticmethod
+    def _keys(node: WaitingNode, user_input: Keys | Text) -> str:
+        if isinstance(user_input, Text):
+            return text_input.as_keys(node, user_input.body)
+        return user_input.digits.strip()
+
     def _interpret(self, node: WaitingNode, user_input: UserInput, turn: _TurnBuilder) -> str | None:
         """Return the target the input leads to, or None to ask again on the same node."""
-        digits = user_input.digits.strip() if isinstance(user_input, Keys) else ""
-        if not isinstance(user_input, Keys) or digits == "":
+        digits = self._keys(node, user_input) if isinstance(user_input, Keys | Text) else ""
+        if isinstance(user_input, Text) and digits == "":
+            turn.record("repeat")  # an empty message (or a photo alone): show the question again
+            return None
+        if not isinstance(user_input, Keys | Text) or digits == "":
             return self._fail(node, turn, "no_input")
         logged = digits[:MAX_LOGGED_INPUT]
         if digits == REPEAT_KEY:

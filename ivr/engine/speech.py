@@ -33,7 +33,7 @@ _SCALES = {
     "id": ((10**12, "triliun"), (10**9, "miliar"), (10**6, "juta"), (1000, "ribu")),
     "en": ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (1000, "thousand")),
 }
-_MONTHS = {
+MONTH_NAMES = {
     "id": (
         "Januari",
         "Februari",
@@ -217,7 +217,7 @@ def _en_ordinal(n: int) -> str:
 def date_words(d: date, lang: str) -> str:
     """Speak a date the way each language says it aloud, avoiding ambiguous numeric formats."""
     _check(lang)
-    month = _MONTHS[lang][d.month - 1]
+    month = MONTH_NAMES[lang][d.month - 1]
     year = number_words(d.year, lang)
     if lang == "id":
         return f"{number_words(d.day, 'id')} {month} {year}"
@@ -227,7 +227,7 @@ def date_words(d: date, lang: str) -> str:
 def month_words(d: date, lang: str) -> str:
     """A billing period as people say it: "November dua ribu dua puluh enam"."""
     _check(lang)
-    return f"{_MONTHS[lang][d.month - 1]} {number_words(d.year, lang)}"
+    return f"{MONTH_NAMES[lang][d.month - 1]} {number_words(d.year, lang)}"
 
 
 def time_words(t: time, lang: str) -> str:

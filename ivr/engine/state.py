@@ -8,11 +8,15 @@ from typing import Any
 
 @dataclass
 class ConversationState:
-    """Position in the flow, collected values and retry counters for one call or chat."""
+    """Position in the flow, collected values and retry counters for one call or chat.
+
+    `medium` is how prompts reach the customer: "voice" (spoken) or "text" (read).
+    """
 
     flow: str
     node: str
     language: str
+    medium: str = "voice"
     vars: dict[str, Any] = field(default_factory=dict)
     no_input_count: int = 0
     invalid_count: int = 0
@@ -43,6 +47,7 @@ class ConversationState:
             flow=data["flow"],
             node=data["node"],
             language=data["language"],
+            medium=str(data.get("medium", "voice")),
             vars=dict(data.get("vars", {})),
             no_input_count=int(data.get("no_input_count", 0)),
             invalid_count=int(data.get("invalid_count", 0)),

@@ -22,10 +22,13 @@ class QueueLimits:
 
 
 def availability(context: ServiceContext, args: Mapping[str, Any], limits: QueueLimits) -> ServiceResult:
-    """open, long_wait (estimate above the limit), closed, or closed_national_open.
+    """open, long_wait (estimate above the limit), closed, closed_national_open, or by_message.
 
-    `callback_reason` (closed, long_wait, while_waiting) is what a callback request will record.
+    `callback_reason` (closed, long_wait, while_waiting, message) is what a callback request will
+    record. A texting customer cannot be put on hold: an agent calls them back instead.
     """
+    if context.channel != "voice":
+        return ServiceResult("by_message", {"callback_reason": "message"})
     session = context.session
     region = session.get(Region, context.region_id) if context.region_id else None
     national = policy.national_region(session)
@@ -97,6 +100,6 @@ def register(registry: ServiceRegistry, limits: QueueLimits) -> None:
     registry.add(
         "queue.availability",
         lambda ctx, args: availability(ctx, args, limits),
-        {"open", "long_wait", "closed", "closed_national_open"},
+        {"open", "long_wait", "closed", "closed_national_open", "by_message"},
     )
     registry.add("callbacks.request", request_callback, {"created", "no_number"})

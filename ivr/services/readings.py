@@ -1,9 +1,11 @@
-"""Self meter reading ("baca meter mandiri") by phone: window, plausibility, storage, SMS.
+"""Self meter reading ("baca meter mandiri") by phone or message: window, plausibility, storage,
+photo, SMS.
 
 A reading is accepted only inside the customer's monthly window (region local time). One that is
 lower than the last accepted reading, or far above the customer's usual use, is stored flagged for
 an agent's review instead. A new reading in the same period replaces the earlier self-reading, which
-is kept as history with status "replaced".
+is kept as history with status "replaced". Over SMS or WhatsApp a photo of the meter may come
+before or after the stand: it is kept with the conversation until the reading exists, then stored on it.
 """
 
 from __future__ import annotations
@@ -148,9 +150,37 @@ def submit(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
         )
     )
     reading = repeat or _store(context, meter, stand, period)
+    if args.get("photo_url"):
+        reading.media_url, reading.media_type = str(args["photo_url"]), str(args.get("photo_type") or "")[:64]
     last = baseline(session, meter.id, period)
     used = stand - last.stand if last is not None and stand >= last.stand else None
-    return ServiceResult(reading.status, {"reference": reading.reference, "kwh_used": used})
+    return ServiceResult(reading.status, {"reference": reading.reference, "kwh_used": used, **_NO_PHOTO})
+
+
+_NO_PHOTO = {"meter_photo_url": None, "meter_photo_type": None}
+
+
+def attach_photo(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    """A photo of the meter: onto the reading this conversation submitted, or kept until it does."""
+    url, content_type = str(args["url"]), str(args.get("content_type") or "")[:64]
+    reading = context.session.scalar(
+        select(Reading)
+        .where(Reading.call_sid == context.conversation_id, Reading.status != REPLACED)
+        .order_by(Reading.submitted_at.desc(), Reading.id.desc())
+        .limit(1)
+    )
+    if reading is None:
+        return ServiceResult("kept", {"meter_photo_url": url, "meter_photo_type": content_type})
+    reading.media_url, reading.media_type = url, content_type
+    return ServiceResult("attached", {"photo_reference": reading.reference, **_NO_PHOTO})
+
+
+def photo_wanted(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    """Over text, ask for a photo of the meter when the reading just stored has none."""
+    if context.channel not in ("sms", "whatsapp"):
+        return ServiceResult("skip")
+    reading = context.session.scalar(select(Reading).where(Reading.reference == str(args.get("reference"))))
+    return ServiceResult("ask" if reading is not None and not reading.media_url else "skip")
 
 
 def _store(context: ServiceContext, meter: Meter, stand: int, period: date) -> Reading:
@@ -208,4 +238,6 @@ def register(registry: ServiceRegistry) -> None:
     registry.add("readings.submit", submit, {ACCEPTED, FLAGGED})
     registry.add("readings.usage_known", usage_known, {"known", "unknown"})
     registry.add("readings.sms_offer", sms_offer, {"offer", "skip"})
+    registry.add("readings.attach_photo", attach_photo, {"attached", "kept"})
+    registry.add("readings.photo_wanted", photo_wanted, {"ask", "skip"})
     registry.add("readings.send_sms", send_sms, {"queued"})

@@ -36,7 +36,13 @@ STATE_ALIASES = {"closed": "resolved"}
 NOTE_MAX_CHARS = 500  # what agents may write (ivr/queries/tickets.py), all of it spoken
 
 # Variables one complaint leaves behind; cleared when the next one starts, so nothing leaks over.
-COMPLAINT_VARS = ("complaint_category", "complaint_customer", "callback_number", "complaint_recording")
+COMPLAINT_VARS = (
+    "complaint_category",
+    "complaint_customer",
+    "callback_number",
+    "complaint_recording",
+    "complaint_description",
+)
 
 
 # -- shared helpers ---------------------------------------------------------------------------
@@ -152,6 +158,7 @@ def open_complaint(
     customer_id: int | None = None,
     callback_number: str | None = None,
     recording_url: str | None = None,
+    description: str | None = None,
 ) -> Complaint:
     """One unresolved ticket per call and category: a retry or a repeat gets the same ticket."""
     if category not in CATEGORIES:
@@ -177,6 +184,7 @@ def open_complaint(
         region_id=context.region_id,
         callback_number=callback_number,
         recording_url=recording_url,
+        description=description,
         call_sid=context.conversation_id,
         created_at=context.now,
         updated_at=context.now,
@@ -195,6 +203,7 @@ def create_complaint(context: ServiceContext, args: Mapping[str, Any]) -> Servic
         customer_id=int(customer) if customer is not None else None,
         callback_number=args.get("callback_number"),
         recording_url=args.get("recording_url"),
+        description=args.get("description"),
     )
     return ServiceResult(_urgency(complaint.category), {"ticket_number": complaint.ticket_number})
 

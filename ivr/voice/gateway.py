@@ -17,6 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from db.models import Call, Region
 from ivr.calls import records
+from ivr.calls.persistence import CallRecords
+from ivr.calls.state import LiveCall
 from ivr.engine.errors import EngineError
 from ivr.engine.model import Event, Hangup, Keys, NoInput, Recording, Transfer, Turn, UserInput, Utterance
 from ivr.engine.runtime import Engine
@@ -29,8 +31,6 @@ from ivr.queues import policy
 from ivr.services.context import DEFAULT_TIMEZONE, ServiceContext
 from ivr.state import StateStoreError
 from ivr.voice import twiml
-from ivr.voice.callstate import VoiceCall
-from ivr.voice.persistence import CallRecords
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class VoiceGateway:
 
     # -- turns --------------------------------------------------------------------------------
 
-    def advance(self, call: VoiceCall, run: Callable[[Engine, ServiceContext], Turn]) -> str:
+    def advance(self, call: LiveCall, run: Callable[[Engine, ServiceContext], Turn]) -> str:
         """Run one engine turn and commit its effects with the call's events, or apologise."""
         before, step_before = call.conversation.to_dict(), call.step
         try:
@@ -206,7 +206,7 @@ class VoiceGateway:
             return self.apology(call.conversation.language, call.agent_number)
         return reply
 
-    def _apply_turn(self, session: Any, call: VoiceCall, turn: Turn, now: datetime) -> Callable[[Call], None] | None:
+    def _apply_turn(self, session: Any, call: LiveCall, turn: Turn, now: datetime) -> Callable[[Call], None] | None:
         """Turn engine output into call facts; a transfer joins the right agent queue."""
         if any(event.kind == "served" for event in turn.events):
             call.served = True
@@ -219,7 +219,7 @@ class VoiceGateway:
         call.add_events([Event("enqueued", call.conversation.flow, call.conversation.node, {"queue": call.queue})], now)
         return lambda row: enter_queue(row, call.queue or policy.NATIONAL_QUEUE, now)
 
-    def _announce(self, call: VoiceCall, turn: Turn, now: datetime) -> None:
+    def _announce(self, call: LiveCall, turn: Turn, now: datetime) -> None:
         """Tell the live board when the caller's place changes: into the menus, or into a queue."""
         sid, stamp = call.facts.call_sid, now.timestamp()
         if isinstance(turn.ending, Transfer) and call.queue:
@@ -236,7 +236,7 @@ class VoiceGateway:
         except Exception:
             log.warning("live board update failed", exc_info=True)
 
-    def _render(self, call: VoiceCall, turn: Turn) -> str:
+    def _render(self, call: LiveCall, turn: Turn) -> str:
         if isinstance(turn.ending, Transfer):
             return twiml.render_enqueue(
                 turn.utterances,
@@ -255,7 +255,7 @@ class VoiceGateway:
 
     # -- call set-up ----------------------------------------------------------------------------
 
-    def _new_call(self, form: Mapping[str, str]) -> VoiceCall:
+    def _new_call(self, form: Mapping[str, str]) -> LiveCall:
         caller = parse_caller(form.get("From"))
         dialed = (form.get("To") or "")[:128]
         route = self.directory.route(dialed, caller)
@@ -273,7 +273,7 @@ class VoiceGateway:
         variables = {"region_name": region.name} if region else {}
         conversation = self.engine.new_state(self.config.default_language, variables)
         agent = (region.agent_number if region else None) or self.config.fallback_agent_number
-        return VoiceCall(facts=facts, conversation=conversation, caller_is_mobile=caller.is_mobile, agent_number=agent)
+        return LiveCall(facts=facts, conversation=conversation, caller_is_mobile=caller.is_mobile, agent_number=agent)
 
     def _start(self, form: Mapping[str, str], note: str | None = None) -> str:
         call = self._new_call(form)
@@ -288,7 +288,7 @@ class VoiceGateway:
         log.info("call %s from %s routed by %s", call.facts.call_sid, mask(call.facts.caller), call.facts.routed_by)
         return self.advance(call, lambda engine, ctx: engine.start(call.conversation, ctx))
 
-    def _context(self, session: Any, call: VoiceCall) -> ServiceContext:
+    def _context(self, session: Any, call: LiveCall) -> ServiceContext:
         region = self.directory.region(call.facts.region_id)
         return ServiceContext(
             session=session,
@@ -324,7 +324,7 @@ class VoiceGateway:
 
     # -- when things break ----------------------------------------------------------------------
 
-    def _state_store_down(self, form: Mapping[str, str], call: VoiceCall | None = None) -> str:
+    def _state_store_down(self, form: Mapping[str, str], call: LiveCall | None = None) -> str:
         """Without call state the menu cannot go on: apologise, offer an agent, keep a record."""
         call = call or self._new_call(form)
         call.had_error = True

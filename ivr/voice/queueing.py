@@ -19,12 +19,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.models import Call, CallEvent, Complaint, Region, ServiceRequest, User
+from ivr.calls.state import LiveCall
 from ivr.engine.model import Event, Utterance
 from ivr.phone.numbers import national_format, parse_caller
 from ivr.queues import policy
 from ivr.state import StateStoreError
 from ivr.voice import twiml
-from ivr.voice.callstate import VoiceCall
 from ivr.voice.gateway import QUEUE_RESULT_URL, QUEUE_WAIT_URL, VoiceGateway, enter_queue
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ class QueueGateway:
 
     # -- internals ------------------------------------------------------------------------------
 
-    def _left(self, call: VoiceCall, event: Event, now: datetime) -> str:
+    def _left(self, call: LiveCall, event: Event, now: datetime) -> str:
         """We took the caller out: into the national queue (overflow) or on to a callback node."""
         reason, call.leaving_for = call.leaving_for, None
         sid = call.facts.call_sid
@@ -219,7 +219,7 @@ class QueueGateway:
         return self.voice.advance(call, lambda engine, ctx: engine.start(call.conversation, ctx))
 
     def _finished(
-        self, call_sid: str, call: VoiceCall | None, event: Event, outcome: str, queue_time: int, now: datetime
+        self, call_sid: str, call: LiveCall | None, event: Event, outcome: str, queue_time: int, now: datetime
     ) -> str:
         """Bridged (the call is over by now) or abandoned: settle the time in queue."""
 
@@ -233,7 +233,7 @@ class QueueGateway:
         self.voice.live_update(lambda board: board.call_left_queue(call_sid))
         return twiml.empty_response()
 
-    def _queue_failed(self, call_sid: str, call: VoiceCall | None, event: Event, now: datetime) -> str:
+    def _queue_failed(self, call_sid: str, call: LiveCall | None, event: Event, now: datetime) -> str:
         """The queue refused the caller: apologise and dial the region's agent line directly."""
         self._record(call_sid, call, event, lambda row: _count_queue_time(row, now))
         if call is None:
@@ -241,7 +241,7 @@ class QueueGateway:
         call.had_error = True
         return self.voice.apology(call.conversation.language, call.agent_number)
 
-    def _record(self, call_sid: str, call: VoiceCall | None, event: Event, change: Any) -> None:
+    def _record(self, call_sid: str, call: LiveCall | None, event: Event, change: Any) -> None:
         if call is not None:
             call.add_events([event], self.now)
             self.records.persist(call, change)
@@ -314,7 +314,7 @@ class QueueGateway:
     def _say(self, key: str, language: str, **variables: Any) -> list[Utterance]:
         return self.voice.prompt(key, language, **variables)
 
-    def _language(self, call: VoiceCall | None) -> str:
+    def _language(self, call: LiveCall | None) -> str:
         return call.conversation.language if call else self.voice.config.default_language
 
 

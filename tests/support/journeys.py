@@ -11,8 +11,9 @@ from tests.support.twilio import FakeTwilio, Reply
 
 
 def set_clock(app: Flask, moment: datetime) -> None:
-    """Make every webhook of this app see `moment` (UTC) as now."""
+    """Make every webhook of this app (voice and messaging) see `moment` (UTC) as now."""
     runtime(app).voice.now = lambda: moment
+    runtime(app).messaging.now = lambda: moment
 
 
 def choose(twilio: FakeTwilio, option: str, *, english: bool = False) -> Reply:

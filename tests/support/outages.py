@@ -15,11 +15,11 @@ def break_database(app: Flask) -> Database:
     """Point the app at a database port nobody listens on; returns the working one."""
     rt = runtime(app)
     working = rt.database
-    rt.voice.records.database = rt.database = Database(DEAD_POSTGRES)
+    rt.voice.records.database = rt.messaging.records.database = rt.database = Database(DEAD_POSTGRES)
     return working
 
 
 def restore_database(app: Flask, working: Database) -> None:
     rt = runtime(app)
     rt.database.dispose()
-    rt.voice.records.database = rt.database = working
+    rt.voice.records.database = rt.messaging.records.database = rt.database = working

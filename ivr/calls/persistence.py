@@ -20,10 +20,10 @@ from db.models import Call
 from db.session import Database
 from ivr.calls import records
 from ivr.calls.outcome import derive_outcome
+from ivr.calls.state import LiveCall
 from ivr.engine.model import Event
 from ivr.state import CallStateStore, StateStoreError
 from ivr.stats.rollup import tracking
-from ivr.voice.callstate import VoiceCall
 
 log = logging.getLogger(__name__)
 
@@ -40,22 +40,22 @@ class CallRecords:
 
     # -- live state -----------------------------------------------------------------------------
 
-    def load(self, call_sid: str) -> VoiceCall | None:
+    def load(self, call_sid: str) -> LiveCall | None:
         """The call's state; raises StateStoreError when the store is down."""
         saved = self.store.load(call_sid)
-        return VoiceCall.from_dict(saved) if saved else None
+        return LiveCall.from_dict(saved) if saved else None
 
-    def load_quietly(self, call_sid: str) -> VoiceCall | None:
+    def load_quietly(self, call_sid: str) -> LiveCall | None:
         try:
             return self.load(call_sid)
         except StateStoreError:
             log.exception("call state store unavailable")
             return None
 
-    def save(self, call: VoiceCall, ttl: int | None = None) -> None:
+    def save(self, call: LiveCall, ttl: int | None = None) -> None:
         self.store.save(call.facts.call_sid, call.to_dict(), ttl or self.state_ttl)
 
-    def save_quietly(self, call: VoiceCall, ttl: int | None = None) -> None:
+    def save_quietly(self, call: LiveCall, ttl: int | None = None) -> None:
         try:
             self.save(call, ttl)
         except StateStoreError:
@@ -63,7 +63,7 @@ class CallRecords:
 
     # -- durable record -------------------------------------------------------------------------
 
-    def write(self, session: Session, call: VoiceCall, change: RowChange | None = None) -> Call:
+    def write(self, session: Session, call: LiveCall, change: RowChange | None = None) -> Call:
         """Bring the row up to date with the state: pending events, facts, derived outcome."""
         row = self._locked_row(session, call)
         with tracking(session, row):
@@ -79,7 +79,7 @@ class CallRecords:
             row.outcome = derive_outcome(row)
         return row
 
-    def persist(self, call: VoiceCall, change: RowChange | None = None) -> bool:
+    def persist(self, call: LiveCall, change: RowChange | None = None) -> bool:
         """Write in a unit of work of its own; on failure the events wait in the state store."""
         try:
             with self.database.session() as session:
@@ -109,7 +109,7 @@ class CallRecords:
             log.exception("could not record a callback for call %s", call_sid)
             return False
 
-    def _locked_row(self, session: Session, call: VoiceCall) -> Call:
+    def _locked_row(self, session: Session, call: LiveCall) -> Call:
         row = session.scalar(select(Call).where(Call.call_sid == call.facts.call_sid).with_for_update())
         if row is None:
             row = records.open_call(session, call.facts)
@@ -119,7 +119,7 @@ class CallRecords:
         return row
 
     @staticmethod
-    def _continue_numbering(session: Session, call: VoiceCall, call_id: int) -> None:
+    def _continue_numbering(session: Session, call: LiveCall, call_id: int) -> None:
         """A call restarted after lost state continues its timeline instead of overwriting it."""
         offset = records.last_event_seq(session, call_id)
         if offset:

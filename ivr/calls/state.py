@@ -1,4 +1,4 @@
-"""The voice adapter's record of one live call, as kept in the call-state store."""
+"""The record of one live call or text conversation, as kept in the call-state store."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ivr.engine.state import ConversationState
 
 
 @dataclass
-class VoiceCall:
+class LiveCall:
     """Conversation position plus what the adapter needs to answer retries and log events.
 
     `step` numbers the replies sent: a gather posts back `?step=N`, so a retried request
@@ -90,7 +90,7 @@ class VoiceCall:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> VoiceCall:
+    def from_dict(cls, data: dict[str, Any]) -> LiveCall:
         raw = dict(data["facts"])
         raw["started_at"] = datetime.fromisoformat(raw["started_at"])
         return cls(

@@ -1,0 +1,1 @@
+"""The messaging adapter: SMS and WhatsApp text in, the same flows, text replies out."""
