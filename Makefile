@@ -8,7 +8,7 @@ DEMO_SECRET ?= local-demo-session-key
 DEMO_ENV = IVR_ENV=development TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) SECRET_KEY=$(DEMO_SECRET)
 PORT ?= 5000
 
-.PHONY: install run call ids admin test lint format bench clean
+.PHONY: install run call chat ids admin test lint format bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -25,8 +25,13 @@ call: install ## Place a simulated call: make call, or make call DIGITS="9 0"
 	$(DEMO_ENV) $(PY) -m flask --app ivr simulate --url http://127.0.0.1:$(PORT) \
 		$(if $(DIGITS),--digits "$(DIGITS)") $(if $(TO),--to "$(TO)") $(if $(FROM),--from "$(FROM)")
 
-ids: install ## Demo ids to type in a simulated call
-	$(DEMO_ENV) $(PY) -m flask --app ivr demo-ids
+chat: install ## Text the demo as SMS/WhatsApp: make chat, or make chat MESSAGES="menu|9|4"
+	$(DEMO_ENV) $(PY) -m flask --app ivr chat --url http://127.0.0.1:$(PORT) \
+		$(if $(MESSAGES),--messages "$(MESSAGES)") $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") \
+		$(if $(PHOTO),--photo "$(PHOTO)")
+
+ids: install ## Demo ids to type in a simulated call or chat (make ids COUNT=20 for more)
+	$(DEMO_ENV) $(PY) -m flask --app ivr demo-ids $(if $(COUNT),--count $(COUNT))
 
 admin: install ## Create a console admin in the demo database (asks for a password)
 	$(DEMO_ENV) $(PY) -m flask --app ivr create-admin

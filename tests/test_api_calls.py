@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from db.models import WHATSAPP, CallEvent, Reading
 from ivr.api.spec import SPEC_PATH
+from tests.conftest import DEFAULT_NOW
+from tests.support.calls import insert_call
 from tests.support.console import add_user, bearer, token_for
 from tests.support.factories import DIALED, add_customer
 from tests.support.openapi import check
@@ -98,6 +103,7 @@ def test_filters(client, tokens, calls, query: str, expected: set[str]) -> None:
         ("since=yesterday", "ISO 8601"),
         ("since=2026-11-23T00:00:00", "UTC offset"),
         ("outcome=happy", "outcome"),
+        ("channel=fax", "channel must be one of voice, sms, whatsapp"),
         ("page=0", "page"),
         ("per_page=5000", "per_page"),
     ],
@@ -146,3 +152,70 @@ def test_customer_lookup_and_detail(client, db_session, regions, tokens) -> None
     assert detail["customer"]["meter_numbers"] == ["14000000001"]
     missing = client.get("/api/v1/customers?q=", headers=bearer(tokens["bekasi"]))
     assert missing.status_code == 400 and check(missing, "get", "/customers")
+
+
+# -- text conversations ---------------------------------------------------------------------------
+
+PHOTO = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+
+
+@pytest.fixture
+def conversation(db_session, regions) -> str:
+    """A Bekasi WhatsApp conversation written as ivr/messaging writes it, with a reading and its photo."""
+    _, meter = add_customer(db_session, regions["BEKASI"])
+    call = insert_call(db_session, "SMchat1", regions["BEKASI"], DEFAULT_NOW, caller="+6281234567890")
+    call.channel = WHATSAPP
+    detail = {"sid": "SMchat1", "body": "<script>alert(1)</script>", "media": [{"url": PHOTO, "type": "image/jpeg"}]}
+    db_session.add(CallEvent(call_id=call.id, seq=1, at=DEFAULT_NOW, kind="message", detail=detail))
+    db_session.add(
+        Reading(
+            reference="2000000055", meter_id=meter.id, period=date(2026, 11, 1), stand=5200, status="accepted",
+            source=WHATSAPP, call_sid="SMchat1", media_url=PHOTO, media_type="image/jpeg",
+        )
+    )  # fmt: skip
+    db_session.commit()
+    return call.call_sid
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("channel=whatsapp", {"conversation"}),
+        ("channel=voice", {"bekasi", "kupang"}),
+        ("channel=sms", set()),
+        ("", {"bekasi", "kupang", "conversation"}),
+    ],
+)
+def test_the_channel_is_listed_and_filtered(client, tokens, calls, conversation, query, expected) -> None:
+    response = client.get(f"/api/v1/calls?{query}", headers=bearer(tokens["supervisor"]))
+    body = check(response, "get", "/calls")
+    sids = {**calls, "conversation": conversation}
+
+    assert {row["call_sid"] for row in body["items"]} == {sids[name] for name in expected}
+    channels = {row["call_sid"]: row["channel"] for row in body["items"]}
+    assert all(channel == ("whatsapp" if sid == conversation else "voice") for sid, channel in channels.items())
+
+
+def test_a_conversation_detail_has_its_channel_message_and_photo(client, tokens, conversation) -> None:
+    response = client.get(f"/api/v1/calls/{conversation}", headers=bearer(tokens["bekasi"]))
+    detail = check(response, "get", "/calls/{call_sid}")
+
+    assert (detail["channel"], detail["caller"]) == ("whatsapp", "+6281234567890")
+    [message] = detail["events"]
+    assert message["kind"] == "message" and message["detail"]["body"] == "<script>alert(1)</script>"
+    [reading] = detail["readings"]
+    assert (reading["reference"], reading["media_url"], reading["media_type"]) == ("2000000055", PHOTO, "image/jpeg")
+    hidden = client.get(f"/api/v1/calls/{conversation}", headers=bearer(tokens["kupang"]))
+    assert hidden.status_code == 404 and check(hidden, "get", "/calls/{call_sid}")
+    found = check(client.get("/api/v1/customers?q=081234567890", headers=bearer(tokens["bekasi"])), "get", "/customers")
+    customer = check(
+        client.get(f"/api/v1/customers/{found['items'][0]['id']}", headers=bearer(tokens["bekasi"])),
+        "get",
+        "/customers/{customer_id}",
+    )
+    assert [(row["call_sid"], row["channel"]) for row in customer["calls"]] == [(conversation, "whatsapp")]
+
+
+def test_a_voice_call_detail_says_voice(client, tokens, calls) -> None:
+    response = client.get(f"/api/v1/calls/{calls['bekasi']}", headers=bearer(tokens["bekasi"]))
+    assert check(response, "get", "/calls/{call_sid}")["channel"] == "voice"

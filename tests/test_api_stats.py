@@ -67,6 +67,7 @@ def test_summary_of_the_week(client, tokens, history) -> None:
 
     assert body["range"]["from"] == "2026-11-16" and body["range"]["to"] == "2026-11-22"
     assert body["range"]["region_id"] is None and body["range"]["service_level_seconds"] == 20
+    assert body["range"]["channel"] == "voice"
     figures = body["figures"]
     assert (figures["offered"], figures["handled"], figures["longest_wait"]) == (14, 4, 90)
     assert figures["service_level"] == pytest.approx(0.2)
@@ -149,6 +150,7 @@ def test_supervisors_and_admins_only(client, tokens, path) -> None:
         ("/stats/series", "bucket=hour&from=2026-10-01&to=2026-11-22", "hourly buckets are limited"),
         ("/stats/series.csv", "bucket=hour&from=2026-10-01&to=2026-11-22", "hourly buckets are limited"),
         ("/stats/summary", "service_level=0", "service_level must be one of"),
+        ("/stats/series.csv", "channel=telegram", "channel must be one of voice, sms, whatsapp"),
     ],
 )
 def test_bad_parameters_are_400_and_say_why(client, tokens, path, query, message) -> None:

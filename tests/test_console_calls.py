@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 
-from db.models import Complaint, Customer, Meter
+from db.models import WHATSAPP, CallEvent, Complaint, Customer, Meter, Reading
 from ivr.console import live as live_view
 from ivr.extensions import runtime
 from ivr.state import StateStoreError
 from tests.conftest import DEFAULT_NOW
 from tests.support.calls import (
+    A_AT,
     ESCAPED_SCRIPT,
     HOSTILE_SIP,
     IDPEL,
     KUPANG_IDPEL,
     KUPANG_METER,
     METER,
+    PHONE,
     SCRIPT,
     Scenario,
     insert_call,
@@ -199,6 +202,98 @@ def test_what_callers_sent_is_escaped_in_list_and_detail(client: FlaskClient, ca
     assert f"sip:{ESCAPED_SCRIPT}@x" in listing
     assert detail.count(ESCAPED_SCRIPT) >= 3  # caller (national + raw) and the keys pressed
     assert row_sids(searched) == [calls.hostile]
+
+
+# -- text conversations --------------------------------------------------------------------------
+
+PHOTO = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+
+
+def insert_conversation(session, region_id: int, photo: str = PHOTO, sid: str = "SMchat1") -> str:
+    """A WhatsApp conversation as ivr/messaging writes it: a script typed, a photo sent, a reading made of it."""
+    call = insert_call(session, sid, region_id, A_AT + timedelta(hours=1), caller=PHONE, flows=("meter_reading",))
+    call.channel = WHATSAPP
+    detail = {"sid": sid, "body": SCRIPT, "media": [{"url": photo, "type": "image/jpeg"}]}
+    session.add(CallEvent(call_id=call.id, seq=2, at=call.started_at, kind="message", detail=detail))
+    meter = session.query(Meter).filter_by(meter_number=METER).one()
+    session.add(
+        Reading(
+            reference="2000000055", meter_id=meter.id, period=date(2026, 11, 1), stand=5200, status="flagged",
+            source=WHATSAPP, call_sid=sid, media_url=photo, media_type="image/jpeg",
+        )
+    )  # fmt: skip
+    session.commit()
+    return sid
+
+
+def test_the_list_shows_the_channel_and_filters_by_it(
+    client: FlaskClient, calls: Scenario, db_session, regions
+) -> None:
+    chat = insert_conversation(db_session, regions["BEKASI"])
+    log_in(client, "agent.bekasi")
+
+    texts = page(client, "/console/calls?channel=whatsapp")
+    voice = page(client, "/console/calls?channel=voice")
+
+    assert row_sids(texts) == [chat]
+    assert '<td class="channel">WhatsApp</td>' in texts and '<td class="channel">Telepon</td>' not in texts
+    assert '<option value="whatsapp" selected>WhatsApp</option>' in texts
+    assert row_sids(voice) == [calls.bekasi, calls.hostile]  # the conversation is not a phone call
+    assert '<td class="channel">WhatsApp</td>' not in voice and '<td class="channel">Telepon</td>' in voice
+    assert listed(client, "?channel=sms") == []
+    assert listed(client) == [chat, calls.bekasi, calls.hostile]
+    log_in(client, "agent.kupang")
+    assert listed(client, "?channel=whatsapp") == []
+
+
+def test_an_unknown_channel_is_explained_not_applied(client: FlaskClient, calls: Scenario, db_session, regions) -> None:
+    chat = insert_conversation(db_session, regions["BEKASI"])
+    log_in(client, "spv")
+    html = page(client, "/console/calls?channel=fax")
+    assert "Saluran tidak dikenal." in html
+    assert row_sids(html) == [chat, *calls.all_newest_first]
+
+
+def test_a_conversation_page_escapes_what_was_typed_and_links_the_photo(
+    client: FlaskClient, calls: Scenario, db_session, regions
+) -> None:
+    chat = insert_conversation(db_session, regions["BEKASI"])
+    log_in(client, "agent.bekasi")
+    html = page(client, f"/console/calls/{chat}")
+
+    assert f"<h1>Percakapan WhatsApp {chat}</h1>" in html
+    assert '<dd class="channel">WhatsApp</dd>' in html
+    assert f'<span class="message-body">{ESCAPED_SCRIPT}</span>' in html
+    assert SCRIPT not in html
+    assert f'<a href="{PHOTO}" rel="noopener noreferrer" target="_blank">Lihat lampiran</a>' in html  # timeline
+    assert f'<a href="{PHOTO}" rel="noopener noreferrer" target="_blank">Lihat foto</a>' in html  # the reading
+    assert "2000000055" in html and "5200" in html
+    voice = page(client, f"/console/calls/{calls.bekasi}")
+    assert f"<h1>Panggilan {calls.bekasi}</h1>" in voice and '<dd class="channel">Telepon</dd>' in voice
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+        "javascript:alert(1)",
+        " JavaScript:alert(document.cookie)",
+        f"data:text/html,{SCRIPT}",
+        "https:/no-host",
+    ],
+)
+def test_a_photo_url_that_is_not_https_is_shown_not_linked(
+    client: FlaskClient, calls: Scenario, db_session, regions, url: str
+) -> None:
+    chat = insert_conversation(db_session, regions["BEKASI"], photo=url)
+    log_in(client, "spv")
+    html = page(client, f"/console/calls/{chat}")
+
+    assert "Lihat foto" not in html and "Lihat lampiran" not in html
+    assert html.count(f"<code>{escape(url)}</code>") == 2  # in the timeline and the readings table
+    assert SCRIPT not in html
+    for shown in (escape(url), escape(url.strip())):
+        assert f'href="{shown}' not in html
 
 
 # -- customers -----------------------------------------------------------------------------------

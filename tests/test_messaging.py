@@ -218,6 +218,7 @@ def test_a_flood_is_rate_limited_politely_once_and_every_message_is_kept(
     app: Flask, whatsapp: FakeMessenger, sms: FakeMessenger, db_session
 ) -> None:
     limit = runtime(app).settings.messaging_rate_limit
+    runtime(app).messaging.limiter.counter.clock = lambda: 1_000_000.0  # one window throughout
     replies = [whatsapp.send("*") for _ in range(limit + 5)]
 
     allowed, warned, quiet = replies[:limit], replies[limit], replies[limit + 1 :]
@@ -233,6 +234,7 @@ def test_a_flood_is_rate_limited_politely_once_and_every_message_is_kept(
 
 def test_the_limit_resets_with_the_next_window(app: Flask, whatsapp: FakeMessenger) -> None:
     settings = runtime(app).settings
+    runtime(app).messaging.limiter.counter.clock = lambda: 1_000_000.0
     for _ in range(settings.messaging_rate_limit + 1):
         whatsapp.send("*")
     assert "terlalu banyak" in whatsapp.last.text
@@ -287,3 +289,54 @@ def test_unexpected_crash_still_answers_with_a_message(app: Flask, whatsapp: Fak
 
     assert reply.status_code == 200
     assert "gangguan" in reply.text
+
+
+def test_a_message_waits_for_the_one_before_it_instead_of_overwriting_it(
+    app: Flask, whatsapp: FakeMessenger, db_session
+) -> None:
+    """A photo and its caption arrive together: the second request waits for the first's turn."""
+    whatsapp.send("Halo")
+    gateway = runtime(app).messaging
+    [conversation] = _conversations(db_session)
+    busy = gateway.records.load(conversation.call_sid)
+    assert gateway.store.claim(f"turn:{busy.facts.call_sid}", busy.step, 30)  # another message is running
+    pauses: list[float] = []
+
+    def other_request_finishes(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 3:  # it chose "7" and saved the conversation one step on
+            finished = gateway.records.load(busy.facts.call_sid)
+            finished.conversation.move_to("information", "choose")
+            finished.step += 1
+            gateway.records.save(finished)
+
+    gateway.pause = other_request_finishes
+    reply = whatsapp.send("1")
+
+    assert len(pauses) == 3
+    assert reply.messages
+    [typed] = [e for e in _events(db_session, conversation, "input") if e.detail["digits"] == "1"]
+    assert (typed.flow, typed.node) == ("information", "choose")  # answered where the other left off
+
+
+def test_two_first_messages_at_once_open_one_conversation(
+    app: Flask, whatsapp: FakeMessenger, db_session, monkeypatch
+) -> None:
+    gateway = runtime(app).messaging
+    assert gateway.store.claim(f"open:{whatsapp.address}:", 0, 30)  # another first message is opening it
+    pauses: list[float] = []
+
+    def other_request_finishes(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 2:  # the other message ("Halo") opens the conversation meanwhile
+            with monkeypatch.context() as inside:
+                inside.setattr(gateway.store, "claim", lambda *args: True)
+                gateway.incoming(whatsapp.params("Halo"))
+
+    gateway.pause = other_request_finishes
+    whatsapp.send("7")
+
+    assert len(pauses) == 2
+    [conversation] = _conversations(db_session)
+    assert [e.detail["body"] for e in _events(db_session, conversation, "message")] == ["Halo", "7"]
+    assert "information" in conversation.flows_reached

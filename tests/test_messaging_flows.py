@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from db.models import Call, Complaint, Reading
+from db.models import Call, CallbackRequest, Complaint, Reading
 from tests.conftest import AUTH_TOKEN
 from tests.support.console import add_staff, log_in
 from tests.support.factories import add_bill, add_customer
@@ -286,3 +286,20 @@ class _Rows(HTMLParser):
         if self.rows:
             text, links = self.rows[-1]
             self.rows[-1] = (text + data, links)
+
+
+def test_an_urgent_report_by_message_books_an_urgent_callback(customer, db_session) -> None:
+    messenger, language = customer
+    _begin(messenger, language, "3")
+    messenger.send("4")  # dangerous installation: urgent, no description asked
+    done = messenger.send("1")  # call back on this number
+
+    [complaint] = db_session.scalars(select(Complaint)).all()
+    assert complaint.urgent is True
+    [callback] = db_session.scalars(select(CallbackRequest)).all()
+    assert (callback.number, callback.reason, callback.call_sid) == (messenger.number, "urgent", complaint.call_sid)
+    assert complaint.ticket_number in done.text
+    assert messenger.number in done.text
+    conversation = _conversation(db_session)
+    assert (conversation.outcome, conversation.ended_at is not None) == ("callback_requested", True)
+    assert messenger.send("Halo").lines  # a new conversation starts

@@ -53,3 +53,49 @@ def test_a_model_change_without_a_migration_is_detected(backend: Backend) -> Non
         assert [op[0] for op in diff] == ["add_column"]
     finally:
         database.dispose()
+
+
+def test_complaints_and_callbacks_take_the_channel_of_their_call(backend: Backend) -> None:
+    """0005 backfills the new column from the calls; no call (an agent's ticket) stays voice."""
+    from sqlalchemy import text
+
+    database = Database(backend.database_url)
+    try:
+        downgrade(database.engine, "0004_stats")
+        with database.engine.begin() as conn:
+            for sid, channel in (("SMtext", "whatsapp"), ("CAvoice", "voice")):
+                conn.execute(
+                    text(
+                        "INSERT INTO calls (call_sid, channel, caller, caller_kind, dialed, routed_by, language,"
+                        " started_at, outcome) VALUES (:sid, :channel, '+6281234567890', 'phone', '123', 'national',"
+                        " 'id', '2026-11-20 03:00:00', 'self_served')"
+                    ),
+                    {"sid": sid, "channel": channel},
+                )
+            for number, sid in (("3000000001", "SMtext"), ("3000000002", "CAvoice"), ("3000000003", None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO complaints (ticket_number, category, urgent, status, call_sid, created_at,"
+                        " updated_at) VALUES (:number, 'other', false, 'open', :sid, '2026-11-20 03:00:00',"
+                        " '2026-11-20 03:00:00')"
+                    ),
+                    {"number": number, "sid": sid},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO callback_requests (call_sid, number, reason, language, menu_path, status,"
+                    " requested_at) VALUES ('SMtext', '+6281234567890', 'message', 'id', '[]', 'open',"
+                    " '2026-11-20 03:00:00')"
+                )
+            )
+        upgrade(database.engine)
+        with database.engine.connect() as conn:
+            complaints = dict(conn.execute(text("SELECT ticket_number, channel FROM complaints")).all())
+            callbacks = conn.execute(text("SELECT channel FROM callback_requests")).scalars().all()
+        assert complaints == {"3000000001": "whatsapp", "3000000002": "voice", "3000000003": "voice"}
+        assert callbacks == ["whatsapp"]
+    finally:
+        with database.engine.begin() as conn:
+            for table in ("callback_requests", "complaints", "calls"):
+                conn.execute(text(f"DELETE FROM {table}"))
+        database.dispose()

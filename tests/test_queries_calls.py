@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from db.models import CallbackRequest, CallEvent, Complaint, Customer, Meter, Reading, ServiceRequest
+from db.models import WHATSAPP, CallbackRequest, CallEvent, Complaint, Customer, Meter, Reading, ServiceRequest
 from ivr.queries.calls import CallFilter, get_call, list_calls, visible_regions
 from ivr.queries.customers import get_customer, lookup_customers
 from tests.support.calls import (
@@ -80,6 +80,8 @@ def test_filters(db_session: Session, world) -> None:
         {"until": datetime(2026, 11, 23)},
         {"outcome": "won"},
         {"flow": "lottery"},
+        {"channel": "fax"},
+        {"channel": "WhatsApp"},
     ],
 )
 def test_filter_refuses_naive_times_and_unknown_values(kwargs) -> None:
@@ -224,3 +226,51 @@ def test_customer_detail(db_session: Session, world) -> None:
     assert [c.call_sid for c in detail.calls] == ["CAphone"]  # the Kupang-routed call is not the agent's
     spv = get_customer(db_session, principal("supervisor"), customer.id)
     assert {c.call_sid for c in spv.calls} == {"CAphone", "CAphoneKupang"}
+
+
+# -- text conversations ---------------------------------------------------------------------------
+
+PHOTO = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+
+
+def insert_conversation(session: Session, region_id: int, sid: str = "SMchat1") -> None:
+    """A WhatsApp conversation row, as ivr/messaging writes it: a message event and a reading with its photo."""
+    call = insert_call(session, sid, region_id, T0 + timedelta(minutes=5), caller=PHONE, flows=("meter_reading",))
+    call.channel = WHATSAPP
+    detail = {"sid": sid, "body": "<script>alert(1)</script>", "media": [{"url": PHOTO, "type": "image/jpeg"}]}
+    session.add(CallEvent(call_id=call.id, seq=2, at=call.started_at, kind="message", detail=detail))
+    meter = session.query(Meter).filter_by(meter_number=METER).one()
+    session.add(
+        Reading(
+            reference="2000000055", meter_id=meter.id, period=date(2026, 11, 1), stand=5200, status="accepted",
+            source=WHATSAPP, call_sid=sid, media_url=PHOTO, media_type="image/jpeg",
+        )
+    )  # fmt: skip
+    session.commit()
+
+
+def test_conversations_are_listed_with_their_channel_and_filtered_by_it(db_session: Session, world) -> None:
+    insert_conversation(db_session, world["bekasi"])
+    spv = principal("supervisor")
+
+    assert sids(db_session, spv, CallFilter(channel="whatsapp")) == ["SMchat1"]
+    assert sids(db_session, spv, CallFilter(channel="sms")) == []
+    assert sids(db_session, spv, CallFilter(channel="voice")) == ["CAnone", "CAb2", "CAk1", "CAb1"]
+    assert sids(db_session, spv, CallFilter(channel="whatsapp", caller="081234567890")) == ["SMchat1"]
+    assert sids(db_session, principal("agent", world["kupang"]), CallFilter(channel="whatsapp")) == []
+    rows = list_calls(db_session, spv, CallFilter()).items
+    assert [(row.call_sid, row.channel) for row in rows][:2] == [("SMchat1", "whatsapp"), ("CAnone", "voice")]
+
+
+def test_a_conversation_detail_carries_its_channel_messages_and_photo(db_session: Session, world) -> None:
+    insert_conversation(db_session, world["bekasi"])
+    detail = get_call(db_session, principal("agent", world["bekasi"]), "SMchat1")
+    voice = get_call(db_session, principal("supervisor"), "CAb1")
+
+    assert (detail.channel, voice.channel) == ("whatsapp", "voice")
+    assert detail.customer.id == world["customer"]  # by the sender's phone, as for a caller
+    [message] = [e for e in detail.events if e.kind == "message"]
+    assert message.detail["body"] == "<script>alert(1)</script>"  # stored as typed; templates escape it
+    [reading] = detail.readings
+    assert (reading.reference, reading.source, reading.stand) == ("2000000055", "whatsapp", 5200)
+    assert (reading.media_url, reading.media_type) == (PHOTO, "image/jpeg")

@@ -155,6 +155,8 @@ def test_call_lines_mask_callers_when_asked() -> None:
 def test_filename_names_the_range_and_region() -> None:
     assert export.filename("calls", WEEK) == "calls-2026-11-16-to-2026-11-22.csv"
     assert export.filename("summary", WEEK, 'BEKASI"; x') == "summary-2026-11-16-to-2026-11-22-bekasix.csv"
+    sms = StatsRange(WEEK_START, WEEK_END, channel="sms")
+    assert export.filename("funnel", sms, "KUPANG") == "funnel-2026-11-16-to-2026-11-22-kupang-sms.csv"
 
 
 # -- the call records behind calls.csv --------------------------------------------------------
@@ -252,6 +254,7 @@ def test_report_defaults_to_the_last_seven_days(app, regions) -> None:
         (["--from", "2026-11-22", "--to", "2026-11-16"], "the range ends before it starts"),
         (["--from", "16/11/2026"], "from must be a date like 2026-11-23"),
         (["--bucket", "month"], "month"),
+        (["--channel", "telegram"], "telegram"),
         (["--csv", "/nonexistent-dir/summary.csv"], "/nonexistent-dir/summary.csv"),
     ],
 )

@@ -41,9 +41,9 @@ WEEK_ALL = {
     "callbacks_requested": 2,  # B6's and Kupang's on the 20th; not the one at 00:05 on the 23rd
     "callbacks_fulfilled": 1,
     "median_time_to_callback": 7200,
-    "readings_submitted": 3,  # R1, R2, R3 (R4 is an officer's, R5 is the 23rd in Kupang)
-    "readings_accepted": 2,  # R1, R3
-    "readings_flagged": 2,  # R2, R3 (flagged on submission, accepted on review)
+    "readings_submitted": 2,  # R1, R2 (R3 came by WhatsApp, R4 is an officer's, R5 is the 23rd in Kupang)
+    "readings_accepted": 1,  # R1
+    "readings_flagged": 1,  # R2
     "complaints_opened": 4,  # C1, C2, C3, C6
     "complaints_resolved": 3,  # C1, C3 and C4 (opened on the 10th)
     "complaints_backlog": 3,  # C2, C5, C6 (resolved on the 25th)
@@ -78,7 +78,7 @@ WEEK_KUPANG = {
     "callbacks_requested": 1,
     "callbacks_fulfilled": 0,
     "median_time_to_callback": None,
-    "readings_flagged": 1,
+    "readings_flagged": 0,  # R3 came by WhatsApp (tests/test_stats_channels.py)
     "complaints_opened": 1,
     "complaints_backlog": 0,
 }
@@ -187,3 +187,5 @@ def test_ranges_are_checked():
         StatsRange(date(2026, 11, 22), date(2026, 11, 16))
     with pytest.raises(RangeError):
         StatsRange(date(2024, 1, 1), date(2026, 1, 1))
+    with pytest.raises(RangeError, match="channel must be one of voice, sms, whatsapp"):
+        StatsRange(date(2026, 11, 16), date(2026, 11, 22), channel="fax")

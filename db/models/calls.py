@@ -101,6 +101,7 @@ class CallbackRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(12), default=VOICE, server_default=VOICE)  # where it was asked for
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     number: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(16))

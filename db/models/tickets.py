@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, UTCDateTime, utcnow
+from db.models.calls import VOICE
 
 
 class Complaint(Base):
@@ -30,6 +31,8 @@ class Complaint(Base):
     description: Mapped[str | None] = mapped_column(Text)
     recording_url: Mapped[str | None] = mapped_column(Text)
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Where it was reported (voice, sms, whatsapp): one column, so statistics per channel need no join.
+    channel: Mapped[str] = mapped_column(String(12), default=VOICE, server_default=VOICE)
     last_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from db.models import CHANNELS
 from ivr.api import blueprint
 from ivr.api.errors import BadRequest
 from ivr.api.params import choice, integer, page_args, timestamp, to_json
@@ -26,7 +27,7 @@ def page_json(page: object) -> dict[str, object]:
 @blueprint.get("/calls")
 @api_auth(*STAFF)
 def calls() -> ResponseReturnValue:
-    """Calls, newest first; filter by time, region, caller, outcome and menu option reached."""
+    """Calls, newest first; filter by time, region, caller, outcome, menu option reached and channel."""
     try:
         filt = CallFilter(
             since=timestamp("since"),
@@ -35,6 +36,7 @@ def calls() -> ResponseReturnValue:
             caller=request.args.get("caller") or None,
             outcome=choice("outcome", OUTCOMES),
             flow=choice("flow", FLOWS),
+            channel=choice("channel", CHANNELS),
         )
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc

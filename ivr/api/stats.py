@@ -1,7 +1,8 @@
 """Supervisor statistics over the API: the figures as JSON and CSV, and the raw call records as streamed CSV.
 
-Supervisors and admins only. Ranges are whole local days read by ivr/stats/request.py, the same
-parser as the console; bucket and peak-hour times are local wall clock without an offset.
+Supervisors and admins only. Ranges are whole local days of one channel (voice by default, or
+sms / whatsapp) read by ivr/stats/request.py, the same parser as the console; bucket and peak-hour
+times are local wall clock without an offset.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def _range_json(stats_range: StatsRange) -> dict[str, object]:
         "from": stats_range.start.isoformat(),
         "to": stats_range.end.isoformat(),
         "region_id": stats_range.region_id,
+        "channel": stats_range.channel,
         "service_level_seconds": stats_range.service_level_seconds,
         "timezone_note": TIMEZONE_NOTE,
     }

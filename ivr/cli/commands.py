@@ -1,4 +1,4 @@
-"""Flask CLI commands: migrate, seed demo data, run the demo, simulate a call."""
+"""Flask CLI commands: migrate, seed demo data, run the demo, simulate a call or a chat."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from db.models import Region
 from ivr.cli import history, stats, users
+from ivr.cli.chat import chat_command
 from ivr.cli.simulator import simulate_command
 from ivr.extensions import runtime
 
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(demo)
     app.cli.add_command(simulate_command)
+    app.cli.add_command(chat_command)
     app.cli.add_command(demo_ids)
     app.cli.add_command(sweep_calls)
     app.cli.add_command(add_agent)
@@ -73,6 +75,7 @@ def demo(host: str, port: int) -> None:
         f"\nServing on http://{host}:{port}. Place a simulated call in another terminal:\n"
         f"  make call                      (interactive: type keys, Enter for no input)\n"
         f'  make call DIGITS="9 0"         (scripted: English, then an agent)\n'
+        f"  make chat                      (text it as WhatsApp would: one line per message)\n"
     )
     from werkzeug.serving import run_simple
 

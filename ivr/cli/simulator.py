@@ -13,12 +13,13 @@ import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import NoReturn, Protocol
+from typing import NoReturn
 from urllib.parse import urljoin
 
 import click
 import requests
-from twilio.request_validator import RequestValidator
+
+from ivr.cli.webhooks import TOKEN_HELP, RequestsTransport, SignedPoster, Transport
 
 HANGUP = "!"
 _NO_INPUT = {"_", "-"}
@@ -66,27 +67,6 @@ class SimulatedCall:
     error_body: str | None = None
 
 
-class Transport(Protocol):
-    """How webhooks reach the server; tests swap in an in-process fake app."""
-
-    def post(self, url: str, data: dict[str, str], headers: dict[str, str]) -> tuple[int, str]: ...
-
-
-class RequestsTransport:
-    """Real HTTP. The 15 s timeout mirrors Twilio's webhook limit and keeps a hung server from
-    hanging the terminal."""
-
-    def __init__(self, timeout: float = 15.0) -> None:
-        self.session = requests.Session()
-        self.timeout = timeout
-
-    def post(self, url: str, data: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-        resp = self.session.post(url, data=data, headers=headers, timeout=self.timeout)
-        if "charset" not in resp.headers.get("Content-Type", "").lower():
-            resp.encoding = "utf-8"  # requests would assume Latin-1 for text/* without a charset
-        return resp.status_code, resp.text
-
-
 class _CallEnded(Exception):
     """Raised with the call's outcome to unwind the walk from wherever the call ends."""
 
@@ -104,9 +84,7 @@ class CallSimulator:
         max_requests: int = 200,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        # Without a token nothing is signed, for servers running with validation switched off.
-        self.validator = RequestValidator(auth_token) if auth_token else None
-        self.transport: Transport = transport or RequestsTransport()
+        self.poster = SignedPoster(auth_token, transport or RequestsTransport())
         self.output = output or print
         self.think_seconds = think_seconds  # simulated only; the simulator never sleeps
         self.max_requests = max_requests  # a server that redirects forever must not hang us
@@ -161,10 +139,7 @@ class _Call:
         return SimulatedCall(self.fields["CallSid"], outcome, self.heard, self.requests, code, duration, *self.error)
 
     def _send(self, url: str, params: dict[str, str]) -> tuple[int, str]:
-        headers = {"User-Agent": "TwilioProxy/1.1"}
-        if self.sim.validator is not None:
-            headers["X-Twilio-Signature"] = self.sim.validator.compute_signature(url, params)
-        return self.sim.transport.post(url, params, headers)
+        return self.sim.poster.post(url, params)
 
     def _fetch(self, url: str, extra: dict[str, str]) -> ET.Element:
         if self.requests >= self.sim.max_requests:
@@ -305,7 +280,6 @@ def _dial_target(dial: ET.Element) -> str:
 
 
 _DIGITS_HELP = 'Scripted key presses, e.g. "2 123456789012# 1"; _ = no input, ! = hang up'
-_TOKEN_HELP = "Auth token to sign requests with, as Twilio does (default: $TWILIO_AUTH_TOKEN)."
 
 
 def _int(value: str | None, default: int) -> int:
@@ -322,7 +296,7 @@ def _int(value: str | None, default: int) -> int:
     "--to", "dialed", default="+62218850123", help="Dialed number (To); the default is UP3 Bekasi in the demo data."
 )
 @click.option("--digits", default=None, help=_DIGITS_HELP)
-@click.option("--auth-token", envvar="TWILIO_AUTH_TOKEN", default=None, help=_TOKEN_HELP)
+@click.option("--auth-token", envvar="TWILIO_AUTH_TOKEN", default=None, help=TOKEN_HELP)
 def simulate_command(url: str, caller: str, dialed: str, digits: str | None, auth_token: str | None):
     """Place a simulated inbound call against a running IVR server, acting as Twilio."""
     try:

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Region
+from db.models import CHANNELS, SMS, VOICE, WHATSAPP, Region
 from ivr.extensions import runtime
 from ivr.stats import definitions, export, figures, rollup
 from ivr.stats.charts import clock
@@ -21,6 +21,7 @@ from ivr.stats.figures import BUCKETS, RangeError, StatsRange, Summary
 from ivr.stats.request import range_from_args, today_in
 
 DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "statistics.md"
+CHANNEL_NAMES = {VOICE: "phone calls", SMS: "SMS conversations", WHATSAPP: "WhatsApp conversations"}
 
 
 @click.command("stats-rebuild")
@@ -56,7 +57,8 @@ def shown(figure: Figure, value: Number | datetime, peak_calls: int = 0) -> str:
 def report_lines(result: Summary, region: str) -> Iterable[str]:
     """The summary as text: a heading, the figures by group, then complaints per category."""
     r = result.stats_range
-    yield f"Statistics {r.start} to {r.end}, {region} (service level within {r.service_level_seconds} s)"
+    channel = CHANNEL_NAMES[r.channel]
+    yield f"Statistics {r.start} to {r.end}, {region}, {channel} (service level within {r.service_level_seconds} s)"
     for group in dict.fromkeys(figure.group for figure in definitions.FIGURES):
         yield f"\n{group.capitalize()}"
         for figure in (f for f in definitions.FIGURES if f.group == group):
@@ -85,12 +87,16 @@ def _write(path: Path, lines: Iterable[str]) -> None:
     click.echo(f"wrote {path}")
 
 
-def _report_range(session: Session, start: str, end: str, region_code: str | None) -> tuple[StatsRange, str]:
+def _report_range(
+    session: Session, start: str, end: str, region_code: str | None, channel: str
+) -> tuple[StatsRange, str]:
     """The range as the API would read it; a bad one is a usage error that says why."""
     region_id, region = _region(session, region_code)
     try:
         stats_range = range_from_args(
-            {"from": start, "to": end}, today=today_in(), service_level_seconds=runtime().settings.service_level_seconds
+            {"from": start, "to": end, "channel": channel},
+            today=today_in(),
+            service_level_seconds=runtime().settings.service_level_seconds,
         )
         return replace(stats_range, region_id=region_id), region
     except RangeError as exc:
@@ -104,6 +110,13 @@ _CSV_PATH = click.Path(dir_okay=False, writable=True, path_type=Path)
 @click.option("--from", "start", default="", help="First local day, YYYY-MM-DD.  [default: 6 days before --to]")
 @click.option("--to", "end", default="", help="Last local day, YYYY-MM-DD.  [default: today, national clock]")
 @click.option("--region", "region_code", default=None, help="Region code (e.g. BEKASI).  [default: all regions]")
+@click.option(
+    "--channel",
+    type=click.Choice(CHANNELS),
+    default=VOICE,
+    show_default=True,
+    help="Phone calls (voice) or text conversations (sms, whatsapp).",
+)
 @click.option("--csv", "summary_csv", type=_CSV_PATH, help="Write the summary CSV here.")
 @click.option("--series", "series_csv", type=_CSV_PATH, help="Write the series CSV (one row per bucket) here.")
 @click.option("--bucket", type=click.Choice(BUCKETS), default="day", show_default=True, help="Bucket of --series.")
@@ -114,6 +127,7 @@ def stats_report(
     start: str,
     end: str,
     region_code: str | None,
+    channel: str,
     summary_csv: Path | None,
     series_csv: Path | None,
     bucket: str,
@@ -122,7 +136,7 @@ def stats_report(
 ) -> None:
     """Print a range's figures and write the CSV files asked for, for scheduled reports."""
     with runtime().database.session() as session:
-        stats_range, region = _report_range(session, start, end, region_code)
+        stats_range, region = _report_range(session, start, end, region_code, channel)
         result = figures.summary(session, stats_range)
         click.echo("\n".join(report_lines(result, region)))
         if summary_csv:

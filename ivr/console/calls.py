@@ -1,4 +1,4 @@
-"""The calls list and one call's page: what happened on the line, within the viewer's region."""
+"""The calls list and one call's page: what happened on the line or in the messages, within the viewer's region."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
+from db.models import CHANNELS, VOICE
 from ivr.auth.roles import STAFF, Principal
 from ivr.auth.sessions import current_user, login_required
 from ivr.calls.outcome import OUTCOMES
 from ivr.console import blueprint, nav
-from ivr.console.formatting import DEFAULT_ZONE, ZONE_NAMES
+from ivr.console.formatting import DEFAULT_ZONE, ZONE_NAMES, link
 from ivr.extensions import runtime
 from ivr.queries.calls import FLOWS, CallFilter, get_call, list_calls, visible_regions
 from ivr.queries.customers import RegionRef
@@ -45,7 +46,8 @@ FLOW_LABELS = {
     "agent": "0 · Bicara dengan agen",
 }
 LANGUAGE_LABELS = {"id": "Indonesia", "en": "Inggris"}
-FILTER_KEYS = ("from", "to", "region", "caller", "outcome", "flow")
+CHANNEL_LABELS = {"voice": "Telepon", "sms": "SMS", "whatsapp": "WhatsApp"}
+FILTER_KEYS = ("from", "to", "region", "caller", "outcome", "flow", "channel")
 
 nav.add("console.calls", "Panggilan", STAFF, order=10)
 
@@ -58,13 +60,25 @@ def link_to(endpoint: str, **values: Any) -> str | None:
         return None
 
 
+def message_media(detail: dict[str, Any]) -> list[dict[str, Any]]:
+    """A `message` event's attachments as {url, type, href}; href is None when it may not be linked."""
+    media = detail.get("media")
+    found = []
+    for item in media if isinstance(media, list) else []:
+        url = item.get("url") if isinstance(item, dict) else item
+        kind = item.get("type") if isinstance(item, dict) else None
+        found.append({"url": str(url or ""), "type": str(kind or ""), "href": link(url)})
+    return found
+
+
 @blueprint.context_processor
 def call_labels() -> dict[str, Any]:
-    """Indonesian names for outcomes, menu options and languages, for every console template."""
+    """Indonesian names for outcomes, menu options, languages and channels, for every console template."""
     return {
         "outcome_labels": OUTCOME_LABELS,
         "flow_labels": FLOW_LABELS,
         "language_labels": LANGUAGE_LABELS,
+        "channel_labels": CHANNEL_LABELS,
         "link_to": link_to,
     }
 
@@ -101,7 +115,11 @@ def build_filter(
             problems.append(f"{label} harus berformat TTTT-BB-HH.")
             form[key] = ""
     until = bounds["to"] + timedelta(days=1) if bounds["to"] else None  # the whole last day
-    for key, allowed, label in (("outcome", OUTCOMES, "Hasil"), ("flow", FLOWS, "Menu")):
+    for key, allowed, label in (
+        ("outcome", OUTCOMES, "Hasil"),
+        ("flow", FLOWS, "Menu"),
+        ("channel", CHANNELS, "Saluran"),
+    ):
         if form[key] and form[key] not in allowed:
             problems.append(f"{label} tidak dikenal.")
             form[key] = ""
@@ -112,6 +130,7 @@ def build_filter(
         caller=form["caller"] or None,
         outcome=form["outcome"] or None,
         flow=form["flow"] or None,
+        channel=form["channel"] or None,
     )
     return filt, form, problems, ZONE_NAMES.get(zone_name, zone_name)
 
@@ -140,6 +159,7 @@ def calls() -> ResponseReturnValue:
         regions=regions,
         outcomes=OUTCOMES,
         flows=FLOWS,
+        channels=CHANNELS,
         prev_url=url_for("console.calls", **kept, page=page.page - 1) if page.has_prev else None,
         next_url=url_for("console.calls", **kept, page=page.page + 1) if page.has_next else None,
     )
@@ -156,4 +176,9 @@ def call(call_sid: str) -> ResponseReturnValue:
     if detail is None:
         abort(404)
     zone = detail.region.timezone if detail.region else DEFAULT_ZONE
-    return render_template("console/call.html", call=detail, zone=zone)
+    noun = (
+        "Panggilan" if detail.channel == VOICE else f"Percakapan {CHANNEL_LABELS.get(detail.channel, detail.channel)}"
+    )
+    return render_template(
+        "console/call.html", call=detail, zone=zone, noun=noun, https_link=link, message_media=message_media
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -36,3 +37,11 @@ def duration(seconds: int | None) -> str:
 
 def install(app: Flask) -> None:
     app.jinja_env.filters.update(local_time=local_time, phone=phone, duration=duration)
+
+
+def link(url: object) -> str | None:
+    """Only https URLs with a host become links; anything else a customer or carrier sent stays text."""
+    if not isinstance(url, str) or not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme.lower() == "https" and parts.netloc else None

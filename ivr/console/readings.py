@@ -8,7 +8,8 @@ from flask.typing import ResponseReturnValue
 from ivr.auth.roles import STAFF
 from ivr.auth.sessions import current_user, login_required
 from ivr.console import blueprint, nav
-from ivr.console.work import link, now, page_arg
+from ivr.console.formatting import link
+from ivr.console.work import now, page_arg
 from ivr.extensions import runtime
 from ivr.queries.readings import ReviewError, list_flagged_readings, review_reading
 

@@ -1,4 +1,4 @@
-"""The supervisors' dashboard: headline figures, charts and the menu funnel for a range and region."""
+"""The supervisors' dashboard: headline figures, charts and the menu funnel for a range, region and channel."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Region
+from db.models import SMS, VOICE, WHATSAPP, Region
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS
 from ivr.auth.roles import STATISTICS
 from ivr.auth.sessions import login_required
@@ -36,7 +36,8 @@ from ivr.stats.figures import (
 from ivr.stats.request import bucket_from_args, range_from_args, today_in
 
 BUCKET_LABELS = {"hour": "Per jam", "day": "Per hari", "week": "Per minggu"}
-FORM_KEYS = ("from", "to", "region_id", "bucket", "service_level")
+CHANNEL_LABELS = {VOICE: "Telepon", SMS: "SMS", WHATSAPP: "WhatsApp"}
+FORM_KEYS = ("from", "to", "region_id", "channel", "bucket", "service_level")
 PEAK_FORMAT = "%d %b %Y %H:%M"
 # Headline tiles: the figure, then the figures shown small beneath it.
 TILES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -248,6 +249,7 @@ def form_values(stats_range: StatsRange, bucket: str) -> dict[str, str]:
         "from": stats_range.start.isoformat(),
         "to": stats_range.end.isoformat(),
         "region_id": "" if stats_range.region_id is None else str(stats_range.region_id),
+        "channel": stats_range.channel,
         "bucket": bucket,
         "service_level": str(stats_range.service_level_seconds),
     }
@@ -278,6 +280,8 @@ def stats() -> ResponseReturnValue:
         error=error,
         form=form,
         regions=regions,
+        channels=CHANNEL_LABELS,
+        channel_label=CHANNEL_LABELS.get(form["channel"] or VOICE),
         buckets=BUCKET_LABELS,
         thresholds=SERVICE_LEVEL_THRESHOLDS,
         exports=exports,

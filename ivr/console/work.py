@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from ivr.auth.roles import STAFF
 from ivr.auth.sessions import current_user, login_required
 from ivr.console import blueprint, nav
+from ivr.console.formatting import link
 from ivr.extensions import runtime
 from ivr.queries import callbacks as callback_queries
 from ivr.queries import tickets
@@ -42,14 +42,6 @@ LABELS = {"statuses": STATUS_LABELS, "categories": CATEGORY_LABELS, "reasons": R
 def now() -> datetime:
     """The app's one clock (the voice gateway's), so the console and the IVR agree on time."""
     return runtime().voice.now()
-
-
-def link(url: str | None) -> str | None:
-    """Only http(s) URLs become links; anything else a caller or carrier sent stays plain text."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def age(seconds: int) -> str:

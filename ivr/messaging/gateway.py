@@ -11,6 +11,7 @@ TwiML, whatever fails.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +50,9 @@ MESSAGING_PROMPTS = (
     f"{PHOTO_SERVICE}.kept",
 )
 SEEN_TTL = 24 * 3600  # how long a MessageSid is remembered, to answer Twilio's retries
+# A photo and its caption often arrive as two requests at once: the second waits for the first
+# (up to TURN_WAIT_SECONDS) so neither overwrites the other's change to the conversation.
+TURN_WAIT_SECONDS, TURN_POLL_SECONDS, TURN_CLAIM_TTL = 5.0, 0.05, 30
 ENDED = "completed"
 
 
@@ -70,6 +74,7 @@ class MessagingGateway:
         limiter: RateLimiter,
         config: MessagingConfig,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        pause: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
         self.records = records
@@ -77,6 +82,7 @@ class MessagingGateway:
         self.limiter = limiter
         self.config = config
         self.now = now
+        self.pause = pause
 
     @property
     def store(self) -> Any:
@@ -93,7 +99,7 @@ class MessagingGateway:
         try:
             if not self.store.claim(f"message:{message.sid}", 0, SEEN_TTL):
                 return self._replay(message.sid)
-            call = self._current(message)
+            call = self._take_turn(message)
         except StateStoreError:
             log.exception("call state store unavailable for message %s", message.sid)
             return self._store_down(message)
@@ -107,11 +113,25 @@ class MessagingGateway:
 
     # -- conversations --------------------------------------------------------------------------
 
-    def _current(self, message: InboundMessage) -> LiveCall | None:
-        """The sender's open conversation, unless it has ended or gone idle (then: None)."""
-        pointer = self.store.load(_address_key(message.address))
-        call = self.records.load(str(pointer["id"])) if pointer else None
-        return None if call is None or call.closed else call
+    def _take_turn(self, message: InboundMessage) -> LiveCall | None:
+        """The sender's open conversation (None: this message opens one), once no other is being handled."""
+        waited = 0.0
+        while True:
+            pointer = self.store.load(_address_key(message.address))
+            call = self.records.load(str(pointer["id"])) if pointer else None
+            if call is None or call.closed:
+                # Two first messages at once must not open two conversations: one opens, one waits.
+                previous = str(pointer["id"]) if pointer else ""
+                claim, step, call = f"open:{message.address}:{previous}", 0, None
+            else:
+                claim, step = f"turn:{call.facts.call_sid}", call.step
+            if self.store.claim(claim, step, TURN_CLAIM_TTL):
+                return call
+            if waited >= TURN_WAIT_SECONDS:
+                log.warning("conversation of %s still busy after %.0f s; going on", mask(message.address), waited)
+                return call
+            self.pause(TURN_POLL_SECONDS)
+            waited += TURN_POLL_SECONDS
 
     def _new(self, message: InboundMessage) -> LiveCall:
         route = self.directory.route(message.dialed, message.sender)

@@ -2,6 +2,7 @@
 
 Region rule (Principal.may_see_region): an agent sees only calls whose region is theirs; calls
 without a region are national business. A call the principal may not see is reported as missing.
+Text conversations (SMS, WhatsApp) are calls too, told apart by their `channel`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
-from db.models import Call, CallbackRequest, CallEvent, Complaint, Meter, Reading, Region, ServiceRequest, User
+from db.models import (
+    CHANNELS,
+    Call,
+    CallbackRequest,
+    CallEvent,
+    Complaint,
+    Meter,
+    Reading,
+    Region,
+    ServiceRequest,
+    User,
+)
 from ivr.auth.roles import Principal
 from ivr.calls.outcome import OUTCOMES
 from ivr.phone.numbers import MAX_CALLER_LENGTH, parse_caller
@@ -51,6 +63,7 @@ class CallFilter:
     caller: str | None = None
     outcome: str | None = None
     flow: str | None = None
+    channel: str | None = None
 
     def __post_init__(self) -> None:
         for moment in (self.since, self.until):
@@ -60,6 +73,8 @@ class CallFilter:
             raise ValueError(f"unknown outcome {self.outcome!r}")
         if self.flow is not None and self.flow not in FLOWS:
             raise ValueError(f"unknown menu option {self.flow!r}")
+        if self.channel is not None and self.channel not in CHANNELS:
+            raise ValueError(f"unknown channel {self.channel!r}")
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,7 @@ class CallRow:
     """One line of the calls list."""
 
     call_sid: str
+    channel: str
     started_at: datetime
     caller: str
     caller_kind: str
@@ -108,10 +124,19 @@ class CallbackRef:
 
 
 @dataclass(frozen=True)
+class CallReading(ReadingRow):
+    """A reading sent during the call, with the meter photo it came with (WhatsApp; check before linking)."""
+
+    media_url: str | None
+    media_type: str | None
+
+
+@dataclass(frozen=True)
 class CallDetail:
     """One call: its record, timeline, the customer it was about and what it created."""
 
     call_sid: str
+    channel: str
     caller: str
     caller_kind: str
     dialed: str
@@ -132,7 +157,7 @@ class CallDetail:
     closed_by_sweep: bool
     events: tuple[EventRow, ...]
     customer: CustomerSummary | None
-    readings: tuple[ReadingRow, ...]
+    readings: tuple[CallReading, ...]
     complaints: tuple[ComplaintRef, ...]
     requests: tuple[RequestRef, ...]
     callback: CallbackRef | None
@@ -145,7 +170,7 @@ class CallDetail:
 
 # CallDetail fields copied as they are from the Call row.
 _COPIED = (
-    "call_sid", "caller", "caller_kind", "dialed", "routed_by", "language", "started_at", "ended_at",
+    "call_sid", "channel", "caller", "caller_kind", "dialed", "routed_by", "language", "started_at", "ended_at",
     "duration_seconds", "final_status", "outcome", "last_node", "queue_name", "queue_seconds", "overflowed",
     "answered_at", "closed_by_sweep",
 )  # fmt: skip
@@ -172,6 +197,8 @@ def _conditions(principal: Principal, filt: CallFilter) -> list[ColumnElement[bo
         found.append(Call.caller.in_(caller_values(filt.caller)))
     if filt.outcome is not None:
         found.append(Call.outcome == filt.outcome)
+    if filt.channel is not None:
+        found.append(Call.channel == filt.channel)
     if filt.flow is not None:
         found.append(
             exists().where(CallEvent.call_id == Call.id, CallEvent.kind == "node", CallEvent.flow == filt.flow)
@@ -209,6 +236,7 @@ def list_calls(
     items = [
         CallRow(
             call_sid=call.call_sid,
+            channel=call.channel,
             started_at=call.started_at,
             caller=call.caller,
             caller_kind=call.caller_kind,
@@ -279,7 +307,7 @@ def get_call(session: Session, principal: Principal, call_sid: str) -> CallDetai
         agent=AgentRef(agent.id, agent.username, agent.full_name) if agent else None,
         events=events,
         customer=customer,
-        readings=tuple(reading_row(reading, number) for reading, number in readings),
+        readings=tuple(_call_reading(reading, number) for reading, number in readings),
         complaints=tuple(complaint_ref(c) for c in complaints),
         requests=tuple(request_ref(r) for r in requests),
         callback=_callback_ref(callback) if callback else None,
@@ -288,3 +316,9 @@ def get_call(session: Session, principal: Principal, call_sid: str) -> CallDetai
 
 def _callback_ref(row: CallbackRequest) -> CallbackRef:
     return CallbackRef(row.number, row.reason, row.language, row.status, row.requested_at, tuple(row.menu_path or ()))
+
+
+def _call_reading(reading: Reading, meter_number: str) -> CallReading:
+    return CallReading(
+        **vars(reading_row(reading, meter_number)), media_url=reading.media_url, media_type=reading.media_type
+    )

@@ -83,6 +83,7 @@ def request_callback(context: ServiceContext, args: Mapping[str, Any]) -> Servic
         CallbackRequest(
             call_id=call.id if call else None,
             call_sid=context.conversation_id,
+            channel=context.channel,
             region_id=context.region_id,
             number=number,
             reason=str(args.get("reason") or "agent_unavailable")[:16],
@@ -96,6 +97,14 @@ def request_callback(context: ServiceContext, args: Mapping[str, Any]) -> Servic
     return ServiceResult("created", {"callback_number": number})
 
 
+def urgent_handover(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    """An urgent report reaches a person: a caller is put through, a texting customer called back first."""
+    if context.channel == "voice":
+        return ServiceResult("transfer")
+    booked = request_callback(context, {"number": args.get("number"), "reason": "urgent"})
+    return ServiceResult("callback", dict(booked.vars)) if booked.outcome == "created" else ServiceResult("transfer")
+
+
 def register(registry: ServiceRegistry, limits: QueueLimits) -> None:
     registry.add(
         "queue.availability",
@@ -103,3 +112,4 @@ def register(registry: ServiceRegistry, limits: QueueLimits) -> None:
         {"open", "long_wait", "closed", "closed_national_open", "by_message"},
     )
     registry.add("callbacks.request", request_callback, {"created", "no_number"})
+    registry.add("callbacks.urgent", urgent_handover, {"transfer", "callback"})

@@ -186,6 +186,7 @@ def open_complaint(
         recording_url=recording_url,
         description=description,
         call_sid=context.conversation_id,
+        channel=context.channel,
         created_at=context.now,
         updated_at=context.now,
     )

@@ -240,7 +240,8 @@ _OTHER_FIGURES: tuple[Figure, ...] = (
         "Readings submitted",
         COUNT,
         "readings",
-        "Meter readings customers reported themselves (phone or messaging), by local day of submission.",
+        "Meter readings customers reported themselves on the channel (by phone through the IVR, or by SMS or "
+        "WhatsApp), by local day of submission.",
     ),
     Figure(
         "readings_accepted",
@@ -295,6 +296,14 @@ FUNNEL_DEFINITION = (
     "`served`), and gave up in it: hung up in the menus unserved, counted at the node they were on."
 )
 USAGE_DEFINITION = "Menu option usage: calls that entered the flow each main-menu key leads to."
+CHANNEL_DEFINITION = (
+    "Every figure is for one channel: voice (phone calls, the default), SMS or WhatsApp. A text conversation "
+    'counts as a "call" of its channel: calls offered are the conversations started (counted once they end), '
+    "self-served ones got what they came for, abandoned in the menus went quiet until the conversation expired, "
+    "and the queue and answer figures are zero, because a text conversation hands over to an agent as a callback "
+    "request. Callbacks and complaints count under the channel of the call or conversation that opened them "
+    "(voice when none did, e.g. a complaint an agent entered), readings under the channel they were sent on."
+)
 
 
 def call_figures(totals: Totals) -> dict[str, Number]:
@@ -313,6 +322,8 @@ def markdown() -> str:
         'region\'s clock (calls without a region on the national one), so "all regions" is the sum of',
         'the regions. Ratios with nothing to divide by are shown as "-". Series come in hours, days or',
         "ISO weeks; a week is labelled by its Monday and counts only its days inside the range.",
+        "",
+        CHANNEL_DEFINITION,
         "",
         "| Figure | Name | Unit | Definition |",
         "| --- | --- | --- | --- |",

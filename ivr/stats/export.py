@@ -19,7 +19,7 @@ from itertools import chain
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Call, Region
+from db.models import VOICE, Call, Region
 from ivr.phone.numbers import mask
 from ivr.stats.definitions import BY_NAME, CALL_FIGURES, FIGURES
 from ivr.stats.figures import FlowFunnel, SeriesPoint, StatsRange, Summary, in_local_range, local_bounds
@@ -142,7 +142,7 @@ class CallRecord:
 
 
 def call_records(session: Session, stats_range: StatsRange, batch: int = CALL_BATCH) -> Iterator[CallRecord]:
-    """Calls that started in the range on their region's clock, oldest first, read `batch` rows at a time.
+    """Calls of the range's channel that started in it on their region's clock, oldest first, `batch` rows at a time.
 
     Calls still in progress are included (outcome `in_progress`, no end): this is the raw record,
     whereas the figures count a call only once it has ended.
@@ -212,7 +212,12 @@ def call_lines(records: Iterable[CallRecord], *, mask_callers: bool = False) -> 
 
 
 def filename(kind: str, stats_range: StatsRange, region_code: str | None = None) -> str:
-    """A download name that says what and when: `calls-2026-11-16-to-2026-11-22-bekasi.csv`."""
+    """A download name that says what, when and where: `calls-2026-11-16-to-2026-11-22-bekasi-whatsapp.csv`.
+
+    The channel is named only for text channels, so voice files keep the names they always had.
+    """
     region = re.sub(r"[^a-z0-9_]", "", (region_code or "").lower())
     suffix = f"-{region}" if region else ""
+    if stats_range.channel != VOICE:
+        suffix += f"-{stats_range.channel}"
     return f"{kind}-{stats_range.start.isoformat()}-to-{stats_range.end.isoformat()}{suffix}.csv"

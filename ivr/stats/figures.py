@@ -2,7 +2,8 @@
 
 Call figures come from stats_call_hours / stats_flow_days (a year is ~9k hour rows per region);
 callbacks, readings and complaints are read directly through their (region, time) indexes, with
-each region's own local-day bounds.
+each region's own local-day bounds. Every figure is for one channel: a phone call, or a text
+conversation over SMS or WhatsApp (a `calls` row with that channel).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import CallbackRequest, CallHourStats, Complaint, Customer, FlowDayStats, Meter, Reading
+from db.models.calls import CHANNELS, VOICE
 from db.models.stats import HOUR_COUNTERS
-from ivr.services.readings import FLAGGED, SELF_SOURCES
+from ivr.services.readings import FLAGGED
 from ivr.services.tickets import CATEGORIES, CLOSED_STATUSES
 from ivr.stats.contribution import COMPLETED, GAVE_UP, REACHED
 from ivr.stats.definitions import Number, Totals, call_figures
@@ -42,10 +44,12 @@ class StatsRange:
     start: date
     end: date
     region_id: int | None = None
-    channel: str = "voice"
+    channel: str = VOICE
     service_level_seconds: int = 20
 
     def __post_init__(self) -> None:
+        if self.channel not in CHANNELS:
+            raise RangeError(f"channel must be one of {', '.join(CHANNELS)}")
         if self.end < self.start:
             raise RangeError("the range ends before it starts")
         if (self.end - self.start).days + 1 > MAX_RANGE_DAYS:
@@ -248,8 +252,19 @@ def _median_seconds(session: Session, begun: Any, done: Any, *conditions: Any) -
     return statistics.median(durations) if durations else None
 
 
-def callback_figures(session: Session, bounds: dict[int | None, tuple[datetime, datetime]]) -> dict[str, Number]:
-    in_range = in_local_range(CallbackRequest.region_id, CallbackRequest.requested_at, bounds)
+def reading_source(channel: str) -> str:
+    """The `Reading.source` a self-reading of the channel carries: "ivr" for the phone, else the channel's name."""
+    return "ivr" if channel == VOICE else channel
+
+
+def callback_figures(
+    session: Session, bounds: dict[int | None, tuple[datetime, datetime]], channel: str
+) -> dict[str, Number]:
+    """By the channel of the conversation that asked: a text conversation hands over to an agent this way."""
+    in_range = and_(
+        in_local_range(CallbackRequest.region_id, CallbackRequest.requested_at, bounds),
+        CallbackRequest.channel == channel,
+    )
     fulfilled = CallbackRequest.fulfilled_at.is_not(None)
     requested, done = session.execute(select(func.count(), func.count().filter(fulfilled)).where(in_range)).one()
     return {
@@ -261,7 +276,10 @@ def callback_figures(session: Session, bounds: dict[int | None, tuple[datetime, 
     }
 
 
-def reading_figures(session: Session, bounds: dict[int | None, tuple[datetime, datetime]]) -> dict[str, Number]:
+def reading_figures(
+    session: Session, bounds: dict[int | None, tuple[datetime, datetime]], channel: str
+) -> dict[str, Number]:
+    """By `Reading.source`, which each self-reading carries (no call needs to be looked up)."""
     row = session.execute(
         select(
             func.count(),
@@ -271,15 +289,17 @@ def reading_figures(session: Session, bounds: dict[int | None, tuple[datetime, d
         .select_from(Reading)
         .join(Meter, Meter.id == Reading.meter_id)
         .join(Customer, Customer.id == Meter.customer_id)
-        .where(Reading.source.in_(SELF_SOURCES), in_local_range(Customer.region_id, Reading.submitted_at, bounds))
+        .where(
+            Reading.source == reading_source(channel), in_local_range(Customer.region_id, Reading.submitted_at, bounds)
+        )
     ).one()
     return {"readings_submitted": row[0], "readings_accepted": row[1], "readings_flagged": row[2]}
 
 
 def complaint_figures(
-    session: Session, bounds: dict[int | None, tuple[datetime, datetime]]
+    session: Session, bounds: dict[int | None, tuple[datetime, datetime]], channel: str
 ) -> tuple[dict[str, Number], dict[str, dict[str, int]]]:
-    """Totals, and the same counts per category (every category present, zeros included)."""
+    """Totals, and the same per category (every one, zeros included), by the channel of the call that opened them."""
     by_category: dict[str, dict[str, int]] = {
         category: {"opened": 0, "resolved": 0, "backlog": 0} for category in CATEGORIES
     }
@@ -287,28 +307,31 @@ def complaint_figures(
     resolved_in_range = and_(
         Complaint.resolved_at.is_not(None), in_local_range(Complaint.region_id, Complaint.resolved_at, bounds)
     )
+    on_channel = Complaint.channel == channel
     counts = session.execute(  # one pass for both: a year's range reads the table once, not twice
         select(Complaint.category, func.count().filter(opened_in_range), func.count().filter(resolved_in_range))
-        .where(or_(opened_in_range, resolved_in_range))
+        .where(or_(opened_in_range, resolved_in_range), on_channel)
         .group_by(Complaint.category)
     )
     for category, opened, resolved in counts:
         row = by_category.setdefault(category, {"opened": 0, "resolved": 0, "backlog": 0})
         row["opened"], row["resolved"] = opened, resolved
-    for category, count in _backlog(session, bounds):
+    for category, count in _backlog(session, bounds, on_channel):
         by_category.setdefault(category, {"opened": 0, "resolved": 0, "backlog": 0})["backlog"] = count
     totals: dict[str, Number] = {
         "complaints_opened": sum(c["opened"] for c in by_category.values()),
         "complaints_resolved": sum(c["resolved"] for c in by_category.values()),
         "complaints_backlog": sum(c["backlog"] for c in by_category.values()),
         "median_time_to_resolve": _median_seconds(
-            session, Complaint.created_at, Complaint.resolved_at, resolved_in_range
+            session, Complaint.created_at, Complaint.resolved_at, resolved_in_range, on_channel
         ),
     }
     return totals, by_category
 
 
-def _backlog(session: Session, bounds: dict[int | None, tuple[datetime, datetime]]) -> Iterable[tuple[str, int]]:
+def _backlog(
+    session: Session, bounds: dict[int | None, tuple[datetime, datetime]], on_channel: ColumnElement[bool]
+) -> Iterable[tuple[str, int]]:
     """Per category, complaints opened before the range's end and unresolved at that moment.
 
     Two index-friendly branches per region: resolved after the end, or not resolved at all.
@@ -325,7 +348,9 @@ def _backlog(session: Session, bounds: dict[int | None, tuple[datetime, datetime
                 Complaint.status.not_in(CLOSED_STATUSES),
             )
         )
-    return session.execute(select(Complaint.category, func.count()).where(or_(*parts)).group_by(Complaint.category))
+    return session.execute(
+        select(Complaint.category, func.count()).where(or_(*parts), on_channel).group_by(Complaint.category)
+    )
 
 
 # -- everything for one range -----------------------------------------------------------------
@@ -346,9 +371,9 @@ def summary(session: Session, stats_range: StatsRange) -> Summary:
     zones = Zones.load(session)
     figures = call_figures(call_totals(session, stats_range))
     bounds = local_bounds(stats_range, zones)
-    figures.update(callback_figures(session, bounds))
-    figures.update(reading_figures(session, bounds))
-    complaint_totals, by_category = complaint_figures(session, bounds)
+    figures.update(callback_figures(session, bounds, stats_range.channel))
+    figures.update(reading_figures(session, bounds, stats_range.channel))
+    complaint_totals, by_category = complaint_figures(session, bounds, stats_range.channel)
     figures.update(complaint_totals)
     peak = peak_hour(session, stats_range)
     return Summary(

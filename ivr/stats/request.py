@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Region
+from db.models import VOICE, Region
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS
 from ivr.stats.figures import BUCKETS, RangeError, StatsRange
 from ivr.stats.rollup import DEFAULT_ZONE
@@ -41,15 +41,20 @@ def _whole(args: Mapping[str, str], name: str) -> int | None:
     return int(raw)
 
 
+def _channel(args: Mapping[str, str]) -> str:
+    """The channel asked for (StatsRange checks it is one of CHANNELS); voice when none is."""
+    return (args.get("channel") or "").strip() or VOICE
+
+
 def range_from_args(args: Mapping[str, str], *, today: date, service_level_seconds: int) -> StatsRange:
-    """`from`, `to` (local dates, inclusive; default the last 7 days), `region_id`, `service_level`."""
+    """`from`, `to` (local dates, inclusive; default the last 7 days), `region_id`, `channel`, `service_level`."""
     end = _day(args, "to", today)
     start = _day(args, "from", end - timedelta(days=DEFAULT_DAYS - 1))
     asked = _whole(args, "service_level")
     threshold = service_level_seconds if asked is None else asked
     if threshold not in SERVICE_LEVEL_THRESHOLDS:
         raise RangeError(f"service_level must be one of {', '.join(map(str, SERVICE_LEVEL_THRESHOLDS))}")
-    return StatsRange(start, end, _whole(args, "region_id"), service_level_seconds=threshold)
+    return StatsRange(start, end, _whole(args, "region_id"), _channel(args), service_level_seconds=threshold)
 
 
 def bucket_from_args(args: Mapping[str, str], default: str = "day") -> str:
