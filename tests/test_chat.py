@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -16,14 +15,11 @@ from db.models import Call, Reading
 from ivr.cli import chat
 from ivr.cli.chat import ChatError, ChatSimulator, Outgoing, parse_messages
 from tests.conftest import AUTH_TOKEN
-from tests.support.factories import add_bill, add_customer
 from tests.support.journeys import set_clock
 from tests.support.live_server import serving
+from tests.support.readings import IN_WINDOW, METER, add_read_meter
 
 BASE = "http://localhost"
-IDPEL, METER = "532110000001", "14000000001"
-IN_WINDOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 10:00 WIB on the 25th; Bekasi reads on the 24th-27th
-LAST_STAND = 5000
 
 
 class FlaskTransport:
@@ -64,20 +60,7 @@ def _chat(app: Flask, sender: str = "whatsapp:+6281234567890") -> tuple[ChatSimu
 def meter(app: Flask, db_session, regions):
     """A demo-like postpaid customer in Bekasi, last read 5000 in October, using ~150 kWh a month."""
     set_clock(app, IN_WINDOW)
-    customer, meter = add_customer(db_session, regions["BEKASI"], idpel=IDPEL, meter_number=METER)
-    for month in range(5, 11):
-        add_bill(db_session, customer, date(2026, month, 1), kwh=150, amount=220_000, stand_end=LAST_STAND)
-    db_session.add(
-        Reading(
-            reference="2000000001",
-            meter_id=meter.id,
-            period=date(2026, 10, 1),
-            stand=LAST_STAND,
-            status="accepted",
-            source="officer",
-            submitted_at=datetime(2026, 10, 25, tzinfo=UTC),
-        )
-    )
+    meter = add_read_meter(db_session, regions["BEKASI"])
     db_session.commit()
     return meter
 

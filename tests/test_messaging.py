@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from db.models import Call, CallbackRequest, CallEvent
+from ivr.calls.sweep import close_idle_conversations
 from ivr.extensions import runtime
 from ivr.messaging.inbound import LOGGED_BODY_CHARS
 from ivr.messaging.ratelimit import RedisCounter
@@ -340,3 +341,37 @@ def test_two_first_messages_at_once_open_one_conversation(
     [conversation] = _conversations(db_session)
     assert [e.detail["body"] for e in _events(db_session, conversation, "message")] == ["Halo", "7"]
     assert "information" in conversation.flows_reached
+
+
+def test_the_sweeper_closes_conversations_nobody_wrote_in_for_the_idle_time(
+    app: Flask, whatsapp: FakeMessenger, sms: FakeMessenger, db_session
+) -> None:
+    idle = timedelta(minutes=runtime(app).settings.messaging_idle_minutes)
+    whatsapp.send("Halo")
+    set_clock(app, DEFAULT_NOW + idle - timedelta(minutes=1))
+    sms.send("Halo")
+
+    with runtime(app).database.session() as session:
+        closed = close_idle_conversations(session, DEFAULT_NOW + idle + timedelta(seconds=30), idle)
+
+    assert closed == 1
+    quiet, active = _conversations(db_session)
+    assert (quiet.channel, quiet.final_status, quiet.ended_at, quiet.outcome) == (
+        "whatsapp",
+        "expired",
+        DEFAULT_NOW,
+        "hung_up_in_menu",
+    )
+    assert active.ended_at is None
+
+
+def test_the_sweep_command_reports_idle_conversations(app: Flask, whatsapp: FakeMessenger, db_session) -> None:
+    set_clock(app, datetime.now(UTC) - timedelta(hours=2))
+    whatsapp.send("Halo")
+
+    result = app.test_cli_runner().invoke(args=["sweep-calls"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 idle conversations" in result.output
+    [conversation] = _conversations(db_session)
+    assert conversation.final_status == "expired"

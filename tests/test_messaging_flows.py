@@ -19,11 +19,9 @@ from tests.support.console import add_staff, log_in
 from tests.support.factories import add_bill, add_customer
 from tests.support.journeys import set_clock
 from tests.support.messaging import PHOTO_URL, FakeMessenger, TextReply
+from tests.support.readings import IDPEL, IN_WINDOW, METER, add_read_meter
 from tests.support.twilio import FakeTwilio
 
-IDPEL, METER = "532110000001", "14000000001"
-IN_WINDOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 10:00 WIB on the 25th; reading window 24-27
-LAST_STAND = 5000
 CHANNELS = [("whatsapp", "+6281234567890"), ("sms", "+6281298765432")]
 LANGUAGES = ["id", "en"]
 THANKS = {"id": "Terima kasih", "en": "Thank you"}
@@ -41,20 +39,7 @@ def customer(request, client, regions) -> tuple[FakeMessenger, str]:
 def meter(app: Flask, db_session, regions):
     """A postpaid customer in Bekasi, last read 5000 in October, using ~150 kWh a month."""
     set_clock(app, IN_WINDOW)
-    customer, meter = add_customer(db_session, regions["BEKASI"], idpel=IDPEL, meter_number=METER)
-    for month in range(5, 11):
-        add_bill(db_session, customer, date(2026, month, 1), kwh=150, amount=220_000, stand_end=LAST_STAND)
-    db_session.add(
-        Reading(
-            reference="2000000001",
-            meter_id=meter.id,
-            period=date(2026, 10, 1),
-            stand=LAST_STAND,
-            status="accepted",
-            source="officer",
-            submitted_at=datetime(2026, 10, 25, tzinfo=UTC),
-        )
-    )
+    meter = add_read_meter(db_session, regions["BEKASI"])
     db_session.commit()
     return meter
 

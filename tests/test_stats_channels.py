@@ -37,7 +37,7 @@ from ivr.stats.rollup import tracking
 from tests.support.console import add_staff, bearer, log_in, token_for
 from tests.support.factories import add_customer
 from tests.support.openapi import check
-from tests.support.stats import WEEK_END, WEEK_START, WIB, WITA, add_fixed_history, local
+from tests.support.stats import WEEK_END, WEEK_START, WIB, WITA, add_call_row, add_fixed_history, local
 
 WEEK = "from=2026-11-16&to=2026-11-22"
 FIGURE = re.compile(r'data-figure="(\w+)">([^<]*)<')
@@ -117,24 +117,10 @@ SMS_WEEK = {
 
 def _write(session: Session, text: Text, region_id: int) -> Call:
     started = local(text.zone, text.day, text.hour, text.minute)
-    number = "+6281234567890"
-    call = Call(
-        call_sid=f"CHtext{text.name}",
-        channel=text.channel,
-        caller=f"whatsapp:{number}" if text.channel == WHATSAPP else number,
-        caller_kind="mobile",
-        dialed="+62218850123",
-        region_id=region_id,
-        routed_by="dialed",
-        language="id",
-        started_at=started,
-        flows_reached=text.flows,
-        flows_completed=text.completed,
-        last_node=text.last_node,
-    )
-    call.outcome = derive_outcome(call)
-    session.add(call)
-    session.flush()
+    call = add_call_row(
+        session, call_sid=f"CHtext{text.name}", channel=text.channel, region_id=region_id, started=started,
+        flows=text.flows, completed=text.completed, last_node=text.last_node,
+    )  # fmt: skip
     if text.ends:
         with tracking(session, call):
             call.self_served = bool(text.completed)

@@ -9,6 +9,7 @@ from typing import Any
 from ivr.calls.records import CallFacts
 from ivr.engine.model import Event
 from ivr.engine.state import ConversationState
+from ivr.services.context import ServiceContext
 
 
 @dataclass
@@ -41,6 +42,22 @@ class LiveCall:
     callback_offered: bool = False
     last_queue_result: str | None = None  # the last queue callback handled, to spot Twilio's retries
     returned_from_queue: bool = False  # back in the menus (for a callback) after holding
+
+    def service_context(self, session: Any, now: datetime, timezone: str, sms_enabled: bool = False) -> ServiceContext:
+        """What the services of this call's next turn get: its unit of work and its facts."""
+        return ServiceContext(
+            session=session,
+            conversation_id=self.facts.call_sid,
+            caller=self.facts.caller,
+            caller_is_mobile=self.caller_is_mobile,
+            region_id=self.facts.region_id,
+            channel=self.facts.channel,
+            now=now,
+            timezone=timezone,
+            language=self.conversation.language,
+            step=self.step,
+            sms_enabled=sms_enabled,
+        )
 
     def add_events(self, events: list[Event], at: datetime) -> None:
         for event in events:

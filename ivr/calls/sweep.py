@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Call, CallEvent
+from db.models import VOICE, Call, CallEvent
 from ivr.calls.outcome import derive_outcome
 from ivr.stats.rollup import tracking
 
@@ -26,6 +26,21 @@ def sweep_stale_calls(session: Session, now: datetime, older_than: timedelta) ->
         call.closed_by_sweep = True
         close_at_last_sign_of_life(session, call, SWEPT_STATUS)
     return len(stale)
+
+
+def close_idle_conversations(session: Session, now: datetime, idle: timedelta) -> int:
+    """End text conversations nobody wrote in for `idle` (their state has expired by then too)."""
+    recent = select(CallEvent.id).where(CallEvent.call_id == Call.id, CallEvent.at >= now - idle)
+    idle_calls = list(
+        session.scalars(
+            select(Call)
+            .where(Call.channel != VOICE, Call.ended_at.is_(None), Call.started_at < now - idle, ~recent.exists())
+            .with_for_update()
+        )
+    )
+    for call in idle_calls:
+        close_at_last_sign_of_life(session, call, EXPIRED_STATUS)
+    return len(idle_calls)
 
 
 def close_expired_conversations(session: Session, channel: str, caller: str, keep: str) -> int:

@@ -109,19 +109,24 @@ def demo_ids(count: int) -> None:
 @click.option("--older-than-minutes", default=240, show_default=True, help="Close calls started this long ago.")
 @click.option("--every", default=0, show_default=True, help="Repeat every N seconds (0: once).")
 def sweep_calls(older_than_minutes: int, every: int) -> None:
-    """Close calls whose status callback never came, and prune the live board."""
+    """Close calls whose status callback never came and idle text conversations; prune the live board."""
     import time
     from datetime import UTC, datetime, timedelta
 
-    from ivr.calls.sweep import sweep_stale_calls
+    from ivr.calls.sweep import close_idle_conversations, sweep_stale_calls
 
     rt = runtime()
+    idle = timedelta(minutes=rt.settings.messaging_idle_minutes)
     while True:
         now = datetime.now(UTC)
         with rt.database.session() as session:
+            expired = close_idle_conversations(session, now, idle)
             closed = sweep_stale_calls(session, now, timedelta(minutes=older_than_minutes))
         pruned = rt.live.prune(now.timestamp() - older_than_minutes * 60)
-        click.echo(f"{now.isoformat(timespec='seconds')}: closed {closed} stale calls, pruned {pruned} live entries")
+        click.echo(
+            f"{now.isoformat(timespec='seconds')}: closed {closed} stale calls and {expired} idle conversations, "
+            f"pruned {pruned} live entries"
+        )
         if not every:
             return
         time.sleep(every)

@@ -162,18 +162,7 @@ class MessagingGateway:
 
     def _context(self, session: Any, call: LiveCall) -> ServiceContext:
         region = self.directory.region(call.facts.region_id)
-        return ServiceContext(
-            session=session,
-            conversation_id=call.facts.call_sid,
-            caller=call.facts.caller,
-            caller_is_mobile=call.caller_is_mobile,
-            region_id=call.facts.region_id,
-            channel=call.facts.channel,
-            now=self.now(),
-            timezone=region.timezone if region else DEFAULT_TIMEZONE,
-            language=call.conversation.language,
-            step=call.step,
-        )
+        return call.service_context(session, self.now(), region.timezone if region else DEFAULT_TIMEZONE)
 
     # -- turns ------------------------------------------------------------------------------------
 

@@ -290,19 +290,8 @@ class VoiceGateway:
 
     def _context(self, session: Any, call: LiveCall) -> ServiceContext:
         region = self.directory.region(call.facts.region_id)
-        return ServiceContext(
-            session=session,
-            conversation_id=call.facts.call_sid,
-            caller=call.facts.caller,
-            caller_is_mobile=call.caller_is_mobile,
-            region_id=call.facts.region_id,
-            channel="voice",
-            now=self.now(),
-            timezone=region.timezone if region else DEFAULT_TIMEZONE,
-            language=call.conversation.language,
-            step=call.step,
-            sms_enabled=self.sender.enabled,
-        )
+        timezone = region.timezone if region else DEFAULT_TIMEZONE
+        return call.service_context(session, self.now(), timezone, sms_enabled=self.sender.enabled)
 
     @staticmethod
     def _user_input(form: Mapping[str, str], no_input: bool) -> UserInput:

@@ -79,10 +79,14 @@ class FixedHistory:
     call_sids: dict[str, str]
 
 
-def _write_call(session: Session, spec: CallSpec, region_id: int) -> Call:
-    started = local(spec.zone, spec.day, spec.hour, spec.minute)
+def add_call_row(
+    session: Session, *, call_sid: str, channel: str, region_id: int, started: datetime, flows: str, completed: str,
+    last_node: str,
+) -> Call:  # fmt: skip
+    """A call (or text conversation) row as it stands while still in progress: no rollup yet."""
     call = Call(
-        call_sid=f"CAfixed{spec.name}",
+        call_sid=call_sid,
+        channel=channel,
         caller="+6281234567890",
         caller_kind="mobile",
         dialed="+62218850123",
@@ -90,13 +94,22 @@ def _write_call(session: Session, spec: CallSpec, region_id: int) -> Call:
         routed_by="dialed",
         language="id",
         started_at=started,
-        flows_reached=spec.flows,
-        flows_completed=spec.completed,
-        last_node=spec.last_node,
+        flows_reached=flows,
+        flows_completed=completed,
+        last_node=last_node,
     )
     call.outcome = derive_outcome(call)
     session.add(call)
     session.flush()
+    return call
+
+
+def _write_call(session: Session, spec: CallSpec, region_id: int) -> Call:
+    started = local(spec.zone, spec.day, spec.hour, spec.minute)
+    call = add_call_row(
+        session, call_sid=f"CAfixed{spec.name}", channel="voice", region_id=region_id, started=started,
+        flows=spec.flows, completed=spec.completed, last_node=spec.last_node,
+    )  # fmt: skip
     if not spec.ends:
         return call
     with tracking(session, call):
