@@ -1,8 +1,11 @@
-"""How long one menu step takes, against a trivial Flask endpoint measured in the same process.
+"""How long one menu step takes (by phone and by WhatsApp), against a trivial Flask endpoint
+measured in the same process.
 
 Each simulated call is signed and posted exactly as Twilio would (incoming, then key presses),
 through the Flask test client, so the figure covers signature check, state load/save, engine,
-TwiML rendering and the call-event write, but not the network. Run by hand, not in CI:
+TwiML rendering and the call-event write, but not the network. Each simulated WhatsApp
+conversation sends the same choices as messages (MessageSid dedupe, rate limit, turn claim,
+text rendering and the message event on top). Run by hand, not in CI:
 
     .venv/bin/python bench/menu_step.py                      # embedded: SQLite file + in-process state
     .venv/bin/python bench/menu_step.py --postgres           # a scratch PostgreSQL database + Redis
@@ -66,6 +69,20 @@ def measure_ivr(app: Flask, calls: int) -> list[float]:
     return steps
 
 
+def measure_messages(app: Flask, conversations: int) -> list[float]:
+    """The same choices as `measure_ivr`, typed over WhatsApp, each sender its own conversation."""
+    client, validator = app.test_client(), RequestValidator(TOKEN)
+    turns: list[float] = []
+    for number in range(conversations):
+        sender = {"From": f"whatsapp:+62812{number:08d}", "To": "whatsapp:+6281100000123", "NumMedia": "0"}
+        for index, body in enumerate(["Halo", *KEYS]):
+            params = {**sender, "MessageSid": "SM" + uuid.uuid4().hex, "Body": body}
+            elapsed, _ = _post(client, validator, "/messaging/incoming", params)
+            if index:  # the greeting opens the conversation, like /voice/incoming: not a step
+                turns.append(elapsed)
+    return turns
+
+
 def measure_baseline(requests: int) -> list[float]:
     app = Flask("baseline")
 
@@ -125,8 +142,10 @@ def main() -> None:
                 }
             )
             measure_ivr(app, 5)  # warm-up: imports, connection pool, region snapshot
+            measure_messages(app, 5)
             measure_baseline(50)
             steps = measure_ivr(app, args.calls)
+            turns = measure_messages(app, args.calls)
             baseline = measure_baseline(len(steps))
             runtime(app).database.dispose()
         finally:
@@ -140,6 +159,10 @@ def main() -> None:
     print(f"menu step   median {ivr_median * 1000:7.2f} ms   p95 {p95 * 1000:7.2f} ms")
     print(f"baseline    median {base_median * 1000:7.2f} ms   (constant TwiML, same process, unvalidated)")
     print(f"ratio       {ivr_median / base_median:7.1f} x baseline (median)")
+    turn_median, turn_p95 = statistics.median(turns), statistics.quantiles(turns, n=20)[-1]
+    print(f"WhatsApp    median {turn_median * 1000:7.2f} ms   p95 {turn_p95 * 1000:7.2f} ms   ({len(turns)} messages)")
+    ratios = f"{turn_median / ivr_median:.2f} x a menu step, {turn_median / base_median:.1f} x baseline"
+    print(f"ratio       {ratios} (medians)")
 
 
 if __name__ == "__main__":

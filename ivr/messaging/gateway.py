@@ -201,7 +201,8 @@ class MessagingGateway:
         before, step_before = call.conversation.to_dict(), call.step
         try:
             with self.records.database.session() as session:
-                self.records.write(session, call)  # the row exists before any service looks for it
+                if call.call_id is None:
+                    self.records.write(session, call)  # a new conversation's row exists before any service looks
                 context = self._context(session, call)
                 turns = run(context)
                 for turn in turns:
