@@ -1,0 +1,258 @@
+"""Load drill: many concurrent simulated callers against the service run the production way.
+
+Starts gunicorn (the Procfile's command and settings) on loopback, on a scratch PostgreSQL
+database and Redis namespace seeded with demo data, and lets `--callers` threads each place one
+call after another for `--seconds`: a bill check, a meter reading, a complaint, a queue for an
+agent, or a hang-up mid-flow, with think time between key presses and the status callback at the
+end, every request signed as Twilio signs it. The same callers are first run against
+`bench/baseline_app.py` (constant TwiML) under the same gunicorn settings, and the report gives
+the service's figures as ratios to that baseline. Run by hand, not in CI:
+
+    .venv/bin/python bench/load.py --callers 20 --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import requests
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from menu_step import _drop_postgres, _scratch_postgres  # noqa: E402
+
+from db.migrate import upgrade  # noqa: E402
+from db.models import PREPAID, Customer  # noqa: E402
+from db.seed import DEMO_DIALED_NUMBERS, seed_demo  # noqa: E402
+from db.session import Database  # noqa: E402
+
+TOKEN = "load-drill-token"
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Tally:
+    """What every caller thread saw, merged under one lock."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    calls: int = 0
+    in_call: int = 0
+    held: list[int] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, kind: str, seconds: float, ok: bool) -> None:
+        with self.lock:
+            self.latencies[kind].append(seconds)
+            if not ok:
+                self.errors[kind] += 1
+
+    def call_begins(self) -> None:
+        with self.lock:
+            self.in_call += 1
+            self.calls += 1
+
+    def call_ends(self) -> None:
+        with self.lock:
+            self.in_call -= 1
+
+
+def scripts(postpaid: list[str]) -> list[tuple[str, list[str]]]:
+    """The calls callers place: what they press, Gather by Gather (then they hang up)."""
+    idpel = random.choice(postpaid)
+    return [
+        ("bill", ["1", f"{idpel}#"]),
+        ("meter_reading", ["2", f"{idpel}#", f"{random.randint(1000, 99999)}#", "1", "1"]),
+        ("complaint", ["3", "5", "2", "1", "2"]),
+        ("agent", ["0"]),
+        ("hang_up_mid_flow", ["2"]),
+    ]
+
+
+class Caller(threading.Thread):
+    """Places calls until the deadline, one at a time, as one person on the phone would."""
+
+    def __init__(self, base: str, tally: Tally, postpaid: list[str], think: float, deadline: float) -> None:
+        super().__init__(daemon=True)
+        self.base, self.tally, self.postpaid = base, tally, postpaid
+        self.think, self.deadline = think, deadline
+        self.http = requests.Session()
+        self.validator = RequestValidator(TOKEN)
+
+    def run(self) -> None:
+        while time.monotonic() < self.deadline:
+            _, keys = random.choice(scripts(self.postpaid))
+            self.tally.call_begins()
+            try:
+                self._call(keys)
+            finally:
+                self.tally.call_ends()
+
+    def _call(self, keys: list[str]) -> None:
+        params = {
+            "CallSid": "CA" + uuid.uuid4().hex,
+            "AccountSid": "AC" + "0" * 32,
+            "From": "+62215551234",
+            "To": DEMO_DIALED_NUMBERS["BEKASI"],
+            "CallStatus": "ringing",
+        }
+        doc = self._post("incoming", "/voice/incoming", params)
+        for key in keys:
+            gather = doc.find("Gather") if doc is not None else None
+            if gather is None:
+                break
+            self._pause()
+            doc = self._post("step", gather.get("action", ""), {**params, "CallStatus": "in-progress", "Digits": key})
+        self._pause()
+        self._post("status", "/voice/status", {**params, "CallStatus": "completed", "CallDuration": "30"})
+
+    def _pause(self) -> None:
+        time.sleep(self.think * random.uniform(0.5, 1.5))
+
+    def _post(self, kind: str, path: str, params: dict[str, str]) -> ET.Element | None:
+        url = self.base + path
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
+        started = time.perf_counter()
+        try:
+            response = self.http.post(url, data=params, headers=headers, timeout=15)
+            doc = ET.fromstring(response.text) if response.status_code == 200 else None
+            ok = doc is not None and doc.tag == "Response"
+        except (requests.RequestException, ET.ParseError):
+            doc, ok = None, False
+        self.tally.record(kind, time.perf_counter() - started, ok)
+        return doc
+
+
+def run_callers(base: str, callers: int, seconds: float, think: float, postpaid: list[str]) -> tuple[Tally, float]:
+    tally = Tally()
+    deadline = time.monotonic() + seconds
+    threads = [Caller(base, tally, postpaid, think, deadline) for _ in range(callers)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        with tally.lock:
+            tally.held.append(tally.in_call)
+        time.sleep(0.5)
+    return tally, time.monotonic() - started
+
+
+@contextmanager
+def gunicorn(app: str, port: int, env: dict[str, str], workers: int, threads: int) -> Iterator[str]:
+    """The Procfile's web command on loopback; stopped (TERM, then KILL) on the way out."""
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"{HOST}:{port}", "--workers", str(workers),
+        "--threads", str(threads), "--timeout", "15", "--log-level", "warning", app,
+    ]  # fmt: skip
+    log_path = ROOT / "var" / f"load-{port}.log"  # the server's own log, kept out of the report
+    log_path.parent.mkdir(exist_ok=True)
+    log_file = log_path.open("w")
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log_file, stderr=log_file)
+    base = f"http://{HOST}:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(base + "/healthz", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log_file.close()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def report(name: str, tally: Tally, elapsed: float) -> dict[str, float]:
+    every = [value for values in tally.latencies.values() for value in values]
+    print(f"\n{name}: {tally.calls} calls, {len(every)} webhooks in {elapsed:.0f} s "
+          f"({len(every) / elapsed:.1f}/s), calls held: max {max(tally.held, default=0)}, "
+          f"mean {statistics.mean(tally.held or [0]):.1f}, errors {sum(tally.errors.values())}")  # fmt: skip
+    for kind, values in sorted(tally.latencies.items()):
+        print(f"  {kind:9} n={len(values):6}  p50 {percentile(values, 0.5) * 1000:7.1f} ms  "
+              f"p95 {percentile(values, 0.95) * 1000:7.1f} ms  p99 {percentile(values, 0.99) * 1000:7.1f} ms  "
+              f"errors {tally.errors.get(kind, 0)}")  # fmt: skip
+    return {"rate": len(every) / elapsed, "p50": percentile(every, 0.5), "p99": percentile(every, 0.99)}
+
+
+def demo_postpaid(database_url: str) -> list[str]:
+    database = Database(database_url)
+    with database.session() as session:
+        ids = list(session.scalars(select(Customer.idpel).where(Customer.payment_type != PREPAID).limit(50)))
+    database.dispose()
+    return ids
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--callers", type=int, default=20, help="concurrent callers (each places calls in turn)")
+    parser.add_argument("--seconds", type=float, default=60, help="how long each run lasts")
+    parser.add_argument("--think", type=float, default=2.0, help="mean seconds a caller takes per menu")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (Procfile: WEB_CONCURRENCY)")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (Procfile: GUNICORN_THREADS)")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    args = parser.parse_args()
+
+    database_url, scratch = _scratch_postgres(args.pg_admin_url)
+    try:
+        database = Database(database_url)
+        upgrade(database.engine)
+        with database.session() as session:
+            seed_demo(session, today=date.today(), customers=200)
+        database.dispose()
+        postpaid = demo_postpaid(database_url)
+        settings = {"workers": args.workers, "threads": args.threads}
+        print(f"gunicorn --workers {args.workers} --threads {args.threads} --timeout 15 on {HOST}; "
+              f"{args.callers} callers, think {args.think} s, {args.seconds:.0f} s per run")  # fmt: skip
+        with gunicorn("baseline_app:create_app()", args.port, {"PYTHONPATH": str(ROOT / "bench")}, **settings) as base:
+            baseline = report("baseline", *run_callers(base, args.callers, args.seconds, args.think, postpaid))
+        env = {
+            "IVR_ENV": "production",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": args.redis_url,
+            "REDIS_NAMESPACE": f"ivr-load-{uuid.uuid4().hex[:8]}",
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "SECRET_KEY": "load-drill",
+            "METRICS_TOKEN": "load-drill",
+        }
+        with gunicorn("ivr:create_app()", args.port + 1, env, **settings) as base:
+            service = report("service", *run_callers(base, args.callers, args.seconds, args.think, postpaid))
+        print(f"\nratio to baseline: p50 {service['p50'] / baseline['p50']:.1f}x, "
+              f"p99 {service['p99'] / baseline['p99']:.1f}x; "
+              f"webhooks/s {service['rate'] / baseline['rate']:.2f}x")  # fmt: skip
+    finally:
+        _drop_postgres(args.pg_admin_url, scratch)
+
+
+if __name__ == "__main__":
+    main()
