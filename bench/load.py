@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from menu_step import _drop_postgres, _scratch_postgres  # noqa: E402
+from menu_step import drop_postgres, scratch_postgres  # noqa: E402
 
 from db.migrate import upgrade  # noqa: E402
 from db.models import PREPAID, Customer  # noqa: E402
@@ -223,7 +223,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
 
-    database_url, scratch = _scratch_postgres(args.pg_admin_url)
+    database_url, scratch = scratch_postgres(args.pg_admin_url)
     try:
         database = Database(database_url)
         upgrade(database.engine)
@@ -251,7 +251,7 @@ def main() -> None:
               f"p99 {service['p99'] / baseline['p99']:.1f}x; "
               f"webhooks/s {service['rate'] / baseline['rate']:.2f}x")  # fmt: skip
     finally:
-        _drop_postgres(args.pg_admin_url, scratch)
+        drop_postgres(args.pg_admin_url, scratch)
 
 
 if __name__ == "__main__":

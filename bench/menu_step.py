@@ -95,7 +95,7 @@ def measure_baseline(requests: int) -> list[float]:
     return [_post(client, validator, "/constant", params)[0] for _ in range(requests)]
 
 
-def _scratch_postgres(admin_url: str) -> tuple[str, str]:
+def scratch_postgres(admin_url: str) -> tuple[str, str]:
     name = f"ivr_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -104,7 +104,7 @@ def _scratch_postgres(admin_url: str) -> tuple[str, str]:
     return admin_url.rsplit("/", 1)[0] + "/" + name, name
 
 
-def _drop_postgres(admin_url: str, name: str) -> None:
+def drop_postgres(admin_url: str, name: str) -> None:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -122,7 +122,7 @@ def main() -> None:
     scratch = None
     with tempfile.TemporaryDirectory() as tmp:
         if args.postgres:
-            database_url, scratch = _scratch_postgres(args.pg_admin_url)
+            database_url, scratch = scratch_postgres(args.pg_admin_url)
             redis_url: str | None = args.redis_url
         else:
             database_url, redis_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", None
@@ -150,7 +150,7 @@ def main() -> None:
             runtime(app).database.dispose()
         finally:
             if scratch:
-                _drop_postgres(args.pg_admin_url, scratch)
+                drop_postgres(args.pg_admin_url, scratch)
 
     ivr_median, base_median = statistics.median(steps), statistics.median(baseline)
     p95 = statistics.quantiles(steps, n=20)[-1]

@@ -31,6 +31,9 @@ def sms(client, regions) -> FakeMessenger:
     return FakeMessenger(client, AUTH_TOKEN, channel="sms", number="+6281298765432")
 
 
+MAIN_MENU = ["1", "2", "3", "4", "5", "6", "7", "9", "0"]  # the numbered lines of the main menu
+
+
 def _conversations(db_session, channel: str | None = None) -> list[Call]:
     db_session.expire_all()
     query = select(Call).order_by(Call.id)
@@ -78,7 +81,7 @@ def test_first_message_greets_with_the_numbered_main_menu_and_opens_a_conversati
 
     assert reply.status_code == 200
     assert len(reply.messages) == 1
-    assert _menu_lines(reply) == ["1", "2", "3", "4", "5", "6", "7", "9", "0"]
+    assert _menu_lines(reply) == MAIN_MENU
     [conversation] = _conversations(db_session)
     assert (conversation.channel, conversation.caller, conversation.outcome) == (channel, number, "in_progress")
     assert conversation.call_sid == customer.sent_sids[0]
@@ -123,9 +126,9 @@ def test_menu_and_zero_start_over(whatsapp: FakeMessenger, db_session) -> None:
     whatsapp.send("Halo")
     whatsapp.send("2")
     restarted = whatsapp.send("MENU")
-    assert _menu_lines(restarted) == ["1", "2", "3", "4", "5", "6", "7", "9", "0"]
+    assert _menu_lines(restarted) == MAIN_MENU
     whatsapp.send("2")
-    assert _menu_lines(whatsapp.send(" 0 ")) == ["1", "2", "3", "4", "5", "6", "7", "9", "0"]
+    assert _menu_lines(whatsapp.send(" 0 ")) == MAIN_MENU
 
     [conversation] = _conversations(db_session)
     assert len(_events(db_session, conversation, "restart")) == 2
@@ -157,7 +160,7 @@ def test_after_the_idle_time_a_message_starts_a_fresh_conversation(
 
     reply = whatsapp.send("14000000001")
 
-    assert _menu_lines(reply) == ["1", "2", "3", "4", "5", "6", "7", "9", "0"]  # a fresh start, not the id
+    assert _menu_lines(reply) == MAIN_MENU  # a fresh start, not the id
     first, second = _conversations(db_session)
     assert first.outcome == "hung_up_in_menu"
     assert first.final_status == "expired"
@@ -185,7 +188,7 @@ def test_empty_or_emoji_messages_get_the_question_again(whatsapp: FakeMessenger,
     reply = whatsapp.send(body)
 
     assert reply.status_code == 200
-    assert _menu_lines(reply) == ["1", "2", "3", "4", "5", "6", "7", "9", "0"]
+    assert _menu_lines(reply) == MAIN_MENU
     [conversation] = _conversations(db_session)
     assert conversation.outcome == "in_progress"
 
@@ -209,7 +212,7 @@ def test_unsupported_media_is_refused_politely(whatsapp: FakeMessenger, db_sessi
 
     assert reply.status_code == 200
     assert "foto" in reply.text.lower()
-    assert _menu_lines(reply) == ["1", "2", "3", "4", "5", "6", "7", "9", "0"]
+    assert _menu_lines(reply) == MAIN_MENU
     [conversation] = _conversations(db_session)
     [refused] = _events(db_session, conversation, "media_refused")
     assert refused.detail == {"types": [content_type]}
@@ -241,7 +244,7 @@ def test_the_limit_resets_with_the_next_window(app: Flask, whatsapp: FakeMesseng
     assert "terlalu banyak" in whatsapp.last.text
     runtime(app).messaging.limiter.counter.clock = lambda: 10**10  # the next window
 
-    assert _menu_lines(whatsapp.send("*")) == ["1", "2", "3", "4", "5", "6", "7", "9", "0"]
+    assert _menu_lines(whatsapp.send("*")) == MAIN_MENU
 
 
 # -- outages --------------------------------------------------------------------------------------
@@ -278,7 +281,7 @@ def test_state_store_down_apologises_and_keeps_the_message(app: Flask, whatsapp:
 
 def test_redis_down_for_the_rate_limit_lets_messages_through(app: Flask, whatsapp: FakeMessenger) -> None:
     runtime(app).messaging.limiter.counter = RedisCounter(connect(DEAD_REDIS), "dead")
-    assert _menu_lines(whatsapp.send("Halo")) == ["1", "2", "3", "4", "5", "6", "7", "9", "0"]
+    assert _menu_lines(whatsapp.send("Halo")) == MAIN_MENU
 
 
 def test_unexpected_crash_still_answers_with_a_message(app: Flask, whatsapp: FakeMessenger, monkeypatch) -> None:

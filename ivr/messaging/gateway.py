@@ -31,7 +31,7 @@ from ivr.engine.prompts import TEXT
 from ivr.engine.runtime import Engine
 from ivr.engine.state import ConversationState
 from ivr.messaging import reply
-from ivr.messaging.inbound import InboundMessage
+from ivr.messaging.inbound import InboundMessage, conversation_address
 from ivr.messaging.ratelimit import RateLimiter
 from ivr.phone.numbers import mask, to_e164
 from ivr.phone.routing import RegionDirectory
@@ -251,7 +251,8 @@ class MessagingGateway:
         call.last_reply = rendered
         try:
             self.records.save(call, ttl=self.config.idle_seconds)
-            self.store.save(_address_key(call_address(call)), {"id": call.facts.call_sid}, self.config.idle_seconds)
+            address = conversation_address(call.facts.channel, call.facts.caller)
+            self.store.save(_address_key(address), {"id": call.facts.call_sid}, self.config.idle_seconds)
             self.store.save(_reply_key(sid), {"reply": rendered}, SEEN_TTL)
         except StateStoreError:
             log.exception("could not save conversation %s", call.facts.call_sid)
@@ -291,10 +292,6 @@ class MessagingGateway:
 
     def _prompt(self, key: str, language: str) -> list[Utterance]:
         return [self.engine.prompts.render(key, language, self.engine.constants, TEXT)]
-
-
-def call_address(call: LiveCall) -> str:
-    return f"{call.facts.channel}:{call.facts.caller}"
 
 
 def _address_key(address: str) -> str:

@@ -49,7 +49,7 @@ class InboundMessage:
             sid=(form.get("MessageSid") or form.get("SmsMessageSid") or "")[:MAX_SID],
             channel=channel,
             sender=sender,
-            address=f"{channel}:{sender.value}",
+            address=conversation_address(channel, sender.value),
             to=(form.get("To") or "").strip()[:128],
             body=body[:MAX_BODY_CHARS],
             cut=len(body) > MAX_BODY_CHARS,
@@ -69,6 +69,11 @@ class InboundMessage:
         if self.media:
             detail["media"] = [{"url": m.url, "type": m.content_type} for m in self.media]
         return detail
+
+
+def conversation_address(channel: str, number: str) -> str:
+    """What a conversation is keyed by: its channel and the customer's number."""
+    return f"{channel}:{number}"
 
 
 def _media(form: Mapping[str, str]) -> tuple[Media, ...]:

@@ -31,6 +31,7 @@ SELF_SOURCES = ("ivr", "sms", "whatsapp")
 JUMP_FACTOR = 3  # more than three times the usual monthly use is "far above"
 JUMP_MIN_KWH = 200  # ...and at least this much above it, so tiny users are not flagged for noise
 USUAL_MONTHS = 6
+_NO_PHOTO = {"meter_photo_url": None, "meter_photo_type": None}  # the conversation's kept photo, used up
 
 
 def reading_period(today: date) -> date:
@@ -155,9 +156,6 @@ def submit(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
     last = baseline(session, meter.id, period)
     used = stand - last.stand if last is not None and stand >= last.stand else None
     return ServiceResult(reading.status, {"reference": reading.reference, "kwh_used": used, **_NO_PHOTO})
-
-
-_NO_PHOTO = {"meter_photo_url": None, "meter_photo_type": None}
 
 
 def attach_photo(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
