@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +48,7 @@ from db.session import Database  # noqa: E402
 
 TOKEN = "load-drill-token"
 HOST = "127.0.0.1"
+P99_TARGET = 0.2
 
 
 @dataclass
@@ -56,16 +57,21 @@ class Tally:
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    problems: Counter[str] = field(default_factory=Counter)
     calls: int = 0
     in_call: int = 0
     held: list[int] = field(default_factory=list)
+    timeline: list[tuple[float, str, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, kind: str, seconds: float, ok: bool) -> None:
+    def record(self, kind: str, seconds: float, problem: str = "") -> None:
+        """One webhook's latency; `problem` says why it gave no TwiML (empty when it did)."""
         with self.lock:
             self.latencies[kind].append(seconds)
-            if not ok:
+            self.timeline.append((time.monotonic(), kind, seconds))
+            if problem:
                 self.errors[kind] += 1
+                self.problems[problem] += 1
 
     def call_begins(self) -> None:
         with self.lock:
@@ -92,14 +98,17 @@ def scripts(postpaid: list[str]) -> list[tuple[str, list[str]]]:
 class Caller(threading.Thread):
     """Places calls until the deadline, one at a time, as one person on the phone would."""
 
-    def __init__(self, base: str, tally: Tally, postpaid: list[str], think: float, deadline: float) -> None:
+    def __init__(
+        self, base: str, tally: Tally, postpaid: list[str], think: float, deadline: float, ramp: float = 0.0
+    ) -> None:
         super().__init__(daemon=True)
         self.base, self.tally, self.postpaid = base, tally, postpaid
-        self.think, self.deadline = think, deadline
+        self.think, self.deadline, self.ramp = think, deadline, ramp
         self.http = requests.Session()
         self.validator = RequestValidator(TOKEN)
 
     def run(self) -> None:
+        time.sleep(self.ramp)  # callers come in over the first seconds, not all in the same instant
         while time.monotonic() < self.deadline:
             _, keys = random.choice(scripts(self.postpaid))
             self.tally.call_begins()
@@ -132,21 +141,27 @@ class Caller(threading.Thread):
     def _post(self, kind: str, path: str, params: dict[str, str]) -> ET.Element | None:
         url = self.base + path
         headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
+        # A connection per request, as Twilio opens them: a kept-alive one could be closed by the server
+        # (gunicorn's keep-alive is 2 s) just as a caller who thought for 2 s sends the next press.
+        headers["Connection"] = "close"
         started = time.perf_counter()
+        problem = ""
         try:
             response = self.http.post(url, data=params, headers=headers, timeout=15)
             doc = ET.fromstring(response.text) if response.status_code == 200 else None
-            ok = doc is not None and doc.tag == "Response"
-        except (requests.RequestException, ET.ParseError):
-            doc, ok = None, False
-        self.tally.record(kind, time.perf_counter() - started, ok)
+            problem = "" if doc is not None and doc.tag == "Response" else f"HTTP {response.status_code}"
+        except (requests.RequestException, ET.ParseError) as exc:
+            doc, problem = None, type(exc).__name__
+        self.tally.record(kind, time.perf_counter() - started, problem)
         return doc
 
 
 def run_callers(base: str, callers: int, seconds: float, think: float, postpaid: list[str]) -> tuple[Tally, float]:
     tally = Tally()
     deadline = time.monotonic() + seconds
-    threads = [Caller(base, tally, postpaid, think, deadline) for _ in range(callers)]
+    # Spread the first calls over one call's length, as calls would arrive on a real line.
+    ramp = min(seconds / 4, think * 6)
+    threads = [Caller(base, tally, postpaid, think, deadline, ramp * i / callers) for i in range(callers)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -158,16 +173,26 @@ def run_callers(base: str, callers: int, seconds: float, think: float, postpaid:
 
 
 @contextmanager
-def gunicorn(app: str, port: int, env: dict[str, str], workers: int, threads: int) -> Iterator[str]:
-    """The Procfile's web command on loopback; stopped (TERM, then KILL) on the way out."""
+def gunicorn(
+    app: str, port: int, env: dict[str, str], workers: int, threads: int, profile: Path | None = None
+) -> Iterator[str]:
+    """The Procfile's web command on loopback; stopped (TERM, then KILL) on the way out.
+
+    With `profile`, py-spy samples every worker (non-idle threads) and writes collapsed stacks there.
+    """
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"{HOST}:{port}", "--workers", str(workers),
         "--threads", str(threads), "--timeout", "15", "--log-level", "warning", app,
     ]  # fmt: skip
+    if profile is not None:
+        spy = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--subprocesses", "--format", "raw"]
+        command = [*spy, "--rate", "250", "--output", str(profile), "--", *command]
     log_path = ROOT / "var" / f"load-{port}.log"  # the server's own log, kept out of the report
     log_path.parent.mkdir(exist_ok=True)
     log_file = log_path.open("w")
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log_file, stderr=log_file)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=log_file, stderr=log_file, start_new_session=True
+    )
     base = f"http://{HOST}:{port}"
     try:
         for _ in range(100):
@@ -178,11 +203,11 @@ def gunicorn(app: str, port: int, env: dict[str, str], workers: int, threads: in
                 time.sleep(0.2)
         yield base
     finally:
-        process.send_signal(signal.SIGTERM)
+        os.killpg(process.pid, signal.SIGINT if profile is not None else signal.SIGTERM)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
         log_file.close()
 
 
@@ -200,7 +225,36 @@ def report(name: str, tally: Tally, elapsed: float) -> dict[str, float]:
         print(f"  {kind:9} n={len(values):6}  p50 {percentile(values, 0.5) * 1000:7.1f} ms  "
               f"p95 {percentile(values, 0.95) * 1000:7.1f} ms  p99 {percentile(values, 0.99) * 1000:7.1f} ms  "
               f"errors {tally.errors.get(kind, 0)}")  # fmt: skip
-    return {"rate": len(every) / elapsed, "p50": percentile(every, 0.5), "p99": percentile(every, 0.99)}
+    if tally.problems:
+        print("  errors: " + ", ".join(f"{problem} x{count}" for problem, count in tally.problems.most_common()))
+    return {
+        "rate": len(every) / elapsed,
+        "p50": percentile(every, 0.5),
+        "p99": percentile(every, 0.99),
+        "errors": sum(tally.errors.values()),
+        "held": statistics.mean(tally.held or [0]),
+    }
+
+
+def within_target(figures: dict[str, float]) -> bool:
+    """The capacity criterion: every webhook's p99 under 200 ms and not one error."""
+    return figures["p99"] < P99_TARGET and figures["errors"] == 0
+
+
+def find_capacity(base: str, start: int, seconds: float, think: float, postpaid: list[str]) -> int:
+    """Double the callers until the target is missed, then bisect to within 10 %; the largest that held."""
+    held, missed, callers = 0, None, start
+    while callers > held:
+        figures = report(f"service, {callers} callers", *run_callers(base, callers, seconds, think, postpaid))
+        if within_target(figures):
+            held = callers
+        else:
+            missed = callers
+        if missed is not None and missed - held <= max(2, held // 10):
+            break
+        callers = callers * 2 if missed is None else (held + missed) // 2
+        time.sleep(think * 2)  # let the last calls' status callbacks land before the next level
+    return held
 
 
 def demo_postpaid(database_url: str) -> list[str]:
@@ -209,6 +263,41 @@ def demo_postpaid(database_url: str) -> list[str]:
         ids = list(session.scalars(select(Customer.idpel).where(Customer.payment_type != PREPAID).limit(50)))
     database.dispose()
     return ids
+
+
+def service_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """The service's environment as production sets it, on the scratch database and a fresh namespace."""
+    return {
+        "IVR_ENV": "production",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REDIS_NAMESPACE": f"ivr-load-{uuid.uuid4().hex[:8]}",
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "SECRET_KEY": "load-drill",
+        "METRICS_TOKEN": "load-drill",
+        **extra,
+    }
+
+
+@contextmanager
+def demo_database(pg_admin_url: str) -> Iterator[str]:
+    """A scratch PostgreSQL database, migrated and seeded with the demo (200 customers); dropped after."""
+    database_url, scratch = scratch_postgres(pg_admin_url)
+    try:
+        database = Database(database_url)
+        upgrade(database.engine)
+        with database.session() as session:
+            seed_demo(session, today=date.today(), customers=200)
+        database.dispose()
+        yield database_url
+    finally:
+        drop_postgres(pg_admin_url, scratch)
+
+
+def print_ratios(service: dict[str, float], baseline: dict[str, float]) -> None:
+    print(f"\nratio to baseline: p50 {service['p50'] / baseline['p50']:.1f}x, "
+          f"p99 {service['p99'] / baseline['p99']:.1f}x; "
+          f"webhooks/s {service['rate'] / baseline['rate']:.2f}x")  # fmt: skip
 
 
 def main() -> None:
@@ -221,37 +310,36 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--profile", type=Path, help="py-spy the service's workers; collapsed stacks to this file")
+    parser.add_argument(
+        "--find-capacity", action="store_true",
+        help="from --callers, double then bisect to the most callers with p99 < 200 ms and no errors",
+    )  # fmt: skip
     args = parser.parse_args()
 
-    database_url, scratch = scratch_postgres(args.pg_admin_url)
-    try:
-        database = Database(database_url)
-        upgrade(database.engine)
-        with database.session() as session:
-            seed_demo(session, today=date.today(), customers=200)
-        database.dispose()
+    settings = {"workers": args.workers, "threads": args.threads}
+    baseline_app = ("baseline_app:create_app()", args.port, {"PYTHONPATH": str(ROOT / "bench")})
+    with demo_database(args.pg_admin_url) as database_url:
         postpaid = demo_postpaid(database_url)
-        settings = {"workers": args.workers, "threads": args.threads}
+        env = service_env(database_url, args.redis_url)
         print(f"gunicorn --workers {args.workers} --threads {args.threads} --timeout 15 on {HOST}; "
-              f"{args.callers} callers, think {args.think} s, {args.seconds:.0f} s per run")  # fmt: skip
-        with gunicorn("baseline_app:create_app()", args.port, {"PYTHONPATH": str(ROOT / "bench")}, **settings) as base:
+              f"think {args.think} s, {args.seconds:.0f} s per run")  # fmt: skip
+        if args.find_capacity:
+            with gunicorn("ivr:create_app()", args.port + 1, env, **settings, profile=args.profile) as base:
+                capacity = find_capacity(base, args.callers, args.seconds, args.think, postpaid)
+                service = report(f"service at {capacity} callers", *run_callers(
+                    base, capacity, args.seconds, args.think, postpaid))  # fmt: skip
+            with gunicorn(*baseline_app, **settings) as base:
+                baseline = report("baseline", *run_callers(base, capacity, args.seconds, args.think, postpaid))
+            print_ratios(service, baseline)
+            print(f"\ncapacity: {capacity} concurrent calls with p99 < {P99_TARGET * 1000:.0f} ms and no errors "
+                  f"(gunicorn --workers {args.workers} --threads {args.threads}, think {args.think} s)")  # fmt: skip
+            return
+        with gunicorn(*baseline_app, **settings) as base:
             baseline = report("baseline", *run_callers(base, args.callers, args.seconds, args.think, postpaid))
-        env = {
-            "IVR_ENV": "production",
-            "DATABASE_URL": database_url,
-            "REDIS_URL": args.redis_url,
-            "REDIS_NAMESPACE": f"ivr-load-{uuid.uuid4().hex[:8]}",
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "SECRET_KEY": "load-drill",
-            "METRICS_TOKEN": "load-drill",
-        }
-        with gunicorn("ivr:create_app()", args.port + 1, env, **settings) as base:
+        with gunicorn("ivr:create_app()", args.port + 1, env, **settings, profile=args.profile) as base:
             service = report("service", *run_callers(base, args.callers, args.seconds, args.think, postpaid))
-        print(f"\nratio to baseline: p50 {service['p50'] / baseline['p50']:.1f}x, "
-              f"p99 {service['p99'] / baseline['p99']:.1f}x; "
-              f"webhooks/s {service['rate'] / baseline['rate']:.2f}x")  # fmt: skip
-    finally:
-        drop_postgres(args.pg_admin_url, scratch)
+        print_ratios(service, baseline)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,15 @@ def make_engine(url: str) -> Engine:
     )
 
 
+def insert_for(session: Session) -> Any:
+    """The INSERT construct of the session's dialect, the one that knows ON CONFLICT."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 class Database:
     """Owns the engine and hands out sessions; nothing connects until first use."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -51,6 +53,30 @@ def test_directory_keeps_routing_on_the_last_snapshot_when_refresh_fails() -> No
     assert directory.snapshot() is first
     assert len(loads) == 2
     assert directory.route("+62", parse_caller("+62215551234")).routed_by == "none"
+
+
+def test_while_one_request_refreshes_the_snapshot_the_others_route_on_the_old_one() -> None:
+    refreshing, release = threading.Event(), threading.Event()
+    loads: list[Snapshot] = []
+
+    def loader() -> Snapshot:
+        if loads:  # every refresh after the first load hangs until released
+            refreshing.set()
+            release.wait(5)
+        loads.append(Snapshot())
+        return loads[-1]
+
+    now = [0.0]
+    directory = RegionDirectory(loader, ttl_seconds=60, now=lambda: now[0])
+    first = directory.snapshot()
+    now[0] = 120.0
+    refresher = threading.Thread(target=directory.snapshot)
+    refresher.start()
+    assert refreshing.wait(5)
+    assert directory.snapshot() is first  # answered at once, not queued behind the refresh
+    release.set()
+    refresher.join(5)
+    assert directory.snapshot() is loads[-1] is not first
 
 
 @pytest.mark.parametrize(

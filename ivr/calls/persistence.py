@@ -112,8 +112,8 @@ class CallRecords:
     def _locked_row(self, session: Session, call: LiveCall) -> Call:
         row = session.scalar(select(Call).where(Call.call_sid == call.facts.call_sid).with_for_update())
         if row is None:
-            row = records.open_call(session, call.facts)
-        if call.call_id is None:
+            row = records.open_call(session, call.facts)  # a new row has no timeline to continue
+        elif call.call_id is None:
             self._continue_numbering(session, call, row.id)
         call.call_id = row.id
         return row

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Call, CallEvent
+from db.session import insert_for
 from ivr.stats.contribution import join_flows
 
 
@@ -30,45 +31,40 @@ class CallFacts:
 
 
 def open_call(session: Session, facts: CallFacts) -> Call:
-    """Return the call row for this CallSid, creating it on first sight."""
-    call = session.scalar(select(Call).where(Call.call_sid == facts.call_sid))
-    if call is None:
-        call = Call(
-            call_sid=facts.call_sid,
-            channel=facts.channel,
-            caller=facts.caller,
-            caller_kind=facts.caller_kind,
-            dialed=facts.dialed,
-            region_id=facts.region_id,
-            routed_by=facts.routed_by,
-            language=facts.language,
-            started_at=facts.started_at,
-        )
-        session.add(call)
-        session.flush()
+    """The row of a call seen for the first time (the caller has looked and found none)."""
+    call = Call(
+        call_sid=facts.call_sid,
+        channel=facts.channel,
+        caller=facts.caller,
+        caller_kind=facts.caller_kind,
+        dialed=facts.dialed,
+        region_id=facts.region_id,
+        routed_by=facts.routed_by,
+        language=facts.language,
+        started_at=facts.started_at,
+    )
+    session.add(call)
+    session.flush()
     return call
 
 
 def append_events(session: Session, call_id: int, events: Iterable[Mapping[str, Any]]) -> None:
-    """Insert events by their per-call sequence number, skipping any already stored."""
-    pending = list(events)
-    if not pending:
-        return
-    seqs = [event["seq"] for event in pending]
-    stored = set(session.scalars(select(CallEvent.seq).where(CallEvent.call_id == call_id, CallEvent.seq.in_(seqs))))
-    session.add_all(
-        CallEvent(
-            call_id=call_id,
-            seq=event["seq"],
-            at=datetime.fromisoformat(event["at"]),
-            kind=event["kind"],
-            flow=event.get("flow"),
-            node=event.get("node"),
-            detail=dict(event.get("detail") or {}),
-        )
-        for event in pending
-        if event["seq"] not in stored
-    )
+    """Insert events by their per-call sequence number in one statement; any already stored is skipped."""
+    rows = [
+        {
+            "call_id": call_id,
+            "seq": event["seq"],
+            "at": datetime.fromisoformat(event["at"]),
+            "kind": event["kind"],
+            "flow": event.get("flow"),
+            "node": event.get("node"),
+            "detail": dict(event.get("detail") or {}),
+        }
+        for event in events
+    ]
+    if rows:
+        statement = insert_for(session)(CallEvent.__table__).values(rows)
+        session.execute(statement.on_conflict_do_nothing(index_elements=["call_id", "seq"]))
 
 
 def note_flows(call: Call, events: Iterable[Mapping[str, Any]]) -> None:

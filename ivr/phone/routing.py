@@ -95,10 +95,17 @@ class RegionDirectory:
         self._lock = threading.Lock()
 
     def snapshot(self) -> Snapshot:
-        """The current snapshot; a failed refresh keeps the previous one."""
-        if self._snapshot is not None and self._now() - self._loaded_at < self._ttl:
-            return self._snapshot
-        with self._lock:
+        """The current snapshot; a failed refresh keeps the previous one.
+
+        Once there is a snapshot, one request refreshes it when it is due while the others route
+        on the one they have, instead of queueing behind the database.
+        """
+        current = self._snapshot
+        if current is not None and self._now() - self._loaded_at < self._ttl:
+            return current
+        if not self._lock.acquire(blocking=current is None):
+            return current or Snapshot()
+        try:
             if self._snapshot is None or self._now() - self._loaded_at >= self._ttl:
                 try:
                     self._snapshot = self._loader()
@@ -108,6 +115,8 @@ class RegionDirectory:
                         return Snapshot()
                 self._loaded_at = self._now()
             return self._snapshot
+        finally:
+            self._lock.release()
 
     def invalidate(self) -> None:
         self._loaded_at = -self._ttl

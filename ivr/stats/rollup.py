@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Call, CallHourStats, FlowDayStats, Region
 from db.models.stats import HOUR_COUNTERS
+from db.session import insert_for
 from ivr.stats.contribution import Contribution, DayKey, FlowKey, HourKey, contribution
 
 DEFAULT_ZONE = "Asia/Jakarta"
@@ -100,17 +101,7 @@ def apply(session: Session, before: Contribution | None, after: Contribution | N
         grows_wait = after is not None and key == after.hour_key and wait > 0
         if changed or grows_wait:
             _add_hour(session, key, changed, wait if grows_wait else 0)
-    for (day_key, flow_key), value in sorted(flows.items()):
-        if value:
-            _add_flow(session, day_key, flow_key, value)
-
-
-def _insert_for(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    _add_flows(session, sorted((key, value) for key, value in flows.items() if value))
 
 
 def _greatest(session: Session) -> Any:
@@ -120,7 +111,7 @@ def _greatest(session: Session) -> Any:
 def _add_hour(session: Session, key: HourKey, counters: dict[str, int], wait: int) -> None:
     region, channel, hour = key
     table = CallHourStats.__table__
-    statement = _insert_for(session)(table).values(
+    statement = insert_for(session)(table).values(
         region_id=region, channel=channel, hour=hour, wait_max=wait, **counters
     )
     updates: dict[str, Any] = {name: table.c[name] + statement.excluded[name] for name in counters}
@@ -129,13 +120,17 @@ def _add_hour(session: Session, key: HourKey, counters: dict[str, int], wait: in
     session.execute(statement.on_conflict_do_update(index_elements=list(table.primary_key.columns), set_=updates))
 
 
-def _add_flow(session: Session, day_key: DayKey, flow_key: FlowKey, value: int) -> None:
-    region, channel, day = day_key
-    flow, measure, node = flow_key
+def _add_flows(session: Session, counts: list[tuple[tuple[DayKey, FlowKey], int]]) -> None:
+    """All of a call's flow counts in one statement (one round trip, rows locked in key order)."""
+    if not counts:
+        return
     table = FlowDayStats.__table__
-    statement = _insert_for(session)(table).values(
-        region_id=region, channel=channel, day=day, flow=flow, measure=measure, node=node, calls=value
-    )
+    rows = [
+        {"region_id": region, "channel": channel, "day": day, "flow": flow, "measure": measure, "node": node,
+         "calls": value}
+        for ((region, channel, day), (flow, measure, node)), value in counts
+    ]  # fmt: skip
+    statement = insert_for(session)(table).values(rows)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=list(table.primary_key.columns), set_={"calls": table.c.calls + statement.excluded.calls}
