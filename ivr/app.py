@@ -30,7 +30,7 @@ from ivr.services import build_registry
 from ivr.services.agents import QueueLimits
 from ivr.state import make_store
 from ivr.voice import views as voice_views
-from ivr.voice.gateway import GatewayConfig, VoiceGateway
+from ivr.voice.gateway import BUSY_FLOW, GatewayConfig, VoiceGateway
 from ivr.voice.queueing import QueueGateway, QueueSettings
 from ivr.voice.twiml import VoiceSettings
 
@@ -79,6 +79,8 @@ def build_engine(settings: Settings, registry: ServiceRegistry) -> Engine:
         if not prompts.has(key):
             raise FlowDefinitionError(f"prompt '{key}' is required by an adapter", file=str(settings.flows_dir))
     flows = load_flows(settings.flows_dir, prompts, registry)
+    if settings.max_active_calls and BUSY_FLOW not in flows.flows:
+        raise FlowDefinitionError(f"flow '{BUSY_FLOW}' is required by MAX_ACTIVE_CALLS", file=str(settings.flows_dir))
     return Engine(flows, prompts, registry, constants={"utility_name": settings.utility_name})
 
 
@@ -108,6 +110,7 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
             default_language=settings.default_language,
             state_ttl=settings.call_state_ttl_seconds,
             fallback_agent_number=settings.fallback_agent_number,
+            max_active_calls=settings.max_active_calls,
             voice=VoiceSettings(
                 voices={"id": settings.voice_id, "en": settings.voice_en},
                 gather_timeout=settings.gather_timeout_seconds,

@@ -75,6 +75,7 @@ class Settings:
     messaging_idle_minutes: int = 30
     messaging_rate_limit: int = 10
     messaging_rate_window_seconds: int = 60
+    max_active_calls: int = 0  # 0: no admission control
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -112,6 +113,8 @@ class Settings:
         for name in ("messaging_idle_minutes", "messaging_rate_limit", "messaging_rate_window_seconds"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.upper()}={getattr(self, name)} must be at least 1")
+        if self.max_active_calls < 0:
+            raise ConfigError(f"MAX_ACTIVE_CALLS={self.max_active_calls} must be 0 (no limit) or more")
         if not self.secret_key and self.env == "production":
             raise ConfigError("SECRET_KEY is required: it signs console sessions")
 
@@ -156,6 +159,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     number("MESSAGING_IDLE_MINUTES", "messaging_idle_minutes")
     number("MESSAGING_RATE_LIMIT", "messaging_rate_limit")
     number("MESSAGING_RATE_WINDOW_SECONDS", "messaging_rate_window_seconds")
+    number("MAX_ACTIVE_CALLS", "max_active_calls")
     if env.get("FLOWS_DIR"):
         values["flows_dir"] = Path(env["FLOWS_DIR"])
     if "TWILIO_VALIDATE_SIGNATURE" in env:

@@ -250,9 +250,10 @@ def test_redis_keys_live_under_the_namespace_and_prune_leaves_only_expiring_guar
         b"CA-a": b"agent:BEKASI",
     }
     assert client.zrange(f"{live}:queue:BEKASI", 0, -1, withscores=True) == [(b"CA2", T0 + 1)]
+    assert client.smembers(f"{live}:callers") == {b"CA1", b"CA2"}  # agent legs are not calls
     assert {key.decode() for key in client.scan_iter(match=f"{namespace}:*")} == guards | {
         f"{live}:{suffix}"
-        for suffix in ("where", "seen", "regions", "queues", "menu:BEKASI", "queue:BEKASI", "agents:BEKASI")
+        for suffix in ("where", "seen", "callers", "regions", "queues", "menu:BEKASI", "queue:BEKASI", "agents:BEKASI")
     }
 
     for sid in ("CA1", "CA2", "CA-a"):

@@ -42,6 +42,7 @@ class LiveCall:
     callback_offered: bool = False
     last_queue_result: str | None = None  # the last queue callback handled, to spot Twilio's retries
     returned_from_queue: bool = False  # back in the menus (for a callback) after holding
+    turned_away: bool = False  # every line was busy at call start (MAX_ACTIVE_CALLS): kept off the live board
 
     def service_context(self, session: Any, now: datetime, timezone: str, sms_enabled: bool = False) -> ServiceContext:
         """What the services of this call's next turn get: its unit of work and its facts."""
@@ -104,6 +105,7 @@ class LiveCall:
             "callback_offered": self.callback_offered,
             "last_queue_result": self.last_queue_result,
             "returned_from_queue": self.returned_from_queue,
+            "turned_away": self.turned_away,
         }
 
     @classmethod
@@ -129,4 +131,5 @@ class LiveCall:
             callback_offered=bool(data.get("callback_offered", False)),
             last_queue_result=data.get("last_queue_result"),
             returned_from_queue=bool(data.get("returned_from_queue", False)),
+            turned_away=bool(data.get("turned_away", False)),
         )

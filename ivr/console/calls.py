@@ -44,6 +44,7 @@ FLOW_LABELS = {
     "service_request": "6 · Pasang baru / ubah daya",
     "information": "7 · Tarif & pemeliharaan",
     "agent": "0 · Bicara dengan agen",
+    "busy": "Saluran sibuk",
 }
 LANGUAGE_LABELS = {"id": "Indonesia", "en": "Inggris"}
 CHANNEL_LABELS = {"voice": "Telepon", "sms": "SMS", "whatsapp": "WhatsApp"}

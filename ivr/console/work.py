@@ -34,6 +34,7 @@ REASON_LABELS = {
     "long_wait": "Antrean panjang",
     "while_waiting": "Diminta saat menunggu",
     "requested": "Diminta penelepon",
+    "busy": "Semua saluran sibuk",
 }
 MESSAGES = {"saved": "Perubahan disimpan.", "done": "Panggil balik ditandai selesai."}
 LABELS = {"statuses": STATUS_LABELS, "categories": CATEGORY_LABELS, "reasons": REASON_LABELS}

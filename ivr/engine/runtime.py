@@ -84,12 +84,19 @@ class Engine:
         self.max_steps = max_steps
 
     def new_state(
-        self, language: str, variables: Mapping[str, Any] | None = None, medium: str = "voice"
+        self,
+        language: str,
+        variables: Mapping[str, Any] | None = None,
+        medium: str = "voice",
+        flow: str | None = None,
     ) -> ConversationState:
-        """A conversation positioned at the entry flow's start node."""
-        entry = self.flows.flows[self.flows.entry]
+        """A conversation positioned at the start node of `flow` (by default the entry flow)."""
+        name = flow or self.flows.entry
+        if name not in self.flows.flows:
+            raise EngineError(f"no flow '{name}' to start a conversation in", flow=name)
+        start = self.flows.flows[name]
         return ConversationState(
-            flow=entry.name, node=entry.start, language=language, medium=medium, vars=dict(variables or {})
+            flow=start.name, node=start.start, language=language, medium=medium, vars=dict(variables or {})
         )
 
     def restart(self, state: ConversationState, context: Any = None) -> Turn:

@@ -6,7 +6,9 @@ adding to a count. The rules that make that true live here, shared by both imple
 - an arrival whose timestamp is older than the newest one seen for that CallSid is stale;
 - an arrival where the CallSid already is keeps the first timestamp (a retry cannot reset a wait);
 - after leaving (queue left, agent disconnected) the same arrival re-delivered is ignored;
-- an ended CallSid is remembered until `prune`, and every later event for it is ignored.
+- an ended CallSid is remembered until `prune`, and every later event for it is ignored;
+- a caller's CallSid (one that entered the menus or a queue, never an agent leg) counts as an
+  active call from its first arrival until it ends or is pruned (`active_calls`, admission control).
 
 Timestamps are epoch seconds and should come from call state, so a retried webhook repeats them.
 """
@@ -78,6 +80,10 @@ class LiveBoard(Protocol):
 
     def snapshot(self, now: float) -> LiveSnapshot:
         """The counters as of `now` (used for the longest wait)."""
+        ...
+
+    def active_calls(self) -> int:
+        """Callers' calls still up (in the menus, waiting, or idle), agent legs left out; one cheap read."""
         ...
 
     def prune(self, older_than: float) -> int:

@@ -31,6 +31,7 @@ class MemoryLiveBoard(PlaceBoard):
         self._where: dict[str, str] = {}  # call_sid -> "menu:R" | "queue:Q" | "agent:Q" | IDLE
         self._seen: dict[str, float] = {}  # call_sid -> newest timestamp seen
         self._ended: dict[str, float] = {}  # call_sid -> when it ended (clock)
+        self._callers: set[str] = set()  # callers' call_sids still up (never agent legs)
         self._members: dict[str, dict[str, float]] = {}  # place -> {call_sid: timestamp}
         self._regions: set[str] = set()
         self._queues: set[str] = set()
@@ -40,6 +41,7 @@ class MemoryLiveBoard(PlaceBoard):
             self._remove_member(call_sid)
             self._where.pop(call_sid, None)
             self._seen.pop(call_sid, None)
+            self._callers.discard(call_sid)
             self._ended.setdefault(call_sid, self._clock())
 
     def snapshot(self, now: float) -> LiveSnapshot:
@@ -57,12 +59,17 @@ class MemoryLiveBoard(PlaceBoard):
                 )
         return LiveSnapshot(taken_at=now, regions=regions, queues=queues)
 
+    def active_calls(self) -> int:
+        with self._lock:
+            return len(self._callers)
+
     def prune(self, older_than: float) -> int:
         with self._lock:
             stale = [sid for sid, seen in self._seen.items() if seen < older_than]
             for sid in stale:
                 self._remove_member(sid)
                 self._where.pop(sid, None)
+                self._callers.discard(sid)
                 del self._seen[sid]
             for sid in [sid for sid, ended in self._ended.items() if ended < older_than]:
                 del self._ended[sid]
@@ -83,6 +90,8 @@ class MemoryLiveBoard(PlaceBoard):
             self._members.setdefault(target, {})[call_sid] = at
             self._where[call_sid] = target
             self._seen[call_sid] = at
+            if kind != AGENT:
+                self._callers.add(call_sid)
             (self._regions if kind == MENU else self._queues).add(name)
 
     def _leave(self, kind: str, call_sid: str) -> None:

@@ -5,6 +5,8 @@ Keys under `<namespace>:live:`
 - `seen` (zset) call_sid by the newest timestamp seen; `ended` (zset) call_sid by when it ended
 - `menu:<region>`, `queue:<queue>`, `agents:<queue>` (zsets) call_sid by arrival timestamp
 - `regions`, `queues` (sets) the names seen since the last prune
+- `callers` (set) the callers' call_sids still up, in any place or idle (agent legs never): the
+  active call count is one SCARD, so admission control at call start costs one round trip
 - `guard:<call_sid>` (string, 60 s TTL) bumped by every change to that call
 
 Each change WATCHes only its call's guard, so different calls never make each other retry;
@@ -68,6 +70,7 @@ class RedisLiveBoard(PlaceBoard):
             self._remove_member(pipe, call_sid, current)
             pipe.hdel(self._key("where"), call_sid)
             pipe.zrem(self._key("seen"), call_sid)
+            pipe.srem(self._key("callers"), call_sid)
             pipe.zadd(self._key("ended"), {call_sid: self._clock()}, nx=True)
             self._touch(pipe, call_sid)
             return True
@@ -102,6 +105,12 @@ class RedisLiveBoard(PlaceBoard):
             )
         return LiveSnapshot(taken_at=now, regions=in_menu, queues=waiting)
 
+    def active_calls(self) -> int:
+        try:
+            return int(self._client.scard(self._key("callers")))
+        except redis.RedisError as exc:
+            raise StateStoreError(f"live board active calls failed: {exc}") from exc
+
     def prune(self, older_than: float) -> int:
         forgotten = 0
         below = f"({older_than!r}"
@@ -128,6 +137,7 @@ class RedisLiveBoard(PlaceBoard):
             if stale:
                 pipe.hdel(self._key("where"), *stale)
                 pipe.zrem(self._key("seen"), *stale)
+                pipe.srem(self._key("callers"), *stale)
             pipe.zremrangebyscore(self._key("ended"), "-inf", below)
             for names_key, names in emptied.items():
                 if names:
@@ -153,6 +163,8 @@ class RedisLiveBoard(PlaceBoard):
             pipe.zadd(self._member_key(target), {call_sid: at})
             pipe.hset(self._key("where"), call_sid, target)
             pipe.zadd(self._key("seen"), {call_sid: at})
+            if kind != AGENT:
+                pipe.sadd(self._key("callers"), call_sid)
             pipe.sadd(self._key("regions" if kind == MENU else "queues"), name)
             self._touch(pipe, call_sid)
             return True

@@ -45,10 +45,11 @@ from ivr.queries.customers import (
 from ivr.queries.paging import Page, page_bounds
 from ivr.services.customers import IDPEL_LENGTH, METER_LENGTH
 
-# The menu options a call can reach (flow files), in main-menu order; `flow` filters on these.
+# The menu options a call can reach (flow files), in main-menu order, then the busy message
+# (flows/busy.yaml: calls turned away in a surge); `flow` filters on these.
 FLOWS = (
     "main_menu", "bill", "meter_reading", "complaint", "ticket_status", "token_history", "service_request",
-    "information", "agent",
+    "information", "agent", "busy",
 )  # fmt: skip
 MAX_PER_PAGE = 200
 

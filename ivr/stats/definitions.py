@@ -177,7 +177,8 @@ _CALL_FIGURES: tuple[Figure, ...] = (
         "Ended with a callback request",
         CALLS,
         "queue",
-        "Calls that ended with the caller asking to be called back (before or while queueing).",
+        "Calls that ended with the caller asking to be called back (before or while queueing, or when "
+        "every line was busy).",
         lambda t: t["callback_requested"],
     ),
     Figure(
@@ -193,7 +194,8 @@ _CALL_FIGURES: tuple[Figure, ...] = (
         "Ended by the IVR",
         CALLS,
         "volume",
-        "Calls the IVR ended itself without serving the caller (for example after three unanswered prompts).",
+        "Calls the IVR ended itself without serving the caller (for example after three unanswered prompts, "
+        "or turned away with the busy message while MAX_ACTIVE_CALLS calls were up and no callback was left).",
         lambda t: t["ended_by_ivr"],
     ),
     Figure(

@@ -8,10 +8,12 @@ Queue and agent webhooks live in ivr/voice/queueing.py and share CallRecords wit
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,11 +36,14 @@ from ivr.voice import twiml
 
 log = logging.getLogger(__name__)
 
+INCOMING_URL = "/voice/incoming"
 STEP_URL = "/voice/step"
 DIAL_RESULT_URL = "/voice/dial-result"
 QUEUE_RESULT_URL = "/voice/queue/result"
 QUEUE_WAIT_URL = "/voice/queue/wait"
 CLOSED_STATE_TTL = 600
+FALLBACK_WAIT_SECONDS = 1.0  # how long the fallback waits for a failed request's own reply to land
+BUSY_FLOW = "busy"  # where a new call starts when every line is busy (MAX_ACTIVE_CALLS)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class GatewayConfig:
     state_ttl: int
     fallback_agent_number: str | None
     voice: twiml.VoiceSettings
+    max_active_calls: int = 0  # 0: every new call is admitted
 
 
 class VoiceGateway:
@@ -78,7 +84,7 @@ class VoiceGateway:
     # -- webhooks -----------------------------------------------------------------------------
 
     def incoming(self, form: Mapping[str, str]) -> str:
-        """A new call (or Twilio retrying the first request): greet and show the main menu."""
+        """A new call (or Twilio retrying the first request): the main menu, or the busy flow at MAX_ACTIVE_CALLS."""
         try:
             existing = self.records.load(form.get("CallSid", ""))
         except StateStoreError:
@@ -86,10 +92,14 @@ class VoiceGateway:
             return self._state_store_down(form)
         if existing is not None:
             return existing.last_reply
-        return self._start(form)
+        return self._start(form, busy_at=self._lines_busy())
 
-    def step(self, form: Mapping[str, str], step: int | None, no_input: bool) -> str:
-        """The caller answered a gather (or stayed silent): move the flow one turn."""
+    def step(self, form: Mapping[str, str], step: int | None, no_input: bool, recovering: bool = False) -> str:
+        """The caller answered a gather (or stayed silent): move the flow one turn.
+
+        `recovering`: this is Twilio's fallback request for the same step, so whoever holds the
+        step's claim failed from Twilio's side and its reply will never be heard.
+        """
         call_sid = form.get("CallSid", "")
         try:
             call = self.records.load(call_sid)
@@ -112,7 +122,43 @@ class VoiceGateway:
             log.exception("call state store unavailable while claiming a step")
             return self._state_store_down(form, call)
         if not first:
+            if recovering:
+                return self._take_over(form, call, no_input)
             return twiml.render_retry_later(f"{STEP_URL}?step={step}")
+        user_input = self._user_input(form, no_input)
+        return self.advance(call, lambda engine, ctx: engine.handle(call.conversation, user_input, ctx))
+
+    def fallback(self, form: Mapping[str, str]) -> str:
+        """The number's Voice Fallback URL: Twilio got no TwiML from `ErrorUrl`; go on where we safely can."""
+        failed = urlsplit(form.get("ErrorUrl", ""))
+        query = parse_qs(failed.query)
+        log.warning(
+            "fallback for call %s: error %s at %s", form.get("CallSid", ""), form.get("ErrorCode", "")[:8], failed.path
+        )
+        if failed.path.endswith(STEP_URL):
+            step = _to_int((query.get("step") or [""])[0])
+            return self.step(form, step, query.get("timeout") == ["1"], recovering=True)
+        if failed.path.endswith(INCOMING_URL):
+            return self.incoming(form)
+        call = self.records.load_quietly(form.get("CallSid", "")) or self._new_call(form)
+        return self.apology(call.conversation.language, call.agent_number)
+
+    def _take_over(self, form: Mapping[str, str], call: LiveCall, no_input: bool) -> str:
+        """Wait briefly for the failed request's reply; if none lands (its worker died), handle the step here."""
+        call_sid, step = call.facts.call_sid, call.step
+        deadline = time.monotonic() + FALLBACK_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            landed = self.records.load_quietly(call_sid)
+            if landed is not None and landed.step > step:
+                return landed.last_reply
+        try:
+            first = self.records.store.claim(f"{call_sid}:fallback", step)
+        except StateStoreError:
+            return self._state_store_down(form, call)
+        if not first:  # a second fallback for the same step: the first one's reply is on its way
+            return twiml.render_retry_later(f"{STEP_URL}?step={step}")
+        log.warning("call %s step %s: taking over from a failed request", call_sid, step)
         user_input = self._user_input(form, no_input)
         return self.advance(call, lambda engine, ctx: engine.handle(call.conversation, user_input, ctx))
 
@@ -163,7 +209,8 @@ class VoiceGateway:
             row.duration_seconds = duration if duration is not None else row.duration_seconds
 
         self.records.persist(call, close)
-        self.live_update(lambda board: board.call_ended(call_sid))
+        if not call.turned_away:  # a turned-away call was never on the board
+            self.live_update(lambda board: board.call_ended(call_sid))
         self.records.save_quietly(call, ttl=CLOSED_STATE_TTL if not call.pending else self.config.state_ttl)
         return twiml.empty_response()
 
@@ -222,6 +269,8 @@ class VoiceGateway:
     def _announce(self, call: LiveCall, turn: Turn, now: datetime) -> None:
         """Tell the live board when the caller's place changes: into the menus, or into a queue."""
         sid, stamp = call.facts.call_sid, now.timestamp()
+        if call.turned_away:  # counted, it would hold up the very count it was turned away for
+            return
         if isinstance(turn.ending, Transfer) and call.queue:
             self.live_update(lambda board: board.call_waiting(call.queue or "", sid, stamp))
         elif call.step == 1 or call.returned_from_queue:
@@ -255,7 +304,7 @@ class VoiceGateway:
 
     # -- call set-up ----------------------------------------------------------------------------
 
-    def _new_call(self, form: Mapping[str, str]) -> LiveCall:
+    def _new_call(self, form: Mapping[str, str], busy: bool = False) -> LiveCall:
         caller = parse_caller(form.get("From"))
         dialed = (form.get("To") or "")[:128]
         route = self.directory.route(dialed, caller)
@@ -271,12 +320,33 @@ class VoiceGateway:
             started_at=self.now(),
         )
         variables = {"region_name": region.name} if region else {}
-        conversation = self.engine.new_state(self.config.default_language, variables)
+        if busy:
+            variables["callback_reason"] = "busy"
+        conversation = self.engine.new_state(self.config.default_language, variables, flow=BUSY_FLOW if busy else None)
         agent = (region.agent_number if region else None) or self.config.fallback_agent_number
-        return LiveCall(facts=facts, conversation=conversation, caller_is_mobile=caller.is_mobile, agent_number=agent)
+        return LiveCall(
+            facts=facts,
+            conversation=conversation,
+            caller_is_mobile=caller.is_mobile,
+            agent_number=agent,
+            turned_away=busy,
+        )
 
-    def _start(self, form: Mapping[str, str], note: str | None = None) -> str:
-        call = self._new_call(form)
+    def _lines_busy(self) -> int | None:
+        """The active call count when it has reached MAX_ACTIVE_CALLS (turn the new call away), else None."""
+        limit = self.config.max_active_calls
+        if not limit:
+            return None
+        try:
+            active = self.live.active_calls()
+        except Exception:  # best effort, like every live board use: an unreadable count admits the call
+            log.warning("live board unreadable at call start; admitting the call", exc_info=True)
+            return None
+        return active if active >= limit else None
+
+    def _start(self, form: Mapping[str, str], note: str | None = None, busy_at: int | None = None) -> str:
+        """Open the call at the main menu, or, with `busy_at` (the active calls), at the busy flow."""
+        call = self._new_call(form, busy=busy_at is not None)
         detail: dict[str, Any] = {
             "caller": call.facts.caller,
             "dialed": call.facts.dialed,
@@ -285,6 +355,13 @@ class VoiceGateway:
         if note:
             detail["note"] = note
         call.add_events([Event("call_started", None, None, detail)], self.now())
+        if busy_at is not None:
+            call.ivr_hung_up = True  # turned away: "ended by the IVR" unless the caller leaves a callback
+            call.add_events(
+                [Event("busy", None, None, {"active_calls": busy_at, "limit": self.config.max_active_calls})],
+                self.now(),
+            )
+            log.info("call %s turned away: %d calls active", call.facts.call_sid, busy_at)
         log.info("call %s from %s routed by %s", call.facts.call_sid, mask(call.facts.caller), call.facts.routed_by)
         return self.advance(call, lambda engine, ctx: engine.start(call.conversation, ctx))
 

@@ -38,6 +38,13 @@ def step() -> Response:
     return _twiml(runtime().voice.step(request.form, _step_param(), no_input))
 
 
+@blueprint.post("/fallback")
+@twilio_signed
+def fallback() -> Response:
+    """The numbers' Voice Fallback URL: Twilio posts here (with ErrorCode, ErrorUrl) when a webhook failed."""
+    return _twiml(runtime().voice.fallback(request.form))
+
+
 @blueprint.post("/dial-result")
 @twilio_signed
 def dial_result() -> Response:
