@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import JSON, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Call, CallEvent
-from db.session import insert_for
 from ivr.stats.contribution import join_flows
 
 
@@ -48,6 +47,14 @@ def open_call(session: Session, facts: CallFacts) -> Call:
     return call
 
 
+# Written out because SQLAlchemy 2.0 cannot cache a statement with ON CONFLICT: built with
+# insert().on_conflict_do_nothing() it was compiled again on every webhook. Same SQL on both backends.
+_INSERT_EVENTS = text(
+    "INSERT INTO call_events (call_id, seq, at, kind, flow, node, detail)"
+    " VALUES (:call_id, :seq, :at, :kind, :flow, :node, :detail) ON CONFLICT (call_id, seq) DO NOTHING"
+).bindparams(bindparam("at", type_=CallEvent.__table__.c.at.type), bindparam("detail", type_=JSON()))
+
+
 def append_events(session: Session, call_id: int, events: Iterable[Mapping[str, Any]]) -> None:
     """Insert events by their per-call sequence number in one statement; any already stored is skipped."""
     rows = [
@@ -62,9 +69,8 @@ def append_events(session: Session, call_id: int, events: Iterable[Mapping[str, 
         }
         for event in events
     ]
-    if rows:
-        statement = insert_for(session)(CallEvent.__table__).values(rows)
-        session.execute(statement.on_conflict_do_nothing(index_elements=["call_id", "seq"]))
+    if rows:  # executemany: the driver sends the rows in one pipeline
+        session.execute(_INSERT_EVENTS, rows)
 
 
 def note_flows(call: Call, events: Iterable[Mapping[str, Any]]) -> None:

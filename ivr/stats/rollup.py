@@ -121,7 +121,7 @@ def _add_hour(session: Session, key: HourKey, counters: dict[str, int], wait: in
 
 
 def _add_flows(session: Session, counts: list[tuple[tuple[DayKey, FlowKey], int]]) -> None:
-    """All of a call's flow counts in one statement (one round trip, rows locked in key order)."""
+    """All of a call's flow counts in one executemany (one pipeline, rows locked in key order)."""
     if not counts:
         return
     table = FlowDayStats.__table__
@@ -130,12 +130,11 @@ def _add_flows(session: Session, counts: list[tuple[tuple[DayKey, FlowKey], int]
          "calls": value}
         for ((region, channel, day), (flow, measure, node)), value in counts
     ]  # fmt: skip
-    statement = insert_for(session)(table).values(rows)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(table.primary_key.columns), set_={"calls": table.c.calls + statement.excluded.calls}
-        )
+    statement = insert_for(session)(table)
+    upsert = statement.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns), set_={"calls": table.c.calls + statement.excluded.calls}
     )
+    session.execute(upsert, rows)  # executemany of one cached statement, rows in key order
 
 
 def rebuild(session: Session) -> int:
