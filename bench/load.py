@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
+import shlex
 import signal
 import statistics
 import subprocess
@@ -172,6 +174,16 @@ def run_callers(base: str, callers: int, seconds: float, think: float, postpaid:
     return tally, time.monotonic() - started
 
 
+def procfile_web_command(app: str, port: int, workers: int, threads: int) -> list[str]:
+    """The Procfile's `web:` line as run in production, bound to loopback and serving `app`."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    env = {"PORT": str(port), "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads)}
+    words = [re.sub(r"\$\{(\w+):-[^}]*\}", lambda m: env[m.group(1)], word) for word in shlex.split(line[4:])]
+    words[words.index("--bind") + 1] = f"{HOST}:{port}"
+    words[-1] = app
+    return [str(ROOT / ".venv" / "bin" / words[0]), *words[1:]]
+
+
 @contextmanager
 def gunicorn(
     app: str, port: int, env: dict[str, str], workers: int, threads: int, profile: Path | None = None
@@ -180,10 +192,7 @@ def gunicorn(
 
     With `profile`, py-spy samples every worker (non-idle threads) and writes collapsed stacks there.
     """
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"{HOST}:{port}", "--workers", str(workers),
-        "--threads", str(threads), "--timeout", "15", "--log-level", "warning", app,
-    ]  # fmt: skip
+    command = procfile_web_command(app, port, workers, threads)
     if profile is not None:
         spy = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--subprocesses", "--format", "raw"]
         command = [*spy, "--rate", "250", "--output", str(profile), "--", *command]

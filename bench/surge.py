@@ -1,0 +1,158 @@
+"""Surge drill: three times the measured capacity for a minute; callers beyond it hear "busy".
+
+Runs the service as bench/load.py does (gunicorn with the Procfile's settings on loopback, a
+scratch PostgreSQL database seeded with demo data, Redis) with MAX_ACTIVE_CALLS set to
+`--capacity`, the largest load `bench/load.py --find-capacity` measured. `--capacity` callers
+call throughout; for `--surge-seconds` twice as many again join them. A caller who hears that
+every line is busy asks for a callback half the time, otherwise hangs up and dials again a little
+later, as people do. Callers are the fault drill's (bench/drill.py): they answer what they hear,
+write down what they are told was saved, and act as Twilio on a failed webhook (Voice Fallback URL).
+
+It passes when no webhook went without TwiML, none needed the fallback during the surge (nobody
+timed out), everything callers were told was saved is in the database, and once the surge is over
+the service is back under the capacity target (p99 < 200 ms, no errors). Run by hand, not in CI:
+
+    .venv/bin/python bench/surge.py --capacity 130
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+
+from drill import DrillCaller, Ledger, Phase, check, eligible_customers, summary
+from load import P99_TARGET, demo_database, gunicorn, percentile, service_env
+
+PHASES = ("before", "surge", "draining", "after")
+BUSY = "semua saluran kami sedang sibuk"  # flows/prompts/id/busy.yaml, busy.all_lines_busy
+
+
+@dataclass
+class SurgeLedger(Ledger):
+    """The drill's ledger, plus who heard "busy" and how many calls were up, per phase."""
+
+    busy_calls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PHASES, 0))
+    in_call: int = 0
+    held: dict[str, list[int]] = field(default_factory=lambda: {name: [] for name in PHASES})
+
+
+class SurgeCaller(DrillCaller):
+    """A drill caller who, told every line is busy, takes a callback or dials again later."""
+
+    def __init__(self, base: str, ledger: SurgeLedger, customers: list[str], think: float, deadline: float) -> None:
+        super().__init__(base, ledger, customers, think, deadline)
+        self.surge_ledger = ledger
+        self.heard_busy = False
+
+    def run(self) -> None:
+        time.sleep(random.uniform(0, self.think * 4))  # arrivals spread out, not in one instant
+        while time.monotonic() < self.deadline:
+            self.heard_busy = False
+            with self.ledger.lock:
+                self.surge_ledger.in_call += 1
+            try:
+                self._place(random.choice(["reading", "reading", "complaint", "callback", "hang_up"]))
+            finally:
+                with self.ledger.lock:
+                    self.surge_ledger.in_call -= 1
+            if self.heard_busy:
+                time.sleep(self.think * random.uniform(3, 8))  # dial again a little later
+
+    def _answer(self, heard: str, goal: str, facts: dict[str, str], tries: int, done: bool) -> str | None:
+        if BUSY in heard:
+            return "1" if random.random() < 0.5 else None  # a callback to this number, or hang up
+        return super()._answer(heard, goal, facts, tries, done)
+
+    def _note(self, sid: str, heard: str, first: bool) -> bool:
+        if first and BUSY in heard:
+            self.heard_busy = True
+            with self.ledger.lock:
+                self.surge_ledger.busy_calls[self.ledger.phase] += 1
+        return super()._note(sid, heard, first)
+
+
+def crowd(
+    base: str, ledger: SurgeLedger, customers: list[str], size: int, think: float, until: float
+) -> list[SurgeCaller]:
+    """`size` callers starting now, placing calls until `until`."""
+    callers = [SurgeCaller(base, ledger, customers, think, until) for _ in range(size)]
+    for caller in callers:
+        caller.start()
+    return callers
+
+
+def sample_calls_up(ledger: SurgeLedger, stop: threading.Event) -> None:
+    while not stop.wait(0.5):
+        with ledger.lock:
+            ledger.held[ledger.phase].append(ledger.in_call)
+
+
+def report(ledger: SurgeLedger) -> bool:
+    """Per-phase figures; True when the service was back under the target after the surge."""
+    summary(ledger)
+    print(f"\n{'phase':10} {'busy':>6} {'calls up max':>12} {'mean':>6} {'p50 ms':>8} {'p95 ms':>8}")
+    for name in PHASES:
+        latencies, held = ledger.phases[name].latencies, ledger.held[name] or [0]
+        print(f"{name:10} {ledger.busy_calls[name]:6} {max(held):12} {statistics.mean(held):6.0f} "
+              f"{percentile(latencies, 0.5) * 1000:8.1f} {percentile(latencies, 0.95) * 1000:8.1f}")  # fmt: skip
+    after = ledger.phases["after"]
+    recovered = percentile(after.latencies, 0.99) < P99_TARGET and after.primary_failed == 0 and after.no_twiml == 0
+    print(f"\nrecovered (after the surge: p99 < {P99_TARGET * 1000:.0f} ms, no failed webhook): {recovered}")
+    return recovered
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--capacity", type=int, required=True, help="MAX_ACTIVE_CALLS: the measured capacity")
+    parser.add_argument("--surge-seconds", type=float, default=60, help="how long three times the load lasts")
+    parser.add_argument("--seconds", type=float, default=30, help="steady load before and after the surge")
+    parser.add_argument("--think", type=float, default=2.0, help="mean seconds a caller takes per prompt")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (Procfile: WEB_CONCURRENCY)")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (Procfile: GUNICORN_THREADS)")
+    parser.add_argument("--port", type=int, default=8795, help="gunicorn's port; its log is var/load-<port>.log")
+    parser.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    args = parser.parse_args()
+
+    ledger = SurgeLedger(phase=PHASES[0], phases={name: Phase() for name in PHASES})
+    with demo_database(args.pg_admin_url) as database_url:
+        customers = eligible_customers(database_url)
+        env = service_env(database_url, args.redis_url, MAX_ACTIVE_CALLS=str(args.capacity), MAX_WAIT_SECONDS="1")
+        print(f"gunicorn --workers {args.workers} --threads {args.threads} --timeout 15 on port {args.port}; "
+              f"MAX_ACTIVE_CALLS={args.capacity}; think {args.think} s")  # fmt: skip
+        with gunicorn("ivr:create_app()", args.port, env, args.workers, args.threads) as base:
+            stop = threading.Event()
+            threading.Thread(target=sample_calls_up, args=(ledger, stop), daemon=True).start()
+            began = time.monotonic()
+            end = began + args.seconds * 2 + args.surge_seconds + 15
+            steady = crowd(base, ledger, customers, args.capacity, args.think, end)
+            time.sleep(args.seconds)
+            ledger.phase = "surge"
+            print(f"[{time.monotonic() - began:5.0f} s] surge: {2 * args.capacity} more callers", flush=True)
+            surge = crowd(base, ledger, customers, 2 * args.capacity, args.think, time.monotonic() + args.surge_seconds)
+            time.sleep(args.surge_seconds)
+            ledger.phase = "draining"
+            print(f"[{time.monotonic() - began:5.0f} s] the surge callers finish their calls", flush=True)
+            time.sleep(15)
+            ledger.phase = "after"
+            print(f"[{time.monotonic() - began:5.0f} s] after: {args.capacity} callers", flush=True)
+            for caller in steady + surge:
+                caller.join(timeout=120)
+            stop.set()
+        recovered = report(ledger)
+        failures = check(database_url, ledger)
+    surge = ledger.phases["surge"]
+    no_twiml = sum(figures.no_twiml for figures in ledger.phases.values())
+    passed = recovered and not failures and not no_twiml and surge.primary_failed == 0
+    print(f"\nsurge: {ledger.busy_calls['surge']} calls heard 'busy', {surge.primary_failed} webhooks timed out or "
+          f"failed; webhooks without TwiML: {no_twiml}; told-saved checks failed: {len(failures)}")  # fmt: skip
+    print("PASS" if passed else "FAIL")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
