@@ -10,7 +10,7 @@ from db.models import Call, CallEvent, Complaint
 from ivr.engine.speech import digits
 from ivr.extensions import runtime
 from ivr.state.redis_store import RedisStateStore, connect
-from ivr.voice import gateway
+from ivr.voice import recovery
 from tests.support.factories import AGENTS
 from tests.support.outages import DEAD_REDIS, break_database, restore_database
 from tests.support.twilio import BASE_URL, FakeTwilio, Reply
@@ -21,7 +21,7 @@ FALLBACK = "/voice/fallback"
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fallback's short wait for a failed request's own reply is not what these tests are about."""
-    monkeypatch.setattr(gateway, "FALLBACK_WAIT_SECONDS", 0.0)
+    monkeypatch.setattr(recovery, "WAIT_SECONDS", 0.0)
 
 
 def _fallback(twilio: FakeTwilio, failed: str, extra: dict[str, str] | None = None, code: str = "11200") -> Reply:

@@ -8,12 +8,10 @@ Queue and agent webhooks live in ivr/voice/queueing.py and share CallRecords wit
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -36,13 +34,11 @@ from ivr.voice import twiml
 
 log = logging.getLogger(__name__)
 
-INCOMING_URL = "/voice/incoming"
 STEP_URL = "/voice/step"
 DIAL_RESULT_URL = "/voice/dial-result"
 QUEUE_RESULT_URL = "/voice/queue/result"
 QUEUE_WAIT_URL = "/voice/queue/wait"
 CLOSED_STATE_TTL = 600
-FALLBACK_WAIT_SECONDS = 1.0  # how long the fallback waits for a failed request's own reply to land
 BUSY_FLOW = "busy"  # where a new call starts when every line is busy (MAX_ACTIVE_CALLS)
 
 
@@ -89,23 +85,29 @@ class VoiceGateway:
             existing = self.records.load(form.get("CallSid", ""))
         except StateStoreError:
             log.exception("call state store unavailable at call start")
-            return self._state_store_down(form)
+            return self.state_store_down(form)
         if existing is not None:
             return existing.last_reply
         return self._start(form, busy_at=self._lines_busy())
 
-    def step(self, form: Mapping[str, str], step: int | None, no_input: bool, recovering: bool = False) -> str:
+    def step(
+        self,
+        form: Mapping[str, str],
+        step: int | None,
+        no_input: bool,
+        on_claimed: Callable[[LiveCall], str] | None = None,
+    ) -> str:
         """The caller answered a gather (or stayed silent): move the flow one turn.
 
-        `recovering`: this is Twilio's fallback request for the same step, so whoever holds the
-        step's claim failed from Twilio's side and its reply will never be heard.
+        `on_claimed` answers when another request holds the step (the fallback takes it over);
+        by default the caller waits a second and asks again.
         """
         call_sid = form.get("CallSid", "")
         try:
             call = self.records.load(call_sid)
         except StateStoreError:
             log.exception("call state store unavailable mid-call")
-            return self._state_store_down(form)
+            return self.state_store_down(form)
         if call is None:
             log.warning("no state for call %s; starting it afresh", call_sid)
             return self._start(form, note="state_missing")
@@ -120,47 +122,13 @@ class VoiceGateway:
             first = self.records.store.claim(call_sid, step)
         except StateStoreError:
             log.exception("call state store unavailable while claiming a step")
-            return self._state_store_down(form, call)
+            return self.state_store_down(form, call)
         if not first:
-            if recovering:
-                return self._take_over(form, call, no_input)
+            if on_claimed is not None:
+                return on_claimed(call)
             return twiml.render_retry_later(f"{STEP_URL}?step={step}")
-        user_input = self._user_input(form, no_input)
-        return self.advance(call, lambda engine, ctx: engine.handle(call.conversation, user_input, ctx))
-
-    def fallback(self, form: Mapping[str, str]) -> str:
-        """The number's Voice Fallback URL: Twilio got no TwiML from `ErrorUrl`; go on where we safely can."""
-        failed = urlsplit(form.get("ErrorUrl", ""))
-        query = parse_qs(failed.query)
-        log.warning(
-            "fallback for call %s: error %s at %s", form.get("CallSid", ""), form.get("ErrorCode", "")[:8], failed.path
-        )
-        if failed.path.endswith(STEP_URL):
-            step = _to_int((query.get("step") or [""])[0])
-            return self.step(form, step, query.get("timeout") == ["1"], recovering=True)
-        if failed.path.endswith(INCOMING_URL):
-            return self.incoming(form)
-        call = self.records.load_quietly(form.get("CallSid", "")) or self._new_call(form)
-        return self.apology(call.conversation.language, call.agent_number)
-
-    def _take_over(self, form: Mapping[str, str], call: LiveCall, no_input: bool) -> str:
-        """Wait briefly for the failed request's reply; if none lands (its worker died), handle the step here."""
-        call_sid, step = call.facts.call_sid, call.step
-        deadline = time.monotonic() + FALLBACK_WAIT_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(0.1)
-            landed = self.records.load_quietly(call_sid)
-            if landed is not None and landed.step > step:
-                return landed.last_reply
-        try:
-            first = self.records.store.claim(f"{call_sid}:fallback", step)
-        except StateStoreError:
-            return self._state_store_down(form, call)
-        if not first:  # a second fallback for the same step: the first one's reply is on its way
-            return twiml.render_retry_later(f"{STEP_URL}?step={step}")
-        log.warning("call %s step %s: taking over from a failed request", call_sid, step)
-        user_input = self._user_input(form, no_input)
-        return self.advance(call, lambda engine, ctx: engine.handle(call.conversation, user_input, ctx))
+        given = user_input(form, no_input)
+        return self.advance(call, lambda engine, ctx: engine.handle(call.conversation, given, ctx))
 
     def dial_result(self, form: Mapping[str, str]) -> str:
         """A direct <Dial> to an agent line (the fallback when queueing is impossible) ended."""
@@ -192,9 +160,9 @@ class VoiceGateway:
     def status(self, form: Mapping[str, str]) -> str:
         """Twilio's final status callback: close the call record, once, whatever came before."""
         call_sid = form.get("CallSid", "")
-        call = self.records.load_quietly(call_sid) or self._new_call(form)
+        call = self.records.load_quietly(call_sid) or self.new_call(form)
         status = form.get("CallStatus", "")[:16]
-        duration = _to_int(form.get("CallDuration"))
+        duration = to_int(form.get("CallDuration"))
         if not call.closed:
             call.closed = True
             call.add_events(
@@ -304,7 +272,7 @@ class VoiceGateway:
 
     # -- call set-up ----------------------------------------------------------------------------
 
-    def _new_call(self, form: Mapping[str, str], busy: bool = False) -> LiveCall:
+    def new_call(self, form: Mapping[str, str], busy: bool = False) -> LiveCall:
         caller = parse_caller(form.get("From"))
         dialed = (form.get("To") or "")[:128]
         route = self.directory.route(dialed, caller)
@@ -346,7 +314,7 @@ class VoiceGateway:
 
     def _start(self, form: Mapping[str, str], note: str | None = None, busy_at: int | None = None) -> str:
         """Open the call at the main menu, or, with `busy_at` (the active calls), at the busy flow."""
-        call = self._new_call(form, busy=busy_at is not None)
+        call = self.new_call(form, busy=busy_at is not None)
         detail: dict[str, Any] = {
             "caller": call.facts.caller,
             "dialed": call.facts.dialed,
@@ -370,14 +338,6 @@ class VoiceGateway:
         timezone = region.timezone if region else DEFAULT_TIMEZONE
         return call.service_context(session, self.now(), timezone, sms_enabled=self.sender.enabled)
 
-    @staticmethod
-    def _user_input(form: Mapping[str, str], no_input: bool) -> UserInput:
-        if no_input:
-            return NoInput()
-        if form.get("RecordingUrl"):
-            return Recording(url=form["RecordingUrl"][:500], seconds=_to_int(form.get("RecordingDuration")) or 0)
-        return Keys(form.get("Digits", ""))
-
     def _send(self, context: ServiceContext) -> None:
         """Hand queued messages to the sender, only after their request's work is committed."""
         for message in context.outbox:
@@ -390,9 +350,9 @@ class VoiceGateway:
 
     # -- when things break ----------------------------------------------------------------------
 
-    def _state_store_down(self, form: Mapping[str, str], call: LiveCall | None = None) -> str:
+    def state_store_down(self, form: Mapping[str, str], call: LiveCall | None = None) -> str:
         """Without call state the menu cannot go on: apologise, offer an agent, keep a record."""
-        call = call or self._new_call(form)
+        call = call or self.new_call(form)
         call.had_error = True
         call.add_events([Event("error", None, None, {"error": "StateStoreError"})], self.now())
         self.records.persist(call)
@@ -415,6 +375,15 @@ class VoiceGateway:
         return [self.engine.prompts.render(key, language, {**self.engine.constants, **variables})]
 
 
+def user_input(form: Mapping[str, str], no_input: bool) -> UserInput:
+    """What the caller gave this webhook: silence, a recording, or keys."""
+    if no_input:
+        return NoInput()
+    if form.get("RecordingUrl"):
+        return Recording(url=form["RecordingUrl"][:500], seconds=to_int(form.get("RecordingDuration")) or 0)
+    return Keys(form.get("Digits", ""))
+
+
 def enter_queue(row: Call, queue: str, now: datetime) -> None:
     """A caller joins `queue`; the first time they ever queued is kept for the statistics."""
     row.queue_name = queue
@@ -422,7 +391,7 @@ def enter_queue(row: Call, queue: str, now: datetime) -> None:
     row.queued_at = row.queued_at or now
 
 
-def _to_int(value: str | None) -> int | None:
+def to_int(value: str | None) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
     except ValueError:

@@ -9,6 +9,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr.extensions import runtime
+from ivr.voice import recovery
 from ivr.voice.security import twilio_signed
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def step() -> Response:
 @twilio_signed
 def fallback() -> Response:
     """The numbers' Voice Fallback URL: Twilio posts here (with ErrorCode, ErrorUrl) when a webhook failed."""
-    return _twiml(runtime().voice.fallback(request.form))
+    return _twiml(recovery.fallback(runtime().voice, request.form))
 
 
 @blueprint.post("/dial-result")

@@ -1,0 +1,63 @@
+"""The numbers' Voice Fallback URL: Twilio posts here (with ErrorCode, ErrorUrl) when a webhook failed.
+
+Twilio only asks the fallback once it has given up on the first request, so that request's reply
+will never be heard: go on from where the call safely is, and never store anything twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from urllib.parse import parse_qs, urlsplit
+
+from ivr.calls.state import LiveCall
+from ivr.state import StateStoreError
+from ivr.voice import twiml
+from ivr.voice.gateway import STEP_URL, VoiceGateway, to_int, user_input
+
+log = logging.getLogger(__name__)
+
+INCOMING_URL = "/voice/incoming"
+WAIT_SECONDS = 1.0  # how long the fallback waits for a failed request's own reply to land
+
+
+def fallback(gateway: VoiceGateway, form: Mapping[str, str]) -> str:
+    """Twilio got no TwiML from `ErrorUrl`; go on where we safely can."""
+    failed = urlsplit(form.get("ErrorUrl", ""))
+    query = parse_qs(failed.query)
+    log.warning(
+        "fallback for call %s: error %s at %s", form.get("CallSid", ""), form.get("ErrorCode", "")[:8], failed.path
+    )
+    if failed.path.endswith(STEP_URL):
+        no_input = query.get("timeout") == ["1"]
+        return gateway.step(
+            form,
+            to_int((query.get("step") or [""])[0]),
+            no_input,
+            on_claimed=lambda call: take_over(gateway, form, call, no_input),
+        )
+    if failed.path.endswith(INCOMING_URL):
+        return gateway.incoming(form)
+    call = gateway.records.load_quietly(form.get("CallSid", "")) or gateway.new_call(form)
+    return gateway.apology(call.conversation.language, call.agent_number)
+
+
+def take_over(gateway: VoiceGateway, form: Mapping[str, str], call: LiveCall, no_input: bool) -> str:
+    """Wait briefly for the failed request's reply; if none lands (its worker died), handle the step here."""
+    call_sid, step = call.facts.call_sid, call.step
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        landed = gateway.records.load_quietly(call_sid)
+        if landed is not None and landed.step > step:
+            return landed.last_reply
+    try:
+        first = gateway.records.store.claim(f"{call_sid}:fallback", step)
+    except StateStoreError:
+        return gateway.state_store_down(form, call)
+    if not first:  # a second fallback for the same step: the first one's reply is on its way
+        return twiml.render_retry_later(f"{STEP_URL}?step={step}")
+    log.warning("call %s step %s: taking over from a failed request", call_sid, step)
+    given = user_input(form, no_input)
+    return gateway.advance(call, lambda engine, ctx: engine.handle(call.conversation, given, ctx))
