@@ -14,13 +14,10 @@ non-zero if one is missing or if any webhook ended without valid TwiML. Run by h
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import re
 import signal
-import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -28,18 +25,25 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
 
-import redis
 import requests
-from load import HOST, ROOT, TOKEN, Caller, Tally, gunicorn, percentile  # also puts the project root on sys.path
-from menu_step import drop_postgres, scratch_postgres
-from sqlalchemy import create_engine, select, text
+from faults import ScratchRedis, busy_worker, gunicorn_workers, terminate_backends
+from load import (  # also puts the project root on sys.path
+    HOST,
+    ROOT,
+    Caller,
+    Tally,
+    demo_database,
+    demo_postpaid,
+    gunicorn,
+    percentile,
+    server_options,
+    service_env,
+)
+from sqlalchemy import make_url, select
 
-from db.migrate import upgrade
-from db.models import PREPAID, Call, CallbackRequest, CallEvent, Complaint, Customer, Reading
-from db.seed import DEMO_DIALED_NUMBERS, seed_demo
+from db.models import Call, CallbackRequest, CallEvent, Complaint, Reading
+from db.seed import DEMO_DIALED_NUMBERS
 from db.session import Database
 
 PHASES = ("steady", "redis restart", "pg kill", "worker kill")
@@ -187,10 +191,8 @@ class DrillCaller(Caller):
 
     def _request(self, path: str, params: dict[str, str]) -> tuple[ET.Element | None, str]:
         """Valid TwiML, or None and the error code Twilio would report."""
-        url = self.base + path
-        headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
         try:
-            response = self.http.post(url, data=params, headers=headers, timeout=15)
+            response = self._send(path, params)
         except requests.RequestException:
             return None, "11205"  # HTTP connection failure (timeouts included)
         if not 200 <= response.status_code < 300:
@@ -200,79 +202,6 @@ class DrillCaller(Caller):
         except ET.ParseError:
             return None, "12100"
         return (doc, "") if doc.tag == "Response" else (None, "12100")
-
-
-class ScratchRedis:
-    """A redis-server of the drill's own on a loopback port: restarting it harms nothing else."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind((HOST, 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://{HOST}:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        command = ["redis-server", "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no",
-                   "--daemonize", "no"]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
-        for _ in range(50):
-            with contextlib.suppress(redis.RedisError):
-                if client.ping():
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process, _ = None, self.process.wait(timeout=10)
-
-
-def _stat(path: str) -> list[str]:
-    """A /proc stat line after the command name: state, parent pid, ..."""
-    try:
-        return Path(path).read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return []
-
-
-def children(pid: int) -> list[int]:
-    """Live processes whose parent is `pid` (zombies not yet reaped are left out)."""
-    stats = {int(entry): _stat(f"/proc/{entry}/stat") for entry in os.listdir("/proc") if entry.isdigit()}
-    return [child for child, fields in stats.items() if fields[1:2] == [str(pid)] and fields[0] != "Z"]
-
-
-def gunicorn_workers() -> list[int]:
-    """The web workers: children of the gunicorn master this process started."""
-    masters = [pid for pid in children(os.getpid()) if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-    return [worker for master in masters for worker in children(master)]
-
-
-def busy_worker(workers: list[int], seconds: float) -> tuple[int, bool]:
-    """A worker with a request thread on the CPU right now, so the kill lands mid-request; else any."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for pid in workers:
-            threads = [tid for tid in os.listdir(f"/proc/{pid}/task") if tid != str(pid)]
-            if any(_stat(f"/proc/{pid}/task/{tid}/stat")[:1] == ["R"] for tid in threads):
-                return pid, True
-        time.sleep(0.001)
-    return random.choice(workers), False
-
-
-def terminate_backends(admin_url: str, database: str) -> int:
-    """pg_terminate_backend every connection to the scratch database (the drill's own is elsewhere)."""
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        query = text(
-            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = :name AND pid <> pg_backend_pid()"
-        )
-        killed = conn.execute(query, {"name": database}).scalar_one()
-    admin.dispose()
-    return int(killed)
 
 
 def drill(args: argparse.Namespace, ledger: Ledger, own_redis: ScratchRedis, admin_url: str, scratch: str) -> None:
@@ -357,19 +286,6 @@ def summary(ledger: Ledger) -> int:
     return sum(figures.no_twiml for figures in ledger.phases.values())
 
 
-def eligible_customers(database_url: str) -> list[str]:
-    """Postpaid customers whose reading window is open today, so their readings are really stored."""
-    database = Database(database_url)
-    day = date.today().day
-    with database.session() as session:
-        query = select(Customer.idpel).where(Customer.payment_type != PREPAID)
-        ids = list(session.scalars(query.where(
-            Customer.reading_window_start_day <= day, Customer.reading_window_end_day >= day).limit(50)))  # fmt: skip
-        ids = ids or list(session.scalars(query.limit(50)))
-    database.dispose()
-    return ids
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--callers", type=int, default=25, help="concurrent callers (each places calls in turn)")
@@ -378,45 +294,35 @@ def main() -> int:
     parser.add_argument("--redis-down", type=float, default=1.5, help="seconds Redis stays stopped")
     parser.add_argument("--kills", type=int, default=3, help="workers killed, one after another")
     parser.add_argument("--after-kill", type=float, default=32, help="seconds after the last kill (claims: 30 s)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (Procfile: WEB_CONCURRENCY)")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (Procfile: GUNICORN_THREADS)")
-    parser.add_argument("--port", type=int, default=8785, help="gunicorn's port; its log is var/load-<port>.log")
-    parser.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    server_options(parser, port=8785, redis=False)  # the drill runs a redis-server of its own
     args = parser.parse_args()
 
-    database_url, scratch = scratch_postgres(args.pg_admin_url)
     own_redis = ScratchRedis()
-    try:
-        database = Database(database_url)
-        upgrade(database.engine)
-        with database.session() as session:
-            seed_demo(session, today=date.today(), customers=200)
-        database.dispose()
-        customers = eligible_customers(database_url)
+    ledger = Ledger()
+    with demo_database(args.pg_admin_url) as database_url:
+        scratch = make_url(database_url).database or ""
+        customers = demo_postpaid(database_url)
         own_redis.start()
         # MAX_WAIT_SECONDS=1: asking for an agent is answered with a callback offer, which callers take
-        env = {"IVR_ENV": "production", "DATABASE_URL": database_url, "REDIS_URL": own_redis.url,
-               "REDIS_NAMESPACE": "ivr-drill", "TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": "fault-drill",
-               "METRICS_TOKEN": "fault-drill", "MAX_WAIT_SECONDS": "1"}  # fmt: skip
-        ledger = Ledger()
+        env = service_env(database_url, own_redis.url, MAX_WAIT_SECONDS="1")
         print(f"gunicorn --workers {args.workers} --threads {args.threads} --timeout 15 on {HOST}:{args.port}; "
               f"redis-server on {HOST}:{own_redis.port}; database {scratch}; log var/load-{args.port}.log")  # fmt: skip
-        with gunicorn("ivr:create_app()", args.port, env, args.workers, args.threads) as base:
-            deadline = time.monotonic() + 3 * args.quiet + args.redis_down + args.after_kill + 3 * args.kills
-            callers = [DrillCaller(base, ledger, customers, args.think, deadline) for _ in range(args.callers)]
-            for caller in callers:
-                caller.start()
-            drill(args, ledger, own_redis, args.pg_admin_url, scratch)
-            for caller in callers:
-                caller.join(timeout=120)
+        try:
+            with gunicorn("ivr:create_app()", args.port, env, args.workers, args.threads) as base:
+                deadline = time.monotonic() + 3 * args.quiet + args.redis_down + args.after_kill + 3 * args.kills
+                callers = [DrillCaller(base, ledger, customers, args.think, deadline) for _ in range(args.callers)]
+                for caller in callers:
+                    caller.start()
+                drill(args, ledger, own_redis, args.pg_admin_url, scratch)
+                for caller in callers:
+                    caller.join(timeout=120)
+        finally:
+            own_redis.stop()
         no_twiml = summary(ledger)
         server_log = (ROOT / "var" / f"load-{args.port}.log").read_text(errors="replace")
         print(f"fallback requests the server saw: {server_log.count('fallback for call')}, of which it took over a "
               f"step claimed by a killed request: {server_log.count('taking over from a failed request')}")  # fmt: skip
         failures = check(database_url, ledger)
-    finally:
-        own_redis.stop()
-        drop_postgres(args.pg_admin_url, scratch)
     told = {kind: len(items) for kind, items in ledger.told.items()}
     print(f"\ntold saved: {told}; checks failed: {len(failures)}; webhooks without valid TwiML: {no_twiml}")
     print("PASS" if not failures and not no_twiml else "FAIL")

@@ -63,14 +63,12 @@ class Tally:
     calls: int = 0
     in_call: int = 0
     held: list[int] = field(default_factory=list)
-    timeline: list[tuple[float, str, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, kind: str, seconds: float, problem: str = "") -> None:
         """One webhook's latency; `problem` says why it gave no TwiML (empty when it did)."""
         with self.lock:
             self.latencies[kind].append(seconds)
-            self.timeline.append((time.monotonic(), kind, seconds))
             if problem:
                 self.errors[kind] += 1
                 self.problems[problem] += 1
@@ -140,16 +138,20 @@ class Caller(threading.Thread):
     def _pause(self) -> None:
         time.sleep(self.think * random.uniform(0.5, 1.5))
 
+    def _send(self, path: str, params: dict[str, str]) -> requests.Response:
+        """One webhook as Twilio sends it: signed, on a connection of its own.
+
+        A kept-alive connection could be closed by the server (gunicorn's keep-alive is 2 s) just as
+        a caller who thought for 2 s sends the next press, and would count as a failure Twilio never sees.
+        """
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(self.base + path, params)}
+        return self.http.post(self.base + path, data=params, headers={**headers, "Connection": "close"}, timeout=15)
+
     def _post(self, kind: str, path: str, params: dict[str, str]) -> ET.Element | None:
-        url = self.base + path
-        headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
-        # A connection per request, as Twilio opens them: a kept-alive one could be closed by the server
-        # (gunicorn's keep-alive is 2 s) just as a caller who thought for 2 s sends the next press.
-        headers["Connection"] = "close"
         started = time.perf_counter()
         problem = ""
         try:
-            response = self.http.post(url, data=params, headers=headers, timeout=15)
+            response = self._send(path, params)
             doc = ET.fromstring(response.text) if response.status_code == 200 else None
             problem = "" if doc is not None and doc.tag == "Response" else f"HTTP {response.status_code}"
         except (requests.RequestException, ET.ParseError) as exc:
@@ -267,11 +269,26 @@ def find_capacity(base: str, start: int, seconds: float, think: float, postpaid:
 
 
 def demo_postpaid(database_url: str) -> list[str]:
+    """Postpaid demo customers, those whose reading window is open today first, so their readings are stored."""
     database = Database(database_url)
+    day = date.today().day
     with database.session() as session:
-        ids = list(session.scalars(select(Customer.idpel).where(Customer.payment_type != PREPAID).limit(50)))
+        query = select(Customer.idpel).where(Customer.payment_type != PREPAID)
+        ids = list(session.scalars(query.where(
+            Customer.reading_window_start_day <= day, Customer.reading_window_end_day >= day).limit(50)))  # fmt: skip
+        ids = ids or list(session.scalars(query.limit(50)))
     database.dispose()
     return ids
+
+
+def server_options(parser: argparse.ArgumentParser, port: int, redis: bool = True) -> None:
+    """The options every drill shares: gunicorn's settings (as the Procfile reads them) and where the stores are."""
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (Procfile: WEB_CONCURRENCY)")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (Procfile: GUNICORN_THREADS)")
+    parser.add_argument("--port", type=int, default=port, help="gunicorn's port; its log is var/load-<port>.log")
+    parser.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    if redis:
+        parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
 
 
 def service_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
@@ -314,11 +331,7 @@ def main() -> None:
     parser.add_argument("--callers", type=int, default=20, help="concurrent callers (each places calls in turn)")
     parser.add_argument("--seconds", type=float, default=60, help="how long each run lasts")
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds a caller takes per menu")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (Procfile: WEB_CONCURRENCY)")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (Procfile: GUNICORN_THREADS)")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    server_options(parser, port=8765)
     parser.add_argument("--profile", type=Path, help="py-spy the service's workers; collapsed stacks to this file")
     parser.add_argument(
         "--find-capacity", action="store_true",

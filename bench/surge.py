@@ -24,8 +24,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from drill import DrillCaller, Ledger, Phase, check, eligible_customers, summary
-from load import P99_TARGET, demo_database, gunicorn, percentile, service_env
+from drill import DrillCaller, Ledger, Phase, check, summary
+from load import P99_TARGET, demo_database, demo_postpaid, gunicorn, percentile, server_options, service_env
 
 PHASES = ("before", "surge", "draining", "after")
 BUSY = "semua saluran kami sedang sibuk"  # flows/prompts/id/busy.yaml, busy.all_lines_busy
@@ -111,16 +111,12 @@ def main() -> int:
     parser.add_argument("--surge-seconds", type=float, default=60, help="how long three times the load lasts")
     parser.add_argument("--seconds", type=float, default=30, help="steady load before and after the surge")
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds a caller takes per prompt")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (Procfile: WEB_CONCURRENCY)")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (Procfile: GUNICORN_THREADS)")
-    parser.add_argument("--port", type=int, default=8795, help="gunicorn's port; its log is var/load-<port>.log")
-    parser.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    server_options(parser, port=8795)
     args = parser.parse_args()
 
     ledger = SurgeLedger(phase=PHASES[0], phases={name: Phase() for name in PHASES})
     with demo_database(args.pg_admin_url) as database_url:
-        customers = eligible_customers(database_url)
+        customers = demo_postpaid(database_url)
         env = service_env(database_url, args.redis_url, MAX_ACTIVE_CALLS=str(args.capacity), MAX_WAIT_SECONDS="1")
         print(f"gunicorn --workers {args.workers} --threads {args.threads} --timeout 15 on port {args.port}; "
               f"MAX_ACTIVE_CALLS={args.capacity}; think {args.think} s")  # fmt: skip
