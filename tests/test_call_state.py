@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import redis
+from flask import Flask
 from sqlalchemy import select
 
 from db.models import Call, CallEvent
@@ -11,7 +12,9 @@ from ivr import create_app
 from ivr.extensions import runtime
 from ivr.state.memory import MemoryStateStore
 from ivr.state.redis_store import RedisStateStore
+from tests.conftest import DEFAULT_NOW
 from tests.support import backends
+from tests.support.journeys import set_clock
 from tests.support.twilio import FakeTwilio
 
 
@@ -59,7 +62,16 @@ def test_two_web_processes_share_one_call_over_redis(backend, settings_overrides
     Only for Redis: the embedded in-process store serves a single process by design.
     """
     app_a, app_b = create_app(settings_overrides), create_app(settings_overrides)
-    token = settings_overrides["twilio_auth_token"]
+    try:
+        _share_one_call(app_a, app_b, settings_overrides["twilio_auth_token"])
+    finally:
+        for app in (app_a, app_b):
+            runtime(app).database.dispose()
+
+
+def _share_one_call(app_a: Flask, app_b: Flask, token: str) -> None:
+    for app in (app_a, app_b):
+        set_clock(app, DEFAULT_NOW)  # within the agents' hours, whatever the hour the suite runs at
     caller_a = FakeTwilio(client=app_a.test_client(), auth_token=token)
     caller_b = FakeTwilio(client=app_b.test_client(), auth_token=token, call_sid=caller_a.call_sid)
 
@@ -83,5 +95,3 @@ def test_two_web_processes_share_one_call_over_redis(backend, settings_overrides
         )
     assert (call.language, call.outcome) == ("en", "abandoned_in_queue")  # hung up while waiting
     assert (kinds.count("input"), kinds.count("invalid_input")) == (2, 1)
-    for app in (app_a, app_b):
-        runtime(app).database.dispose()
