@@ -127,6 +127,10 @@ class VoiceGateway:
             if on_claimed is not None:
                 return on_claimed(call)
             return twiml.render_retry_later(f"{STEP_URL}?step={step}")
+        return self.answer(call, form, no_input)
+
+    def answer(self, call: LiveCall, form: Mapping[str, str], no_input: bool) -> str:
+        """Handle the caller's answer to the gather at the call's step (the step's claim is held)."""
         given = user_input(form, no_input)
         return self.advance(call, lambda engine, ctx: engine.handle(call.conversation, given, ctx))
 

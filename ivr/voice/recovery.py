@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from ivr.calls.state import LiveCall
 from ivr.state import StateStoreError
 from ivr.voice import twiml
-from ivr.voice.gateway import STEP_URL, VoiceGateway, to_int, user_input
+from ivr.voice.gateway import STEP_URL, VoiceGateway, to_int
 
 log = logging.getLogger(__name__)
 
@@ -59,5 +59,4 @@ def take_over(gateway: VoiceGateway, form: Mapping[str, str], call: LiveCall, no
     if not first:  # a second fallback for the same step: the first one's reply is on its way
         return twiml.render_retry_later(f"{STEP_URL}?step={step}")
     log.warning("call %s step %s: taking over from a failed request", call_sid, step)
-    given = user_input(form, no_input)
-    return gateway.advance(call, lambda engine, ctx: engine.handle(call.conversation, given, ctx))
+    return gateway.answer(call, form, no_input)
