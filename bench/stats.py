@@ -4,9 +4,9 @@ Creates two scratch databases with the demo regions and customers and fills one 
 calls (ivr/stats/synthetic.py). Then it times the dashboard's figures for the last month and the
 last year (all regions, and one region) through ivr/stats/figures.py, against a raw-query baseline
 computing the same call figures straight from `calls` (the funnel from `call_events`); both must
-agree, or the script says so loudly and exits non-zero. Last, it writes calls through the real
-write path (CallRecords) alternately to the empty and the full database: writing a call must not
-get slower as history grows. Run by hand, not in CI:
+agree, or the script says so loudly and exits non-zero. Last, it times per-call work alternately
+on the empty and the full database (bench/history_cost.py): writing a call through the real write
+path, and a caller asking for an agent, must not get slower as history grows. Run by hand, not in CI:
 
     .venv/bin/python bench/stats.py                          # PostgreSQL, 1,000,000 calls
     .venv/bin/python bench/stats.py --calls 200000 --runs 3
@@ -22,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import history_cost
 from sqlalchemy import Date, and_, case, cast, create_engine, func, literal, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -44,12 +44,6 @@ from db.models.stats import SERVICE_LEVEL_THRESHOLDS, within_column
 from db.seed import seed_demo
 from db.session import Database
 from ivr.calls import outcome as outcomes
-from ivr.calls.persistence import CallRecords
-from ivr.calls.records import CallFacts
-from ivr.calls.state import LiveCall
-from ivr.engine.model import Event
-from ivr.engine.state import ConversationState
-from ivr.state import make_store
 from ivr.stats import figures
 from ivr.stats.contribution import OUTCOME_COUNTERS
 from ivr.stats.definitions import Totals, call_figures
@@ -238,58 +232,6 @@ def timed(database: Database, parts: dict[str, Part], stats_range: figures.Stats
     return Timed(statistics.median(totals), {name: statistics.median(t) for name, t in each.items()}, results)
 
 
-def write_call(records: CallRecords, region_id: int) -> float:
-    """Ms to write one call through CallRecords as the webhooks do: its start, one step, the status callback."""
-    now = datetime.now(UTC)
-    facts = CallFacts(
-        f"CAbench{uuid.uuid4().hex}", "+6281234567890", "phone", "+62218850123", region_id, "dialed", "id", now
-    )
-    call = LiveCall(facts=facts, conversation=ConversationState("main_menu", "menu", "id"))
-    started = time.perf_counter()
-    call.add_events(
-        [
-            Event("call_started", None, None, {}),
-            Event("node", "main_menu", "welcome"),
-            Event("node", "main_menu", "menu"),
-        ],
-        now,
-    )
-    assert records.persist(call)
-    call.conversation.move_to("information", "no_maintenance")
-    call.add_events(
-        [
-            Event("input", "main_menu", "menu", {"digits": "7"}),
-            Event("node", "information", "choose"),
-            Event("input", "information", "choose", {"digits": "2"}),
-            Event("node", "information", "maintenance"),
-            Event("node", "information", "no_maintenance"),
-            Event("served", "information", "no_maintenance"),
-        ],
-        now,
-    )
-    call.served = True
-    assert records.persist(call)
-    call.add_events([Event("call_ended", "information", "no_maintenance", {"status": "completed"})], now)
-
-    def close(row: Call) -> None:
-        row.ended_at, row.final_status, row.duration_seconds = now + timedelta(seconds=40), "completed", 40
-
-    assert records.persist(call, close)
-    return (time.perf_counter() - started) * 1000
-
-
-def compare_writes(empty: Database, full: Database, region_id: int, count: int) -> tuple[list[float], list[float]]:
-    """Calls written alternately to the empty and the full database, so both see the same machine load."""
-    writers = [CallRecords(make_store(None, "bench"), database, 3600) for database in (empty, full)]
-    for records in writers:  # warm-up: connections, statement caches
-        write_call(records, region_id)
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(count):
-        for records, spent in zip(writers, times, strict=True):
-            spent.append(write_call(records, region_id))
-    return times
-
-
 # -- the scratch databases --------------------------------------------------------------------
 
 
@@ -375,8 +317,7 @@ def run(empty: Database, full: Database, args: argparse.Namespace) -> int:
             rows.append((label, scope, rolled.results["summary"].figures["offered"], rolled, raw))
             found = disagreements(rolled.results, raw.results, stats_range.service_level_seconds)
             problems += [f"{label}, {scope}: {problem}" for problem in found]
-    empty_writes, full_writes = compare_writes(empty, full, region, args.writes)
-    report(rows, empty_writes, full_writes, args)
+    report(rows, history_cost.compare(empty, full, region, args.writes), args)
     if problems:
         print(f"\n!!! {len(problems)} MISMATCHES between the rollups and the raw queries:")
         for problem in problems[:50]:
@@ -386,7 +327,7 @@ def run(empty: Database, full: Database, args: argparse.Namespace) -> int:
     return 0
 
 
-def report(rows: list[tuple[Any, ...]], empty: list[float], full: list[float], args: argparse.Namespace) -> None:
+def report(rows: list[tuple[Any, ...]], costs: list[history_cost.Comparison], args: argparse.Namespace) -> None:
     print(f"\ndashboard figures (summary + day series + funnel), median of {args.runs} runs after a warm-up:")
     print(f"{'range':<12}{'scope':<13}{'calls':>11}{'rollups ms':>12}{'raw SQL ms':>12}{'raw/rollups':>13}")
     for label, scope, offered, rolled, raw in rows:
@@ -400,13 +341,8 @@ def report(rows: list[tuple[Any, ...]], empty: list[float], full: list[float], a
         ours = "".join(f"{rolled.parts_ms[name]:>9.1f}" for name in DASHBOARD)
         theirs = "".join(f"{raw.parts_ms[name]:>9.1f}" for name in BASELINE)
         print(f"{label:<12}{scope:<13}{ours}   |{theirs}")
-    empty_ms, full_ms = statistics.median(empty), statistics.median(full)
-    print(
-        f"\nwriting one call (start, a step, the status callback: 3 units of work), {args.writes} to each, alternating:"
-    )
-    print(f"  empty database     {empty_ms:7.2f} ms median   p95 {statistics.quantiles(empty, n=20)[-1]:7.2f} ms")
-    print(f"  {args.calls:>9,} calls    {full_ms:7.2f} ms median   p95 {statistics.quantiles(full, n=20)[-1]:7.2f} ms")
-    print(f"  ratio              {full_ms / empty_ms:7.2f} x")
+    for comparison in costs:
+        print("\n" + "\n".join(comparison.lines(f"{args.calls:,}")))
 
 
 if __name__ == "__main__":
