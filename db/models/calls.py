@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base, UTCDateTime, utcnow
@@ -13,6 +13,9 @@ from db.models.base import Base, UTCDateTime, utcnow
 VOICE, SMS, WHATSAPP = "voice", "sms", "whatsapp"
 CHANNELS = (VOICE, SMS, WHATSAPP)
 """Where a conversation happens: a phone call, or a text conversation over SMS or WhatsApp."""
+
+STILL_WAITING = "answered_at IS NULL AND ended_at IS NULL AND callback_requested_at IS NULL"
+"""A queued call nobody has answered, that is still up and asked for no callback (a partial index's predicate)."""
 
 
 class Call(Base):
@@ -25,7 +28,16 @@ class Call(Base):
     __tablename__ = "calls"
     __table_args__ = (
         Index("ix_calls_region_started", "region_id", "started_at"),
-        Index("ix_calls_queue_waiting", "queue_name", "queue_entered_at"),
+        # Only the calls waiting now, so finding a queue's length and head does not read its history.
+        Index(
+            "ix_calls_queue_waiting",
+            "queue_name",
+            "queue_entered_at",
+            postgresql_where=text(STILL_WAITING),
+            sqlite_where=text(STILL_WAITING),
+        ),
+        # A queue's pace (answers in the last hour) reads an hour of answers, not every call it ever had.
+        Index("ix_calls_queue_answered", "queue_name", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
