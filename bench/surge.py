@@ -3,7 +3,9 @@
 Runs the service as bench/load.py does (gunicorn with the Procfile's settings on loopback, a
 scratch PostgreSQL database seeded with demo data, Redis) with MAX_ACTIVE_CALLS set to
 `--capacity`, the largest load `bench/load.py --find-capacity` measured. `--capacity` callers
-call throughout; for `--surge-seconds` twice as many again join them. A caller who hears that
+call throughout: once they are all on the line, for `--seconds`; then for `--surge-seconds` twice
+as many again join them; once the last of those has hung up, the same `--capacity` callers go on
+for `--seconds` more, and the two `--seconds` phases are compared. A caller who hears that
 every line is busy asks for a callback half the time, otherwise hangs up and dials again a little
 later, as people do. Callers are the fault drill's (bench/drill.py): they answer what they hear,
 write down what they are told was saved, and act as Twilio on a failed webhook (Voice Fallback URL).
@@ -19,6 +21,7 @@ webhook). Run by hand, not in CI:
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import threading
@@ -28,7 +31,10 @@ from dataclasses import dataclass, field
 from drill import DrillCaller, Ledger, Phase, check, summary
 from load import P99_TARGET, demo_database, demo_postpaid, gunicorn, percentile, server_options, service_env
 
-PHASES = ("before", "surge", "draining", "after")
+# Compared: "before" and "after", each with every steady caller on the line; "arriving" (callers
+# dialling in over the first seconds) and "leaving" (each finishing the call they are on) carry less.
+PHASES = ("arriving", "before", "surge", "draining", "after", "leaving")
+ARRIVALS = 4  # callers dial in spread over this many think times, not in one instant
 RECOVERED_RATIO = 1.25  # after the surge, p99 back within this of the same load before it
 BUSY = "semua saluran kami sedang sibuk"  # flows/prompts/id/busy.yaml, busy.all_lines_busy
 
@@ -51,7 +57,7 @@ class SurgeCaller(DrillCaller):
         self.heard_busy = False
 
     def run(self) -> None:
-        time.sleep(random.uniform(0, self.think * 4))  # arrivals spread out, not in one instant
+        time.sleep(random.uniform(0, self.think * ARRIVALS))
         while time.monotonic() < self.deadline:
             self.heard_busy = False
             with self.ledger.lock:
@@ -129,8 +135,10 @@ def main() -> int:
             stop = threading.Event()
             threading.Thread(target=sample_calls_up, args=(ledger, stop), daemon=True).start()
             began = time.monotonic()
-            end = began + args.seconds * 2 + args.surge_seconds + 15
-            steady = crowd(base, ledger, customers, args.capacity, args.think, end)
+            steady = crowd(base, ledger, customers, args.capacity, args.think, math.inf)
+            time.sleep(args.think * ARRIVALS)
+            ledger.phase = "before"
+            print(f"[{time.monotonic() - began:5.0f} s] before: {args.capacity} callers on the line", flush=True)
             time.sleep(args.seconds)
             ledger.phase = "surge"
             print(f"[{time.monotonic() - began:5.0f} s] surge: {2 * args.capacity} more callers", flush=True)
@@ -138,10 +146,16 @@ def main() -> int:
             time.sleep(args.surge_seconds)
             ledger.phase = "draining"
             print(f"[{time.monotonic() - began:5.0f} s] the surge callers finish their calls", flush=True)
-            time.sleep(15)
+            for caller in surge:
+                caller.join(timeout=120)
             ledger.phase = "after"
-            print(f"[{time.monotonic() - began:5.0f} s] after: {args.capacity} callers", flush=True)
-            for caller in steady + surge:
+            print(f"[{time.monotonic() - began:5.0f} s] after: the surge callers have hung up; "
+                  f"{args.capacity} callers for {args.seconds:.0f} s", flush=True)  # fmt: skip
+            time.sleep(args.seconds)
+            ledger.phase = "leaving"
+            for caller in steady:
+                caller.deadline = time.monotonic()  # each finishes the call it is on, then stops
+            for caller in steady:
                 caller.join(timeout=120)
             stop.set()
         recovered = report(ledger)
