@@ -270,6 +270,57 @@ def test_an_unreadable_board_admits_the_call_with_a_warning(
     assert any("admitting the call" in record.getMessage() for record in caplog.records)
 
 
+NEVER_STALE = str(10**7)  # minutes: the sweep closes and prunes nothing by age, whatever today's date
+
+
+@pytest.mark.parametrize("limit", [2])
+def test_a_call_whose_end_missed_the_board_is_released_by_the_sweeper(
+    app: Flask, twilio: FakeTwilio, db_session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ended, still_up = fill(twilio, 2)
+    board = runtime(app).live
+
+    def unreachable(call_sid: str) -> None:
+        raise StateStoreError("redis down")
+
+    with monkeypatch.context() as during_the_blip:
+        during_the_blip.setattr(board, "call_ended", unreachable)
+        assert ended.hang_up().status_code == 200
+    assert row(db_session, ended).ended_at is not None
+    assert active(app) == 2
+    assert_busy_offer(new_call(twilio).start())  # the ended call still holds its place
+
+    result = app.test_cli_runner().invoke(args=["sweep-calls", "--older-than-minutes", NEVER_STALE])
+
+    assert result.exit_code == 0, result.output
+    assert "released 1 ended calls from the live board" in result.output
+    assert board.active_callers() == {still_up.call_sid}
+    assert admitted(new_call(twilio).start())
+
+
+def test_a_repeating_sweeper_reports_a_failed_pass_and_goes_on(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stopped(Exception):
+        pass
+
+    passes: list[float] = []
+
+    def unreachable(older_than: float) -> int:
+        raise StateStoreError("redis down")
+
+    def sleep(seconds: float) -> None:
+        passes.append(seconds)
+        if len(passes) == 2:
+            raise Stopped
+
+    monkeypatch.setattr(runtime(app).live, "prune", unreachable)
+    monkeypatch.setattr("ivr.cli.commands.sleep", sleep)
+    result = app.test_cli_runner().invoke(args=["sweep-calls", "--every", "300"])
+
+    assert isinstance(result.exception, Stopped)
+    assert passes == [300, 300]
+    assert result.output.count("sweep failed, next in 300 s: redis down") == 2
+
+
 @pytest.mark.parametrize("language", ["en"])
 def test_english_callers_hear_it_in_english(twilio: FakeTwilio) -> None:
     fill_en = [new_call(twilio) for _ in range(2)]

@@ -1,4 +1,5 @@
-"""Close calls whose final status callback never came, and text conversations that went quiet."""
+"""Close calls whose final status callback never came, and text conversations that went quiet;
+take calls that ended off the live board when their end never reached it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from sqlalchemy.orm import Session
 
 from db.models import VOICE, Call, CallEvent
 from ivr.calls.outcome import derive_outcome
+from ivr.live.board import LiveBoard
 from ivr.stats.rollup import tracking
 
 SWEPT_STATUS = "unknown"
 EXPIRED_STATUS = "expired"  # a text conversation nobody wrote in for the idle time
+_LOOKUP_BATCH = 500  # CallSids per IN (...) query
 
 
 def sweep_stale_calls(session: Session, now: datetime, older_than: timedelta) -> int:
@@ -26,6 +29,22 @@ def sweep_stale_calls(session: Session, now: datetime, older_than: timedelta) ->
         call.closed_by_sweep = True
         close_at_last_sign_of_life(session, call, SWEPT_STATUS)
     return len(stale)
+
+
+def release_ended_calls(session: Session, board: LiveBoard) -> int:
+    """Take callers off the live board whose call has ended in the database; how many.
+
+    The status callback ends a call in the database first and on the board after, best effort;
+    if the board could not be reached then (Redis briefly down), the call would hold its place in
+    `active_calls`, and so against MAX_ACTIVE_CALLS, until the prune hours later.
+    """
+    callers, ended = sorted(board.active_callers()), []
+    for start in range(0, len(callers), _LOOKUP_BATCH):
+        sids = callers[start : start + _LOOKUP_BATCH]
+        ended += session.scalars(select(Call.call_sid).where(Call.call_sid.in_(sids), Call.ended_at.is_not(None)))
+    for sid in ended:
+        board.call_ended(sid)
+    return len(ended)
 
 
 def close_idle_conversations(session: Session, now: datetime, idle: timedelta) -> int:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from time import sleep
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from db.models import Region
 from ivr.cli import history, stats, users
 from ivr.cli.chat import chat_command
 from ivr.cli.simulator import simulate_command
-from ivr.extensions import runtime
+from ivr.extensions import Runtime, runtime
+from ivr.state import StateStoreError
 
 
 def register(app: Flask) -> None:
@@ -109,27 +112,39 @@ def demo_ids(count: int) -> None:
 @click.option("--older-than-minutes", default=240, show_default=True, help="Close calls started this long ago.")
 @click.option("--every", default=0, show_default=True, help="Repeat every N seconds (0: once).")
 def sweep_calls(older_than_minutes: int, every: int) -> None:
-    """Close calls whose status callback never came and idle text conversations; prune the live board."""
-    import time
-    from datetime import UTC, datetime, timedelta
+    """Close calls whose status callback never came and idle text conversations; tidy the live board.
 
-    from ivr.calls.sweep import close_idle_conversations, sweep_stale_calls
-
+    When repeating, a pass that fails (the database or Redis briefly down) is reported and the next
+    one runs as usual: the sweeper outlives the blip it exists to clean up after.
+    """
     rt = runtime()
-    idle = timedelta(minutes=rt.settings.messaging_idle_minutes)
     while True:
         now = datetime.now(UTC)
-        with rt.database.session() as session:
-            expired = close_idle_conversations(session, now, idle)
-            closed = sweep_stale_calls(session, now, timedelta(minutes=older_than_minutes))
-        pruned = rt.live.prune(now.timestamp() - older_than_minutes * 60)
-        click.echo(
-            f"{now.isoformat(timespec='seconds')}: closed {closed} stale calls and {expired} idle conversations, "
-            f"pruned {pruned} live entries"
-        )
+        try:
+            click.echo(f"{now.isoformat(timespec='seconds')}: {_sweep_once(rt, now, older_than_minutes)}")
+        except (SQLAlchemyError, StateStoreError) as exc:
+            if not every:
+                raise
+            click.echo(f"{now.isoformat(timespec='seconds')}: sweep failed, next in {every} s: {exc}", err=True)
         if not every:
             return
-        time.sleep(every)
+        sleep(every)
+
+
+def _sweep_once(rt: Runtime, now: datetime, older_than_minutes: int) -> str:
+    """One pass of the sweeper; what it did, in words."""
+    from ivr.calls.sweep import close_idle_conversations, release_ended_calls, sweep_stale_calls
+
+    with rt.database.session() as session:
+        expired = close_idle_conversations(session, now, timedelta(minutes=rt.settings.messaging_idle_minutes))
+        closed = sweep_stale_calls(session, now, timedelta(minutes=older_than_minutes))
+    with rt.database.session() as session:
+        released = release_ended_calls(session, rt.live)
+    pruned = rt.live.prune(now.timestamp() - older_than_minutes * 60)
+    return (
+        f"closed {closed} stale calls and {expired} idle conversations, "
+        f"released {released} ended calls from the live board, pruned {pruned} live entries"
+    )
 
 
 @click.command("add-agent")

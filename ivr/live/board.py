@@ -86,6 +86,10 @@ class LiveBoard(Protocol):
         """Callers' calls still up (in the menus, waiting, or idle), agent legs left out; one cheap read."""
         ...
 
+    def active_callers(self) -> set[str]:
+        """The CallSids `active_calls` counts, for the sweeper to check against the calls that ended."""
+        ...
+
     def prune(self, older_than: float) -> int:
         """Forget entries last seen before `older_than` (their end never came); how many."""
         ...

@@ -63,6 +63,10 @@ class MemoryLiveBoard(PlaceBoard):
         with self._lock:
             return len(self._callers)
 
+    def active_callers(self) -> set[str]:
+        with self._lock:
+            return set(self._callers)
+
     def prune(self, older_than: float) -> int:
         with self._lock:
             stale = [sid for sid, seen in self._seen.items() if seen < older_than]

@@ -111,6 +111,12 @@ class RedisLiveBoard(PlaceBoard):
         except redis.RedisError as exc:
             raise StateStoreError(f"live board active calls failed: {exc}") from exc
 
+    def active_callers(self) -> set[str]:
+        try:
+            return {_text(sid) for sid in self._client.smembers(self._key("callers"))}
+        except redis.RedisError as exc:
+            raise StateStoreError(f"live board active callers failed: {exc}") from exc
+
     def prune(self, older_than: float) -> int:
         forgotten = 0
         below = f"({older_than!r}"
