@@ -20,7 +20,7 @@ from ivr.calls import records
 from ivr.calls.persistence import CallRecords
 from ivr.calls.state import LiveCall
 from ivr.engine.errors import EngineError
-from ivr.engine.model import Event, Hangup, Keys, NoInput, Recording, Transfer, Turn, UserInput, Utterance
+from ivr.engine.model import Event, Hangup, Transfer, Turn, Utterance
 from ivr.engine.runtime import Engine
 from ivr.engine.state import ConversationState
 from ivr.live.board import LiveBoard
@@ -31,6 +31,7 @@ from ivr.queues import policy
 from ivr.services.context import DEFAULT_TIMEZONE, ServiceContext
 from ivr.state import StateStoreError
 from ivr.voice import twiml
+from ivr.voice.form import to_int, user_input
 
 log = logging.getLogger(__name__)
 
@@ -379,24 +380,8 @@ class VoiceGateway:
         return [self.engine.prompts.render(key, language, {**self.engine.constants, **variables})]
 
 
-def user_input(form: Mapping[str, str], no_input: bool) -> UserInput:
-    """What the caller gave this webhook: silence, a recording, or keys."""
-    if no_input:
-        return NoInput()
-    if form.get("RecordingUrl"):
-        return Recording(url=form["RecordingUrl"][:500], seconds=to_int(form.get("RecordingDuration")) or 0)
-    return Keys(form.get("Digits", ""))
-
-
 def enter_queue(row: Call, queue: str, now: datetime) -> None:
     """A caller joins `queue`; the first time they ever queued is kept for the statistics."""
     row.queue_name = queue
     row.queue_entered_at = now
     row.queued_at = row.queued_at or now
-
-
-def to_int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None

@@ -25,6 +25,7 @@ from ivr.phone.numbers import national_format, parse_caller
 from ivr.queues import policy
 from ivr.state import StateStoreError
 from ivr.voice import twiml
+from ivr.voice.form import int_or_zero
 from ivr.voice.gateway import QUEUE_RESULT_URL, QUEUE_WAIT_URL, VoiceGateway, enter_queue
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class QueueGateway:
         """One hold turn: overflow when waited too long, else position, estimate and hold audio."""
         call = self.records.load_quietly(form.get("CallSid", ""))
         language = self._language(call)
-        queue_time = _int(form.get("QueueTime"))
+        queue_time = int_or_zero(form.get("QueueTime"))
         if (
             call is not None
             and call.queue != policy.NATIONAL_QUEUE
@@ -76,7 +77,7 @@ class QueueGateway:
             call.leaving_for = "overflow"
             self.records.save_quietly(call)
             return twiml.render_leave(self._say("agent.queue_moved", language), self.voice.config.voice)
-        position = max(_int(form.get("QueuePosition")), 1)
+        position = max(int_or_zero(form.get("QueuePosition")), 1)
         wait = self._estimate(call.queue if call else None, position)
         if position <= 1:
             utterances = self._say("agent.queue_next", language)
@@ -113,17 +114,17 @@ class QueueGateway:
         seen = f"{outcome}:{form.get('QueueSid', '')}:{form.get('QueueTime', '')}"
         if call is not None and call.last_queue_result == seen:
             return call.last_reply  # Twilio retried this callback
-        now = self.now
+        now, queue_time = self.now, int_or_zero(form.get("QueueTime"))
         event = Event(
             "queue_result",
             "agent",
             None,
-            {"result": outcome, "queue_time": _int(form.get("QueueTime")), "queue": call.queue if call else None},
+            {"result": outcome, "queue_time": queue_time, "queue": call.queue if call else None},
         )
         if outcome == "leave" and call is not None and call.leaving_for:
             reply = self._left(call, event, now)
         elif outcome in ("bridged", "bridging-in-progress", "hangup", "redirected", "leave"):
-            reply = self._finished(call_sid, call, event, outcome, _int(form.get("QueueTime")), now)
+            reply = self._finished(call_sid, call, event, outcome, queue_time, now)
         else:
             reply = self._queue_failed(call_sid, call, event, now)
         if call is not None:
@@ -140,7 +141,7 @@ class QueueGateway:
             "answered",
             "agent",
             None,
-            {"agent_id": agent_id, "agent_call_sid": agent_call, "queue_time": _int(form.get("QueueTime"))},
+            {"agent_id": agent_id, "agent_call_sid": agent_call, "queue_time": int_or_zero(form.get("QueueTime"))},
         )
 
         def answered(row: Call) -> None:
@@ -351,10 +352,3 @@ def _open_tickets(session: Any, call: Call) -> int:
             or 0
         )
     return counts
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0

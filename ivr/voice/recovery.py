@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 from ivr.calls.state import LiveCall
 from ivr.state import StateStoreError
 from ivr.voice import twiml
-from ivr.voice.gateway import STEP_URL, VoiceGateway, to_int
+from ivr.voice.form import to_int
+from ivr.voice.gateway import STEP_URL, VoiceGateway
 
 log = logging.getLogger(__name__)
 
