@@ -138,7 +138,7 @@ def _sweep_once(rt: Runtime, now: datetime, older_than_minutes: int) -> str:
     with rt.database.session() as session:
         expired = close_idle_conversations(session, now, timedelta(minutes=rt.settings.messaging_idle_minutes))
         closed = sweep_stale_calls(session, now, timedelta(minutes=older_than_minutes))
-    with rt.database.session() as session:
+    with rt.database.session() as session:  # after the commit: the board only hears of ends that are stored
         released = release_ended_calls(session, rt.live)
     pruned = rt.live.prune(now.timestamp() - older_than_minutes * 60)
     return (
