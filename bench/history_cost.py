@@ -2,7 +2,7 @@
 
 bench/stats.py fills a database with a synthetic year; these time, alternately against it and a
 freshly seeded one so both see the same machine load, the per-call work whose cost must not
-grow with history: writing a call as the webhooks do (CallRecords), and what a caller asking for
+grow with history: writing a call as the webhooks do (the call writer), and what a caller asking for
 an agent costs the database (their place in the queue and the expected wait, as
 `ivr.services.agents` works them out).
 """
@@ -20,13 +20,14 @@ from sqlalchemy import func, select
 
 from db.models import Call
 from db.session import Database
-from ivr.calls.persistence import CallRecords
 from ivr.calls.records import CallFacts
-from ivr.calls.state import LiveCall
+from ivr.calls.row import CallRow, RowChange
+from ivr.calls.writer import CallWriter
+from ivr.conversations.model import Conversation
 from ivr.engine.model import Event
 from ivr.engine.state import ConversationState
 from ivr.queues import policy
-from ivr.state import make_store
+from ivr.stats import rollup
 
 DEFAULT_ANSWER_SECONDS = 60
 
@@ -50,13 +51,13 @@ class Comparison:
         ]
 
 
-def write_call(records: CallRecords, region_id: int) -> float:
-    """Ms to write one call through CallRecords as the webhooks do: its start, one step, the status callback."""
+def write_call(database: Database, writer: CallWriter, region_id: int) -> float:
+    """Ms to write one call through the call writer as the webhooks do: its start, one step, the status callback."""
     now = datetime.now(UTC)
     facts = CallFacts(
         f"CAbench{uuid.uuid4().hex}", "+6281234567890", "phone", "+62218850123", region_id, "dialed", "id", now
     )
-    call = LiveCall(facts=facts, conversation=ConversationState("main_menu", "menu", "id"))
+    call = Conversation(facts=facts, state=ConversationState("main_menu", "menu", "id"))
     started = time.perf_counter()
     call.add_events(
         [
@@ -66,8 +67,8 @@ def write_call(records: CallRecords, region_id: int) -> float:
         ],
         now,
     )
-    assert records.persist(call)
-    call.conversation.move_to("information", "no_maintenance")
+    persist(database, writer, call)
+    call.state.move_to("information", "no_maintenance")
     call.add_events(
         [
             Event("input", "main_menu", "menu", {"digits": "7"}),
@@ -80,14 +81,28 @@ def write_call(records: CallRecords, region_id: int) -> float:
         now,
     )
     call.served = True
-    assert records.persist(call)
+    persist(database, writer, call)
     call.add_events([Event("call_ended", "information", "no_maintenance", {"status": "completed"})], now)
 
-    def close(row: Call) -> None:
+    def close(row: CallRow) -> None:
         row.ended_at, row.final_status, row.duration_seconds = now + timedelta(seconds=40), "completed", 40
 
-    assert records.persist(call, close)
+    persist(database, writer, call, close)
     return (time.perf_counter() - started) * 1000
+
+
+def persist(database: Database, writer: CallWriter, call: Conversation, change: RowChange | None = None) -> None:
+    """One webhook's unit of work for the call."""
+    with database.transaction() as connection:
+        writer.write(connection, call, change)
+    call.pending.clear()
+
+
+def rollups(database: Database) -> CallWriter:
+    """A writer that keeps the rollups as the app's does, with the zones read once."""
+    with database.session() as session:
+        zones = rollup.Zones.load(session)
+    return CallWriter(observe=lambda connection, before, after: rollup.account(connection, before, after, zones))
 
 
 def queue_lookup(database: Database, queue: str) -> float:
@@ -115,10 +130,10 @@ def busiest_queue(database: Database) -> str:
 def compare(empty: Database, full: Database, region_id: int, count: int) -> list[Comparison]:
     """Each kind of work `count` times on each database, in turn, after one warm-up each."""
     queue = busiest_queue(full)
-    writers = {database: CallRecords(make_store(None, "bench"), database, 3600) for database in (empty, full)}
+    writers = {database: rollups(database) for database in (empty, full)}
 
     def writing(database: Database) -> float:
-        return write_call(writers[database], region_id)
+        return write_call(database, writers[database], region_id)
 
     def asking(database: Database) -> float:
         return queue_lookup(database, queue)

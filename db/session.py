@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,9 +31,11 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    # No ping before each checkout (one more round trip and transaction per webhook): a connection
+    # the server dropped fails its first statement, SQLAlchemy then discards every pooled one, and
+    # the conversation core runs that turn again (ivr/conversations/core.py).
     return create_engine(
         parsed,
-        pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,
         pool_timeout=3,
@@ -70,6 +72,18 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A Core connection in one transaction: commits once on success, rolls back on any error."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A Core connection whose every statement commits on its own (for writes that are one statement)."""
+        with self.engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""

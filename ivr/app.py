@@ -8,11 +8,16 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import Connection
 
 from db.session import Database
 from ivr import health, logs
-from ivr.calls.persistence import CallRecords
+from ivr.calls.row import CallRow
+from ivr.calls.writer import CallWriter, RowObserver
+from ivr.clock import Clock
 from ivr.config import Settings, settings_from_env
+from ivr.conversations.core import ConversationCore
+from ivr.conversations.keys import Keys
 from ivr.engine.errors import FlowDefinitionError
 from ivr.engine.loader import load_flows
 from ivr.engine.prompts import load_prompts
@@ -20,15 +25,16 @@ from ivr.engine.runtime import Engine
 from ivr.engine.services import ServiceRegistry
 from ivr.extensions import Runtime, bind
 from ivr.live import views as live_views
-from ivr.live.board import make_board
 from ivr.messaging import views as messaging_views
 from ivr.messaging.gateway import MESSAGING_PROMPTS, MessagingConfig, MessagingGateway
-from ivr.messaging.ratelimit import RateLimit, RateLimiter, make_counter
+from ivr.messaging.ratelimit import RateLimit, RateLimiter
 from ivr.notify import make_sender
 from ivr.phone.routing import RegionDirectory, load_snapshot
 from ivr.services import build_registry
 from ivr.services.agents import QueueLimits
 from ivr.state import make_store
+from ivr.stats import rollup
+from ivr.stats.rollup import Zones
 from ivr.voice import views as voice_views
 from ivr.voice.gateway import BUSY_FLOW, GatewayConfig, VoiceGateway
 from ivr.voice.queueing import QueueGateway, QueueSettings
@@ -91,22 +97,26 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
         registry = registry.merged(services)
     database = Database(settings.database_url)
     store = make_store(settings.redis_url, settings.redis_namespace)
-    live = make_board(getattr(store, "client", None), settings.redis_namespace)
 
     def snapshot_loader() -> Any:
         with database.session() as session:
             return load_snapshot(session)
 
     directory = RegionDirectory(snapshot_loader)
-    engine = build_engine(settings, registry)
-    sender = make_sender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_sms_from)
-    voice = VoiceGateway(
-        engine=engine,
-        records=CallRecords(store, database, settings.call_state_ttl_seconds),
+    clock = Clock()
+    core = ConversationCore(
+        engine=build_engine(settings, registry),
+        store=store,
+        database=database,
+        writer=CallWriter(observe=rollups_of(directory)),
         directory=directory,
-        live=live,
-        sender=sender,
-        config=GatewayConfig(
+        clock=clock,
+        sender=make_sender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_sms_from),
+        keys=Keys(settings.redis_namespace),
+    )
+    voice = VoiceGateway(
+        core,
+        GatewayConfig(
             default_language=settings.default_language,
             state_ttl=settings.call_state_ttl_seconds,
             fallback_agent_number=settings.fallback_agent_number,
@@ -127,16 +137,27 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
         ),
     )
     messaging = MessagingGateway(
-        engine=engine,
-        records=CallRecords(store, database, settings.messaging_idle_minutes * 60),
-        directory=directory,
-        limiter=RateLimiter(
-            make_counter(getattr(store, "client", None), settings.redis_namespace),
-            RateLimit(settings.messaging_rate_limit, settings.messaging_rate_window_seconds),
-        ),
-        config=MessagingConfig(settings.default_language, settings.messaging_idle_minutes * 60),
+        core,
+        RateLimiter(RateLimit(settings.messaging_rate_limit, settings.messaging_rate_window_seconds)),
+        MessagingConfig(settings.default_language, settings.messaging_idle_minutes * 60),
     )
-    bind(app, Runtime(settings, database, store, directory, engine, voice, queue, live, messaging))
+    bind(app, Runtime(settings, database, store, directory, clock, core, voice, queue, store.board, messaging))
+
+
+def rollups_of(directory: RegionDirectory) -> RowObserver:
+    """The statistics rollups, fed by the call writer, on the regions' clocks from the routing snapshot.
+
+    Timezones come from the snapshot the routing uses (refreshed every minute), so a region's new
+    timezone counts for calls that end from the next refresh on; `stats-rebuild` recounts the past.
+    """
+
+    def observe(connection: Connection, before: CallRow | None, after: CallRow) -> None:
+        snapshot = directory.snapshot()
+        national = snapshot.national.timezone if snapshot.national else None
+        zones = Zones({region.id: region.timezone for region in snapshot.by_id.values()}, national)
+        rollup.account(connection, before, after, zones)
+
+    return observe
 
 
 def register_blueprints(app: Flask) -> None:

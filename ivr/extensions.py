@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from db.session import Database
+from ivr.clock import Clock
 from ivr.config import Settings
+from ivr.conversations.core import ConversationCore
 from ivr.engine.runtime import Engine
 from ivr.live.board import LiveBoard
 from ivr.messaging.gateway import MessagingGateway
@@ -29,11 +31,16 @@ class Runtime:
     database: Database
     store: CallStateStore
     directory: RegionDirectory
-    engine: Engine
+    clock: Clock
+    core: ConversationCore
     voice: VoiceGateway
     queue: QueueGateway
     live: LiveBoard
     messaging: MessagingGateway
+
+    @property
+    def engine(self) -> Engine:
+        return self.core.engine
 
 
 def bind(app: Flask, runtime: Runtime) -> None:

@@ -50,8 +50,7 @@ def settings_overrides(backend: Backend) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def app(settings_overrides: dict[str, Any]) -> Iterator[Flask]:
     application = create_app(settings_overrides)
-    runtime(application).voice.now = lambda: DEFAULT_NOW  # tests move it with set_clock()
-    runtime(application).messaging.now = lambda: DEFAULT_NOW
+    runtime(application).clock.pin(DEFAULT_NOW)  # tests move it with set_clock()
     yield application
     database = runtime(application).database
     backends.empty_all_tables(database)

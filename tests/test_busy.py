@@ -25,16 +25,17 @@ from ivr.engine.errors import FlowDefinitionError
 from ivr.engine.loader import load_flows, targets
 from ivr.engine.prompts import load_prompts
 from ivr.extensions import runtime
+from ivr.kv import connect
 from ivr.live.memory import MemoryLiveBoard
 from ivr.live.redis_board import RedisLiveBoard
 from ivr.services import build_registry
 from ivr.state import StateStoreError
-from ivr.state.redis_store import connect
 from tests.support import backends
 from tests.support.calls import phone_call
 from tests.support.console import add_user, bearer, log_in, token_for
 from tests.support.factories import DIALED
 from tests.support.openapi import check
+from tests.support.outages import unreachable_board_moves, unreadable_board_count
 from tests.support.twilio import FakeTwilio, Reply
 
 T0 = 1_700_000_000.0
@@ -99,11 +100,11 @@ def on_board(app: Flask, call_sid: str) -> bool:
     if isinstance(board, MemoryLiveBoard):
         return call_sid in board._where or call_sid in board._ended or call_sid in board._callers
     assert isinstance(board, RedisLiveBoard)
-    client, key = board._client, board._key
+    client, prefix = board._client, board._prefix
     return bool(
-        client.hexists(key("where"), call_sid)
-        or client.zscore(key("ended"), call_sid) is not None
-        or client.sismember(key("callers"), call_sid)
+        client.hexists(prefix + "where", call_sid)
+        or client.zscore(prefix + "ended", call_sid) is not None
+        or client.sismember(prefix + "callers", call_sid)
     )
 
 
@@ -260,11 +261,7 @@ def test_an_unreadable_board_admits_the_call_with_a_warning(
     app: Flask, twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, failure
 ) -> None:
     fill(twilio, 2)
-
-    def broken() -> int:
-        raise failure
-
-    monkeypatch.setattr(runtime(app).live, "active_calls", broken)
+    unreadable_board_count(app, monkeypatch, failure)
     with caplog.at_level(logging.WARNING, logger="ivr.voice.gateway"):
         assert admitted(new_call(twilio).start())
     assert any("admitting the call" in record.getMessage() for record in caplog.records)
@@ -279,12 +276,8 @@ def test_a_call_whose_end_missed_the_board_is_released_by_the_sweeper(
 ) -> None:
     ended, still_up = fill(twilio, 2)
     board = runtime(app).live
-
-    def unreachable(call_sid: str) -> None:
-        raise StateStoreError("redis down")
-
     with monkeypatch.context() as during_the_blip:
-        during_the_blip.setattr(board, "call_ended", unreachable)
+        unreachable_board_moves(app, during_the_blip)
         assert ended.hang_up().status_code == 200
     assert row(db_session, ended).ended_at is not None
     assert active(app) == 2

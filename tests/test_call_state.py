@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import redis
 from flask import Flask
@@ -9,7 +11,11 @@ from sqlalchemy import select
 
 from db.models import Call, CallEvent
 from ivr import create_app
+from ivr.conversations.keys import Keys
 from ivr.extensions import runtime
+from ivr.live import board
+from ivr.live.redis_board import RedisLiveBoard
+from ivr.state import Closing, Opening
 from ivr.state.memory import MemoryStateStore
 from ivr.state.redis_store import RedisStateStore
 from tests.conftest import DEFAULT_NOW
@@ -18,19 +24,27 @@ from tests.support.journeys import set_clock
 from tests.support.twilio import FakeTwilio
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.at = 0.0
+
+    def __call__(self) -> float:
+        return self.at
+
+
 def test_memory_store_forgets_after_ttl_and_claims_once() -> None:
-    now = [0.0]
-    store = MemoryStateStore(clock=lambda: now[0])
+    clock = Clock()
+    store = MemoryStateStore(clock=clock)
     store.save("CA1", {"step": 1}, ttl_seconds=10)
     assert store.load("CA1") == {"step": 1}
-    assert store.claim("CA1", 1) is True
-    assert store.claim("CA1", 1) is False
-    assert store.claim("CA1", 2) is True
-    now[0] = 11.0
+    assert store.claim("CA1:1") is True
+    assert store.claim("CA1:1") is False
+    assert store.claim("CA1:2") is True
+    clock.at = 11.0
     assert store.load("CA1") is None
-    assert store.claim("CA1", 1) is False  # a claim outlives the request it guards (30 s)
-    now[0] = 31.0
-    assert store.claim("CA1", 1) is True
+    assert store.claim("CA1:1") is False  # a claim outlives the request it guards (30 s)
+    clock.at = 31.0
+    assert store.claim("CA1:1") is True
 
 
 @pytest.fixture
@@ -39,20 +53,98 @@ def redis_store():
         pytest.skip("the PostgreSQL + Redis backend is not selected (IVR_TEST_BACKENDS)")
     namespace = backends.redis_namespace()
     client = redis.Redis.from_url(backends.REDIS_URL)
-    yield RedisStateStore(client, namespace), client, namespace
+    yield RedisStateStore(client, RedisLiveBoard(client, namespace)), client, namespace
     backends.drop_redis_namespace(backends.REDIS_URL, namespace)
     client.close()
 
 
+@pytest.fixture(params=["memory", "redis"])
+def store(request: pytest.FixtureRequest):
+    """A store and the keys of a namespace of its own."""
+    if request.param == "memory":
+        return MemoryStateStore(), Keys("t")
+    found, _, namespace = request.getfixturevalue("redis_store")
+    return found, Keys(namespace)
+
+
 def test_redis_store_sets_a_ttl_and_claims_once(redis_store) -> None:
     store, client, namespace = redis_store
-    store.save("CA1", {"step": 3}, ttl_seconds=120)
+    keys = Keys(namespace)
+    store.save(keys.call("CA1"), {"step": 3}, ttl_seconds=120)
 
-    assert store.load("CA1") == {"step": 3}
-    assert 0 < client.ttl(f"{namespace}:call:CA1") <= 120
-    assert store.claim("CA1", 3) is True
-    assert store.claim("CA1", 3) is False
-    assert store.load("unknown") is None
+    assert store.load(keys.call("CA1")) == {"step": 3}
+    assert 0 < client.ttl(f"{namespace}:call:{{CA1}}") <= 120
+    assert store.claim(keys.call_claim("CA1", 3)) is True
+    assert store.claim(keys.call_claim("CA1", 3)) is False
+    assert store.load(keys.call("unknown")) is None
+
+
+def test_a_turn_opens_and_closes_in_one_round_trip_each(store) -> None:
+    store, keys = store
+    opening = Opening(keys.call("CA1"), claim=keys.call_claim("CA1", 0), count_active=True)
+    first = store.open(opening)
+    again = store.open(opening)  # a concurrent duplicate of the same request
+    assert (first.state, first.claimed, first.active_calls) == (None, True, 0)
+    assert (again.state, again.claimed) == (None, False)
+
+    store.close(Closing(keys.call("CA1"), {"step": 1}, 60, moves=(board.in_menu("BEKASI", "CA1", 100.0),)))
+    reopened = store.open(Opening(keys.call("CA1"), claim=keys.call_claim("CA1", 1), count_active=True))
+    assert (reopened.state, reopened.claimed, reopened.active_calls) == ({"step": 1}, True, 1)
+    assert store.board.snapshot(160.0).regions["BEKASI"].in_menu == 1
+
+
+def test_a_message_is_seen_once_counted_and_its_turn_held_until_released(store) -> None:
+    store, keys = store
+    address = "whatsapp:+6281234567890"
+
+    def opening(sid: str) -> Opening:
+        return Opening(
+            keys.chat(address),
+            claim=keys.chat_lock(address),
+            claim_token=sid,
+            seen=keys.chat_message(address, sid),
+            seen_ttl=60,
+            counter=keys.chat_rate(address, 7),
+            counter_ttl=61,
+        )
+
+    first = store.open(opening("SM1"))
+    assert (first.seen, first.claimed, first.count) == (None, True, 1)
+    retry = store.open(opening("SM1"))  # Twilio retries while the first is still being handled
+    assert (retry.seen, retry.claimed, retry.count) == ("", False, 2)
+    other = store.open(opening("SM2"))
+    assert (other.seen, other.claimed) == (None, False)  # waits for SM1's turn
+
+    store.release(keys.chat_lock(address), "SM2")  # not SM2's to release
+    assert store.open(opening("SM3")).claimed is False
+    store.close(
+        Closing(
+            keys.chat(address),
+            {"step": 1},
+            60,
+            puts=((keys.chat_message(address, "SM1"), "<R/>", 60),),
+            release=(keys.chat_lock(address), "SM1"),
+        )
+    )
+    replay = store.open(opening("SM1"))
+    assert (replay.seen, replay.claimed) == ("<R/>", True)
+    store.release(keys.chat_lock(address), "SM1")  # a replay does not keep the turn it took
+    after = store.open(opening("SM2"))
+    assert (after.state, after.claimed, after.count) == ({"step": 1}, True, 6)
+
+
+def test_keys_of_one_conversation_share_a_cluster_hash_tag_and_key_spaces_do_not_meet() -> None:
+    keys = Keys("ivr")
+    tag = re.compile(r"\{([^}]*)\}")
+    assert {tag.search(key).group(1) for key in (keys.call("CA1"), keys.call_claim("CA1", 4))} == {"CA1"}
+    chat = [
+        keys.chat("sms:+62}8"),
+        keys.chat_lock("sms:+62}8"),
+        keys.chat_message("sms:+62}8", "SM1"),
+        keys.chat_rate("sms:+62}8", 3),
+    ]
+    assert {tag.search(key).group(1) for key in chat} == {"sms:+62)8"}  # a brace in a number cannot split them
+    assert len({keys.call("X1"), keys.chat("X1"), keys.agent("X1")}) == 3
 
 
 @pytest.mark.parametrize("backend", [b for b in backends.BACKENDS if b == "postgres"], indirect=True)

@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 from db.models import Call, CallEvent, Complaint
 from ivr.engine.speech import digits
 from ivr.extensions import runtime
-from ivr.state.redis_store import RedisStateStore, connect
 from ivr.voice import recovery
 from tests.support.factories import AGENTS
-from tests.support.outages import DEAD_REDIS, break_database, restore_database
+from tests.support.outages import break_database, break_state_store, restore_database
 from tests.support.twilio import BASE_URL, FakeTwilio, Reply
 
 FALLBACK = "/voice/fallback"
@@ -37,7 +36,8 @@ def _kinds(db_session, call_sid: str) -> list[str]:
 def _hold_claim(app: Flask, twilio: FakeTwilio) -> None:
     """As a worker killed mid-request leaves it: the step is claimed, its reply never saved."""
     step = int((twilio.action_url or "").split("step=")[1].split("&")[0])
-    assert runtime(app).voice.records.store.claim(twilio.call_sid, step)
+    core = runtime(app).core
+    assert core.store.claim(core.keys.call_claim(twilio.call_sid, step))
 
 
 def test_a_step_whose_reply_is_stored_is_replayed(twilio: FakeTwilio, db_session) -> None:
@@ -90,7 +90,8 @@ def test_a_second_fallback_while_the_first_takes_over_is_asked_to_wait(app: Flas
     action = twilio.action_url or ""
     _hold_claim(app, twilio)
     step = action.split("step=")[1]
-    assert runtime(app).voice.records.store.claim(f"{twilio.call_sid}:fallback", int(step))
+    core = runtime(app).core
+    assert core.store.claim(core.keys.call_claim(twilio.call_sid, int(step), "fallback"))
 
     reply = _fallback(twilio, action, {"Digits": "9"})
 
@@ -128,7 +129,7 @@ def test_forged_signature_is_rejected_and_nothing_is_stored(twilio: FakeTwilio, 
 def test_state_store_down_apologises_and_offers_an_agent(app: Flask, twilio: FakeTwilio, db_session) -> None:
     twilio.start()
     action = twilio.action_url or ""
-    runtime(app).voice.records.store = RedisStateStore(connect(DEAD_REDIS), "dead")
+    break_state_store(app)
     reply = _fallback(twilio, action, {"Digits": "1"})
 
     assert reply.status_code == 200

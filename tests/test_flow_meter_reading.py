@@ -181,7 +181,7 @@ def test_a_retried_confirmation_stores_one_reading(twilio: FakeTwilio, db_sessio
 
 def test_sms_confirmation_goes_to_a_mobile_after_the_commit(app: Flask, twilio: FakeTwilio, db_session, meter) -> None:
     sender = RecordingSender()
-    runtime(app).voice.sender = sender
+    runtime(app).core.sender = sender
     twilio.caller = "+6281234567890"
     _report(twilio, "5150")
     offer = twilio.press("1")
@@ -196,7 +196,7 @@ def test_sms_confirmation_goes_to_a_mobile_after_the_commit(app: Flask, twilio: 
 
 
 def test_no_sms_offer_to_a_landline(app: Flask, twilio: FakeTwilio, meter) -> None:
-    runtime(app).voice.sender = RecordingSender()
+    runtime(app).core.sender = RecordingSender()
     _report(twilio, "5150")
     done = twilio.press("1")
     assert "SMS" not in done.spoken()

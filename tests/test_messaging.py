@@ -12,13 +12,12 @@ from twilio.request_validator import RequestValidator
 from db.models import Call, CallbackRequest, CallEvent
 from ivr.calls.sweep import close_idle_conversations
 from ivr.extensions import runtime
-from ivr.messaging.inbound import LOGGED_BODY_CHARS
-from ivr.messaging.ratelimit import RedisCounter
-from ivr.state.redis_store import RedisStateStore, connect
+from ivr.messaging.inbound import LOGGED_BODY_CHARS, InboundMessage
+from ivr.state.redis_store import RedisStateStore
 from tests.conftest import AUTH_TOKEN, DEFAULT_NOW
 from tests.support.journeys import set_clock
 from tests.support.messaging import FakeMessenger
-from tests.support.outages import DEAD_REDIS, break_database, restore_database
+from tests.support.outages import break_database, break_state_store, restore_database
 
 
 @pytest.fixture
@@ -169,14 +168,16 @@ def test_after_the_idle_time_a_message_starts_a_fresh_conversation(
 
 
 def _expire_conversations(app: Flask) -> None:
-    """What the idle time does to the state store, without waiting for it."""
+    """What the idle time does to the state store, without waiting for it: the conversations' states go."""
     store = runtime(app).store
     if isinstance(store, RedisStateStore):
         client = store.client
-        for key in client.scan_iter(f"{runtime(app).settings.redis_namespace}:call:*"):
-            client.delete(key)
+        for key in client.scan_iter(f"{runtime(app).settings.redis_namespace}:chat:*"):
+            if key.endswith(b"}"):  # the conversation itself, not its remembered replies
+                client.delete(key)
     else:
-        store._data.clear()  # the in-process store's expiry, done now
+        for key in [key for key in store._values if key.endswith("}")]:
+            del store._values[key]
 
 
 # -- bad input ------------------------------------------------------------------------------------
@@ -222,7 +223,7 @@ def test_a_flood_is_rate_limited_politely_once_and_every_message_is_kept(
     app: Flask, whatsapp: FakeMessenger, sms: FakeMessenger, db_session
 ) -> None:
     limit = runtime(app).settings.messaging_rate_limit
-    runtime(app).messaging.limiter.counter.clock = lambda: 1_000_000.0  # one window throughout
+    runtime(app).messaging.limiter.clock = lambda: 1_000_000.0  # one window throughout
     replies = [whatsapp.send("*") for _ in range(limit + 5)]
 
     allowed, warned, quiet = replies[:limit], replies[limit], replies[limit + 1 :]
@@ -238,11 +239,11 @@ def test_a_flood_is_rate_limited_politely_once_and_every_message_is_kept(
 
 def test_the_limit_resets_with_the_next_window(app: Flask, whatsapp: FakeMessenger) -> None:
     settings = runtime(app).settings
-    runtime(app).messaging.limiter.counter.clock = lambda: 1_000_000.0
+    runtime(app).messaging.limiter.clock = lambda: 1_000_000.0
     for _ in range(settings.messaging_rate_limit + 1):
         whatsapp.send("*")
     assert "terlalu banyak" in whatsapp.last.text
-    runtime(app).messaging.limiter.counter.clock = lambda: 10**10  # the next window
+    runtime(app).messaging.limiter.clock = lambda: 10**10  # the next window
 
     assert _menu_lines(whatsapp.send("*")) == MAIN_MENU
 
@@ -270,7 +271,7 @@ def test_database_down_apologises_keeps_the_message_and_writes_it_later(
 
 
 def test_state_store_down_apologises_and_keeps_the_message(app: Flask, whatsapp: FakeMessenger, db_session) -> None:
-    runtime(app).messaging.records.store = RedisStateStore(connect(DEAD_REDIS), "dead")
+    break_state_store(app)
     reply = whatsapp.send("2")
 
     assert reply.status_code == 200 and "gangguan" in reply.text
@@ -279,8 +280,14 @@ def test_state_store_down_apologises_and_keeps_the_message(app: Flask, whatsapp:
     assert [e.detail["body"] for e in _events(db_session, conversation, "message")] == ["2"]
 
 
-def test_redis_down_for_the_rate_limit_lets_messages_through(app: Flask, whatsapp: FakeMessenger) -> None:
-    runtime(app).messaging.limiter.counter = RedisCounter(connect(DEAD_REDIS), "dead")
+def test_an_unreadable_rate_counter_lets_messages_through(app: Flask, whatsapp: FakeMessenger) -> None:
+    rt = runtime(app)
+    if not isinstance(rt.store, RedisStateStore):
+        pytest.skip("the in-process counter cannot be unreadable")
+    rt.messaging.limiter.clock = lambda: 1_000_000.0
+    address = InboundMessage.from_form(whatsapp.params("Halo")).address
+    rt.store.client.set(rt.core.keys.chat_rate(address, rt.messaging.limiter.window()), "not a number")
+
     assert _menu_lines(whatsapp.send("Halo")) == MAIN_MENU
 
 
@@ -300,42 +307,43 @@ def test_a_message_waits_for_the_one_before_it_instead_of_overwriting_it(
 ) -> None:
     """A photo and its caption arrive together: the second request waits for the first's turn."""
     whatsapp.send("Halo")
-    gateway = runtime(app).messaging
-    [conversation] = _conversations(db_session)
-    busy = gateway.records.load(conversation.call_sid)
-    assert gateway.store.claim(f"turn:{busy.facts.call_sid}", busy.step, 30)  # another message is running
+    rt = runtime(app)
+    gateway, keys = rt.messaging, rt.core.keys
+    address = InboundMessage.from_form(whatsapp.params("1")).address
+    assert rt.store.claim(keys.chat_lock(address), 30, token="SM-other")  # another message is running
     pauses: list[float] = []
 
     def other_request_finishes(seconds: float) -> None:
         pauses.append(seconds)
         if len(pauses) == 3:  # it chose "7" and saved the conversation one step on
-            finished = gateway.records.load(busy.facts.call_sid)
-            finished.conversation.move_to("information", "choose")
+            finished = rt.core.load(keys.chat(address))
+            finished.state.move_to("information", "choose")
             finished.step += 1
-            gateway.records.save(finished)
+            rt.core.save(keys.chat(address), finished, 600, release=(keys.chat_lock(address), "SM-other"))
 
     gateway.pause = other_request_finishes
     reply = whatsapp.send("1")
 
     assert len(pauses) == 3
     assert reply.messages
+    [conversation] = _conversations(db_session)
     [typed] = [e for e in _events(db_session, conversation, "input") if e.detail["digits"] == "1"]
     assert (typed.flow, typed.node) == ("information", "choose")  # answered where the other left off
 
 
-def test_two_first_messages_at_once_open_one_conversation(
-    app: Flask, whatsapp: FakeMessenger, db_session, monkeypatch
-) -> None:
-    gateway = runtime(app).messaging
-    assert gateway.store.claim(f"open:{whatsapp.address}:", 0, 30)  # another first message is opening it
+def test_two_first_messages_at_once_open_one_conversation(app: Flask, whatsapp: FakeMessenger, db_session) -> None:
+    rt = runtime(app)
+    gateway, keys = rt.messaging, rt.core.keys
+    first = whatsapp.params("Halo")
+    address = InboundMessage.from_form(first).address
+    assert rt.store.claim(keys.chat_lock(address), 30, token=first["MessageSid"])  # "Halo" is being handled
     pauses: list[float] = []
 
     def other_request_finishes(seconds: float) -> None:
         pauses.append(seconds)
-        if len(pauses) == 2:  # the other message ("Halo") opens the conversation meanwhile
-            with monkeypatch.context() as inside:
-                inside.setattr(gateway.store, "claim", lambda *args: True)
-                gateway.incoming(whatsapp.params("Halo"))
+        if len(pauses) == 2:  # "Halo" opens the conversation meanwhile, then lets the next message in
+            rt.store.release(keys.chat_lock(address), first["MessageSid"])
+            gateway.incoming(first)
 
     gateway.pause = other_request_finishes
     whatsapp.send("7")

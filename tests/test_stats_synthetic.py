@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from db.models import Call, CallbackRequest, CallEvent, CallHourStats, Complaint, FlowDayStats, Reading, Region
 from db.session import Database
+from ivr.calls.flows import join_flows
 from ivr.calls.outcome import derive_outcome
 from ivr.extensions import runtime
 from ivr.stats import rollup
-from ivr.stats.contribution import contribution, join_flows
+from ivr.stats.contribution import contribution
 from ivr.stats.synthetic import SID_PREFIX, HistoryError, HistorySummary, generate_history
 from tests.support.factories import add_customer
 

@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 
 from db.models import Call, CallEvent
 from ivr.extensions import runtime
-from ivr.state.redis_store import RedisStateStore, connect
 from tests.support.factories import AGENTS
-from tests.support.outages import DEAD_REDIS, break_database, restore_database
+from tests.support.outages import break_database, break_state_store, dead_store, restore_database
 from tests.support.twilio import FakeTwilio
 
 
@@ -240,8 +239,7 @@ def test_database_down_at_call_start_still_answers_and_records_later(
 
 
 def test_state_store_down_apologises_and_offers_an_agent(app: Flask, twilio: FakeTwilio, db_session) -> None:
-    rt = runtime(app)
-    rt.voice.records.store = RedisStateStore(connect(DEAD_REDIS), "dead")
+    break_state_store(app)
     reply = twilio.start()
 
     assert reply.status_code == 200
@@ -271,7 +269,7 @@ def test_readyz_reports_each_dependency(app: Flask, client) -> None:
     assert ready.status_code == 200
     assert ready.json["checks"] == {"database": "ok", "call_state": "ok"}
 
-    runtime(app).store = RedisStateStore(connect(DEAD_REDIS), "dead")
+    runtime(app).store = dead_store()
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503
     assert not_ready.json["checks"]["call_state"].startswith("error")

@@ -20,7 +20,7 @@ KIND_BY_PATH = {"complaints": "complaint", "service-requests": "request"}
 
 
 def _now() -> Any:
-    return runtime().voice.now()
+    return runtime().clock.now()
 
 
 def _changed(call: Any) -> Any:

@@ -1,17 +1,39 @@
-"""Write calls and their events; every write is safe to repeat (Twilio retries, replays)."""
+"""The statements a turn writes a call with; each is safe to repeat (Twilio retries, replays).
+
+Built once and reused, so SQLAlchemy compiles each one once per process: a call's first row, its
+events (one multi-row INSERT per turn), and a menu step's update of the row (one UPDATE ...
+RETURNING, no row read first). Statements with ON CONFLICT are written out as text: SQLAlchemy 2.0
+compiles the `on_conflict_*` constructs again on every use. The same SQL runs on PostgreSQL and
+SQLite (3.35 or newer, for RETURNING).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    Boolean,
+    Connection,
+    Row,
+    TextClause,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from db.models import Call, CallEvent
-from ivr.stats.contribution import join_flows
+
+CALLS = Call.__table__
+EVENTS_PER_STATEMENT = 40  # bind parameters stay far below SQLite's and PostgreSQL's limits
 
 
 @dataclass(frozen=True)
@@ -29,61 +51,228 @@ class CallFacts:
     channel: str = "voice"
 
 
-def open_call(session: Session, facts: CallFacts) -> Call:
-    """The row of a call seen for the first time (the caller has looked and found none)."""
-    call = Call(
-        call_sid=facts.call_sid,
-        channel=facts.channel,
-        caller=facts.caller,
-        caller_kind=facts.caller_kind,
-        dialed=facts.dialed,
-        region_id=facts.region_id,
-        routed_by=facts.routed_by,
-        language=facts.language,
-        started_at=facts.started_at,
+@dataclass(frozen=True)
+class RowState:
+    """What a turn knows of the row it writes: the conversation's side of the call's facts."""
+
+    language: str
+    last_node: str
+    served: bool
+    ivr_hung_up: bool
+    had_error: bool
+    flows_reached: str
+    flows_completed: str
+
+
+_INSERT_CALL = (
+    "INSERT INTO calls (call_sid, channel, caller, caller_kind, dialed, region_id, routed_by, language,"
+    " started_at, outcome, last_node, self_served, ivr_hung_up, had_error, overflowed, closed_by_sweep,"
+    " flows_reached, flows_completed)"
+    " VALUES (:call_sid, :channel, :caller, :caller_kind, :dialed, :region_id, :routed_by, :language,"
+    " :started_at, :outcome, :last_node, :served, :ivr_hung_up, :had_error, false, false,"
+    " :flows_reached, :flows_completed)"
+    " ON CONFLICT (call_sid) DO NOTHING RETURNING id"
+)
+_INSERT_CALL_TYPES = (
+    bindparam("started_at", type_=CALLS.c.started_at.type),
+    bindparam("served", type_=Boolean()),
+    bindparam("ivr_hung_up", type_=Boolean()),
+    bindparam("had_error", type_=Boolean()),
+)
+_OPEN = text(_INSERT_CALL).bindparams(*_INSERT_CALL_TYPES)
+
+
+def open_call(connection: Connection, facts: CallFacts, state: RowState, outcome: str) -> int | None:
+    """Insert a call's first row; its id, or None when a row with this CallSid already exists."""
+    return connection.execute(_OPEN, _opening_values(facts, state, outcome)).scalar()
+
+
+def _opening_values(facts: CallFacts, state: RowState, outcome: str) -> dict[str, Any]:
+    return {
+        "call_sid": facts.call_sid,
+        "channel": facts.channel,
+        "caller": facts.caller,
+        "caller_kind": facts.caller_kind,
+        "dialed": facts.dialed,
+        "region_id": facts.region_id,
+        "routed_by": facts.routed_by,
+        "started_at": facts.started_at,
+        **_row_values(state),
+        "outcome": outcome,
+    }
+
+
+# The facts ivr/calls/outcome.py reads (ended_at is NULL wherever a menu turn's UPDATE matched).
+OUTCOME_FACTS = (
+    "answered_at",
+    "callback_requested_at",
+    "queued_at",
+    "direct_transfer",
+    "ended_at",
+    "self_served",
+    "ivr_hung_up",
+    "had_error",
+)
+# What a menu turn sets on the row: (column, parameter, only ever becomes true).
+_FACT_PARAMETERS = (
+    ("language", "language", False),
+    ("last_node", "last_node", False),
+    ("self_served", "served", True),
+    ("ivr_hung_up", "ivr_hung_up", True),
+    ("had_error", "had_error", True),
+    ("flows_reached", "flows_reached", False),
+    ("flows_completed", "flows_completed", False),
+)
+_FLAGS = tuple(parameter for _, parameter, monotone in _FACT_PARAMETERS if monotone)
+_SET_FACTS = {
+    column: or_(CALLS.c[column], bindparam(parameter, type_=Boolean())) if monotone else bindparam(parameter)
+    for column, parameter, monotone in _FACT_PARAMETERS
+}
+_ADVANCE = (
+    update(CALLS)
+    .where(CALLS.c.id == bindparam("row_id"), CALLS.c.ended_at.is_(None))
+    .values(_SET_FACTS)
+    .returning(*(CALLS.c[name] for name in OUTCOME_FACTS), CALLS.c.outcome)
+)
+# The outcome a turn derived, written only if the facts it was derived from are still the row's: a
+# callback that changed them meanwhile has written its own (ivr/calls/outcome.py).
+_SET_OUTCOME_IF_SAME_FACTS = (
+    update(CALLS)
+    .where(
+        CALLS.c.id == bindparam("row_id"),
+        *(
+            CALLS.c[name].is_not_distinct_from(bindparam(f"was_{name}", type_=CALLS.c[name].type))
+            for name in OUTCOME_FACTS
+        ),
     )
-    session.add(call)
-    session.flush()
-    return call
+    .values(outcome=bindparam("outcome"))
+)
 
 
-# Written out because SQLAlchemy 2.0 cannot cache a statement with ON CONFLICT: built with
-# insert().on_conflict_do_nothing() it was compiled again on every webhook. Same SQL on both backends.
-_INSERT_EVENTS = text(
-    "INSERT INTO call_events (call_id, seq, at, kind, flow, node, detail)"
-    " VALUES (:call_id, :seq, :at, :kind, :flow, :node, :detail) ON CONFLICT (call_id, seq) DO NOTHING"
-).bindparams(bindparam("at", type_=CallEvent.__table__.c.at.type), bindparam("detail", type_=JSON()))
+def advance(connection: Connection, call_id: int, state: RowState) -> Row[Any] | None:
+    """A live call's row after a menu turn, in one statement; None when the call has ended (or is gone)."""
+    return connection.execute(_ADVANCE, {"row_id": call_id, **_row_values(state)}).first()
 
 
-def append_events(session: Session, call_id: int, events: Iterable[Mapping[str, Any]]) -> None:
-    """Insert events by their per-call sequence number in one statement; any already stored is skipped."""
-    rows = [
-        {
-            "call_id": call_id,
-            "seq": event["seq"],
-            "at": datetime.fromisoformat(event["at"]),
-            "kind": event["kind"],
-            "flow": event.get("flow"),
-            "node": event.get("node"),
-            "detail": dict(event.get("detail") or {}),
-        }
-        for event in events
+def set_outcome(connection: Connection, call_id: int, facts: Row[Any], outcome: str) -> None:
+    """Write the outcome derived from `facts` (a row `advance` returned), unless they changed since."""
+    was = {f"was_{name}": getattr(facts, name) for name in OUTCOME_FACTS}
+    connection.execute(_SET_OUTCOME_IF_SAME_FACTS, {"row_id": call_id, "outcome": outcome, **was})
+
+
+def _given_events(count: int) -> str:
+    """`count` events as a VALUES list named `given`, typed for PostgreSQL."""
+    rows = ", ".join(
+        f"(CAST(:seq{i} AS INTEGER), CAST(:at{i} AS TIMESTAMP WITH TIME ZONE), :kind{i}, :flow{i}, :node{i},"
+        f" CAST(:detail{i} AS JSON))"
+        for i in range(count)
+    )
+    return f"(VALUES {rows}) AS given (seq, at, kind, flow, node, detail)"
+
+
+@cache
+def _advance_with_events(count: int) -> TextClause:
+    """PostgreSQL: the row's UPDATE and the events' INSERT as one statement (one round trip, atomic alone)."""
+    sets = ", ".join(
+        f"{column} = ({column} OR :{parameter})" if monotone else f"{column} = :{parameter}"
+        for column, parameter, monotone in _FACT_PARAMETERS
+    )
+    statement = text(
+        f"WITH advanced AS (UPDATE calls SET {sets} WHERE id = :row_id AND ended_at IS NULL"
+        f" RETURNING {', '.join((*OUTCOME_FACTS, 'outcome'))}),"
+        " added AS (INSERT INTO call_events (call_id, seq, at, kind, flow, node, detail)"
+        f" SELECT CAST(:row_id AS INTEGER), seq, at, kind, flow, node, detail FROM {_given_events(count)}"
+        " WHERE EXISTS (SELECT 1 FROM advanced) ON CONFLICT (call_id, seq) DO NOTHING)"
+        " SELECT * FROM advanced"
+    )
+    return statement.bindparams(*_event_types(count), *(bindparam(p, type_=Boolean()) for p in _FLAGS))
+
+
+def advance_with_events(
+    connection: Connection, call_id: int, state: RowState, events: Sequence[Mapping[str, Any]]
+) -> Row[Any] | None:
+    """`advance` and `append_events` in one statement, for PostgreSQL in autocommit; None when the call has ended."""
+    values = {"row_id": call_id, **_row_values(state), **_event_values(events)}
+    return connection.execute(_advance_with_events(len(events)), values).first()
+
+
+@cache
+def _open_with_events(count: int) -> TextClause:
+    """PostgreSQL: a call's first row and its first events as one statement."""
+    statement = text(
+        f"WITH opened AS ({_INSERT_CALL}),"
+        " added AS (INSERT INTO call_events (call_id, seq, at, kind, flow, node, detail)"
+        f" SELECT opened.id, seq, at, kind, flow, node, detail FROM opened, {_given_events(count)})"
+        " SELECT id FROM opened"
+    )
+    return statement.bindparams(*_INSERT_CALL_TYPES, *_event_types(count))
+
+
+def open_with_events(
+    connection: Connection, facts: CallFacts, state: RowState, outcome: str, events: Sequence[Mapping[str, Any]]
+) -> int | None:
+    """`open_call` and `append_events` in one statement, for PostgreSQL in autocommit; None if the row exists."""
+    values = {**_opening_values(facts, state, outcome), **_event_values(events)}
+    return connection.execute(_open_with_events(len(events)), values).scalar()
+
+
+def one_statement_turns(connection: Connection) -> bool:
+    """Whether this database can write a menu turn in one statement (PostgreSQL's data-modifying WITH)."""
+    return connection.dialect.name == "postgresql"
+
+
+def _row_values(state: RowState) -> dict[str, Any]:
+    return {
+        "language": state.language,
+        "last_node": state.last_node,
+        "served": state.served,
+        "ivr_hung_up": state.ivr_hung_up,
+        "had_error": state.had_error,
+        "flows_reached": state.flows_reached,
+        "flows_completed": state.flows_completed,
+    }
+
+
+def _event_types(count: int) -> list[BindParameter[Any]]:
+    at_type, detail_type = CallEvent.__table__.c.at.type, JSON()
+    return [
+        *(bindparam(f"at{i}", type_=at_type) for i in range(count)),
+        *(bindparam(f"detail{i}", type_=detail_type) for i in range(count)),
     ]
-    if rows:  # executemany: the driver sends the rows in one pipeline
-        session.execute(_INSERT_EVENTS, rows)
 
 
-def note_flows(call: Call, events: Iterable[Mapping[str, Any]]) -> None:
-    """Remember which flows the call entered ("node" events) and completed ("served" events)."""
-    pending = list(events)
-    reached = [event.get("flow") for event in pending if event["kind"] == "node"]
-    completed = [event.get("flow") for event in pending if event["kind"] == "served"]
-    if reached:
-        call.flows_reached = join_flows(call.flows_reached, reached)
-    if completed:
-        call.flows_completed = join_flows(call.flows_completed, completed)
+def _event_values(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for i, event in enumerate(events):
+        values[f"seq{i}"] = event["seq"]
+        values[f"at{i}"] = datetime.fromisoformat(event["at"])
+        values[f"kind{i}"] = event["kind"]
+        values[f"flow{i}"] = event.get("flow")
+        values[f"node{i}"] = event.get("node")
+        values[f"detail{i}"] = dict(event.get("detail") or {})
+    return values
 
 
-def last_event_seq(session: Session, call_id: int) -> int:
+@cache
+def _insert_events(count: int) -> TextClause:
+    rows = ", ".join(f"(:call_id, :seq{i}, :at{i}, :kind{i}, :flow{i}, :node{i}, :detail{i})" for i in range(count))
+    statement = text(
+        f"INSERT INTO call_events (call_id, seq, at, kind, flow, node, detail) VALUES {rows}"
+        " ON CONFLICT (call_id, seq) DO NOTHING"
+    )
+    return statement.bindparams(*_event_types(count))
+
+
+def append_events(connection: Connection, call_id: int, events: Sequence[Mapping[str, Any]]) -> None:
+    """Insert events by their per-call sequence number, one statement per 40; any already stored is skipped."""
+    for start in range(0, len(events), EVENTS_PER_STATEMENT):
+        chunk = events[start : start + EVENTS_PER_STATEMENT]
+        connection.execute(_insert_events(len(chunk)), {"call_id": call_id, **_event_values(chunk)})
+
+
+_LAST_SEQ = select(func.coalesce(func.max(CallEvent.seq), 0)).where(CallEvent.call_id == bindparam("call_id"))
+
+
+def last_event_seq(connection: Connection, call_id: int) -> int:
     """The highest event number stored for a call (0 for none)."""
-    return session.scalar(select(func.coalesce(func.max(CallEvent.seq), 0)).where(CallEvent.call_id == call_id)) or 0
+    return connection.execute(_LAST_SEQ, {"call_id": call_id}).scalar() or 0

@@ -42,7 +42,7 @@ LABELS = {"statuses": STATUS_LABELS, "categories": CATEGORY_LABELS, "reasons": R
 
 def now() -> datetime:
     """The app's one clock (the voice gateway's), so the console and the IVR agree on time."""
-    return runtime().voice.now()
+    return runtime().clock.now()
 
 
 def age(seconds: int) -> str:

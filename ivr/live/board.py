@@ -15,19 +15,51 @@ Timestamps are epoch seconds and should come from call state, so a retried webho
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    import redis
+from typing import Protocol
 
 MENU = "menu"
 QUEUE = "queue"
 AGENT = "agent"
 IDLE = "idle"  # left a queue or disconnected, call still up: remembered, counted nowhere
+ENTER, LEAVE, END = "enter", "leave", "end"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One change of where a CallSid is, as a value: the core sends it with the call's state save."""
+
+    action: str  # ENTER | LEAVE | END
+    call_sid: str
+    kind: str = ""  # MENU | QUEUE | AGENT (what is entered or left)
+    name: str = ""  # the region or queue entered
+    at: float = 0.0  # when (epoch seconds), for ENTER
+
+
+def in_menu(region: str, call_sid: str, at: float) -> Move:
+    return Move(ENTER, call_sid, MENU, region, at)
+
+
+def waiting(queue: str, call_sid: str, since: float) -> Move:
+    return Move(ENTER, call_sid, QUEUE, queue, since)
+
+
+def left_queue(call_sid: str) -> Move:
+    return Move(LEAVE, call_sid, QUEUE)
+
+
+def ended(call_sid: str) -> Move:
+    return Move(END, call_sid)
+
+
+def agent_in(queue: str, agent_call_sid: str, at: float) -> Move:
+    return Move(ENTER, agent_call_sid, AGENT, queue, at)
+
+
+def agent_out(agent_call_sid: str) -> Move:
+    return Move(LEAVE, agent_call_sid, AGENT)
 
 
 @dataclass(frozen=True)
@@ -53,6 +85,10 @@ class LiveSnapshot:
 
 class LiveBoard(Protocol):
     """Best-effort live counters; Redis-backed implementations raise StateStoreError."""
+
+    def apply(self, moves: Iterable[Move]) -> None:
+        """Make each move in order (the methods below are single moves)."""
+        ...
 
     def call_in_menu(self, region: str, call_sid: str, at: float) -> None:
         """The caller is in the IVR menus of `region`."""
@@ -104,6 +140,18 @@ class PlaceBoard(ABC):
     @abstractmethod
     def _leave(self, kind: str, call_sid: str) -> None: ...
 
+    @abstractmethod
+    def call_ended(self, call_sid: str) -> None: ...
+
+    def apply(self, moves: Iterable[Move]) -> None:
+        for move in moves:
+            if move.action == ENTER:
+                self._enter(move.kind, move.name, move.call_sid, move.at)
+            elif move.action == LEAVE:
+                self._leave(move.kind, move.call_sid)
+            else:
+                self.call_ended(move.call_sid)
+
     def call_in_menu(self, region: str, call_sid: str, at: float) -> None:
         self._enter(MENU, region, call_sid, at)
 
@@ -147,14 +195,3 @@ def longest_wait(oldest_since: float | None, now: float) -> float:
     if oldest_since is None:
         return 0.0
     return round(max(0.0, now - oldest_since), 3)
-
-
-def make_board(client: redis.Redis | None, namespace: str, clock: Callable[[], float] = time.time) -> LiveBoard:
-    """Redis when the app has a client (shared with the call-state store), otherwise in-process."""
-    if client is None:
-        from ivr.live.memory import MemoryLiveBoard
-
-        return MemoryLiveBoard(clock=clock)
-    from ivr.live.redis_board import RedisLiveBoard
-
-    return RedisLiveBoard(client, namespace, clock=clock)

@@ -1,11 +1,12 @@
-"""SMS and WhatsApp messages -> the same flows -> a text reply, one conversation per address.
+"""SMS and WhatsApp messages -> the conversation core -> a text reply, one conversation per address.
 
 A conversation is the customer's channel and number ("whatsapp:+62..."); it lives in the
 call-state store until it has been idle for the configured time, and in the database as a row
 of `calls` with its channel, so agents and statistics see it like a call. Every message is
 handled once (Twilio's retries of a MessageSid get the first reply again), counted against the
 sender's rate limit, written to the conversation's timeline, and always answered with valid
-TwiML, whatever fails.
+TwiML, whatever fails. One round trip opens the message (seen before? how many this window? the
+conversation and its turn), one saves it.
 """
 
 from __future__ import annotations
@@ -14,29 +15,23 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from db.models import Call
-from ivr.calls import records
-from ivr.calls.persistence import CallRecords
-from ivr.calls.state import LiveCall
+from ivr.calls.records import CallFacts
+from ivr.calls.row import CallRow, RowChange
 from ivr.calls.sweep import close_expired_conversations
+from ivr.conversations.core import ConversationCore
+from ivr.conversations.model import Conversation
 from ivr.engine import text_input
-from ivr.engine.errors import EngineError
 from ivr.engine.model import Event, Hangup, Text, Transfer, Turn, Utterance
 from ivr.engine.prompts import TEXT
-from ivr.engine.runtime import Engine
-from ivr.engine.state import ConversationState
 from ivr.messaging import reply
-from ivr.messaging.inbound import InboundMessage, conversation_address
+from ivr.messaging.inbound import InboundMessage
 from ivr.messaging.ratelimit import RateLimiter
 from ivr.phone.numbers import mask, to_e164
-from ivr.phone.routing import RegionDirectory
-from ivr.services.context import DEFAULT_TIMEZONE, ServiceContext
-from ivr.state import StateStoreError
+from ivr.services.context import ServiceContext
+from ivr.state import Opened, Opening, StateStoreError
 
 log = logging.getLogger(__name__)
 
@@ -67,26 +62,15 @@ class MessagingGateway:
 
     def __init__(
         self,
-        *,
-        engine: Engine,
-        records: CallRecords,
-        directory: RegionDirectory,
+        core: ConversationCore,
         limiter: RateLimiter,
         config: MessagingConfig,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
         pause: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.engine = engine
-        self.records = records
-        self.directory = directory
+        self.core = core
         self.limiter = limiter
         self.config = config
-        self.now = now
         self.pause = pause
-
-    @property
-    def store(self) -> Any:
-        return self.records.store
 
     # -- the webhook --------------------------------------------------------------------------
 
@@ -96,47 +80,61 @@ class MessagingGateway:
         if not message.sid:
             log.warning("message without a MessageSid ignored")
             return reply.render("")
+        keys, address = self.core.keys, message.address
+        opening = Opening(
+            keys.chat(address),
+            claim=keys.chat_lock(address),
+            claim_ttl=TURN_CLAIM_TTL,
+            claim_token=message.sid,
+            seen=keys.chat_message(address, message.sid),
+            seen_ttl=SEEN_TTL,
+            counter=keys.chat_rate(address, self.limiter.window()),
+            counter_ttl=self.limiter.limit.window_seconds + 1,
+        )
         try:
-            if not self.store.claim(f"message:{message.sid}", 0, SEEN_TTL):
-                return self._replay(message.sid)
-            call = self._take_turn(message)
+            call, opened = self.core.open(opening)
+            if opened.seen is not None:
+                return self._replay(message, opened)
+            if not opened.claimed:
+                call = self._wait_for_turn(message)
         except StateStoreError:
             log.exception("call state store unavailable for message %s", message.sid)
             return self._store_down(message)
-        verdict = self.limiter.check(message.address)
+        fresh = call is None or call.closed
+        if fresh:
+            call = self._new(message)
+        assert call is not None
+        verdict = self.limiter.verdict(opened.count)
         if verdict != RateLimiter.ALLOW:
             return self._limited(message, call, verdict)
-        fresh = call is None
-        call = call or self._new(message)
         self._log_message(call, message)
-        return self._advance(call, lambda context: self._turns(call, message, fresh, context), message.sid)
+        turns = self.core.take_turn(
+            call, lambda context: self._turns(call, message, fresh, context), self._settle, row_first=fresh
+        )
+        text = reply.join(u for turn in turns for u in turn.utterances) if turns is not None else self._apology(call)
+        return self._answer(call, message, text)
 
     # -- conversations --------------------------------------------------------------------------
 
-    def _take_turn(self, message: InboundMessage) -> LiveCall | None:
-        """The sender's open conversation (None: this message opens one), once no other is being handled."""
-        waited = 0.0
+    def _wait_for_turn(self, message: InboundMessage) -> Conversation | None:
+        """Another message of this sender is being handled: wait for its turn to end, then read what it left."""
+        keys, waited = self.core.keys, 0.0
         while True:
-            pointer = self.store.load(_address_key(message.address))
-            call = self.records.load(str(pointer["id"])) if pointer else None
-            if call is None or call.closed:
-                # Two first messages at once must not open two conversations: one opens, one waits.
-                previous = str(pointer["id"]) if pointer else ""
-                claim, step, call = f"open:{message.address}:{previous}", 0, None
-            else:
-                claim, step = f"turn:{call.facts.call_sid}", call.step
-            if self.store.claim(claim, step, TURN_CLAIM_TTL):
+            self.pause(TURN_POLL_SECONDS)
+            waited += TURN_POLL_SECONDS
+            lock = Opening(keys.chat(message.address), claim=keys.chat_lock(message.address),
+                           claim_ttl=TURN_CLAIM_TTL, claim_token=message.sid)  # fmt: skip
+            call, opened = self.core.open(lock)
+            if opened.claimed:
                 return call
             if waited >= TURN_WAIT_SECONDS:
                 log.warning("conversation of %s still busy after %.0f s; going on", mask(message.address), waited)
                 return call
-            self.pause(TURN_POLL_SECONDS)
-            waited += TURN_POLL_SECONDS
 
-    def _new(self, message: InboundMessage) -> LiveCall:
-        route = self.directory.route(message.dialed, message.sender)
+    def _new(self, message: InboundMessage) -> Conversation:
+        route = self.core.directory.route(message.dialed, message.sender)
         region = route.region
-        facts = records.CallFacts(
+        facts = CallFacts(
             call_sid=message.sid,
             caller=message.sender.value,
             caller_kind=message.sender.kind,
@@ -144,31 +142,31 @@ class MessagingGateway:
             region_id=region.id if region else None,
             routed_by=route.routed_by,
             language=self.config.default_language,
-            started_at=self.now(),
+            started_at=self.core.clock.now(),
             channel=message.channel,
         )
         variables = {"region_name": region.name} if region else {}
-        conversation = self.engine.new_state(self.config.default_language, variables, medium=TEXT)
-        call = LiveCall(facts=facts, conversation=conversation, caller_is_mobile=message.sender.is_mobile)
-        detail = {"caller": facts.caller, "dialed": facts.dialed, "routed_by": facts.routed_by}
-        call.add_events([Event("call_started", None, None, {**detail, "channel": facts.channel})], self.now())
+        state = self.core.engine.new_state(self.config.default_language, variables, medium=TEXT)
+        call = Conversation(facts=facts, state=state, caller_is_mobile=message.sender.is_mobile)
+        detail = {
+            "caller": facts.caller,
+            "dialed": facts.dialed,
+            "routed_by": facts.routed_by,
+            "channel": facts.channel,
+        }
+        call.add_events([Event("call_started", None, None, detail)], self.core.clock.now())
         log.info("%s conversation %s from %s", facts.channel, facts.call_sid, mask(facts.caller))
         return call
 
-    def _log_message(self, call: LiveCall, message: InboundMessage, **extra: Any) -> None:
-        state = call.conversation
+    def _log_message(self, call: Conversation, message: InboundMessage, **extra: Any) -> None:
         detail = {**message.timeline_detail(), **extra}
-        call.add_events([Event("message", state.flow, state.node, detail)], self.now())
-
-    def _context(self, session: Any, call: LiveCall) -> ServiceContext:
-        region = self.directory.region(call.facts.region_id)
-        return call.service_context(session, self.now(), region.timezone if region else DEFAULT_TIMEZONE)
+        call.add_events([Event("message", call.state.flow, call.state.node, detail)], self.core.clock.now())
 
     # -- turns ------------------------------------------------------------------------------------
 
-    def _turns(self, call: LiveCall, message: InboundMessage, fresh: bool, context: ServiceContext) -> list[Turn]:
+    def _turns(self, call: Conversation, message: InboundMessage, fresh: bool, context: ServiceContext) -> list[Turn]:
         """What this message does: attachments first, then the flow moves on the text (or asks again)."""
-        engine, state = self.engine, call.conversation
+        engine, state = self.core.engine, call.state
         turns: list[Turn] = []
         refused = [media for media in message.media if not media.is_image]
         if refused:
@@ -191,112 +189,76 @@ class MessagingGateway:
             return [*turns, engine.restart(state, context)]
         return [*turns, engine.handle(state, typed, context)]  # an empty text asks the question again
 
-    def _notice(self, call: LiveCall, prompt: str, **detail: Any) -> Turn:
-        state = call.conversation
+    def _notice(self, call: Conversation, prompt: str, **detail: Any) -> Turn:
+        state = call.state
         event = Event(prompt.rpartition(".")[2], state.flow, state.node, detail)
         return Turn(utterances=self._prompt(prompt, state.language), ending=Hangup(), events=[event])
 
-    def _advance(self, call: LiveCall, run: Callable[[ServiceContext], list[Turn]], sid: str) -> str:
-        """Run the message's turns and commit their effects with the timeline, or apologise."""
-        before, step_before = call.conversation.to_dict(), call.step
-        try:
-            with self.records.database.session() as session:
-                if call.call_id is None:
-                    self.records.write(session, call)  # a new conversation's row exists before any service looks
-                context = self._context(session, call)
-                turns = run(context)
-                for turn in turns:
-                    call.add_events(turn.events, context.now)
-                change = self._apply(call, turns, context.now)
-                call.step += 1
-                self.records.write(session, call, change)
-            call.pending.clear()
-            text = reply.join(u for turn in turns for u in turn.utterances)
-        except (EngineError, SQLAlchemyError) as exc:
-            log.exception(
-                "conversation %s failed at %s.%s", call.facts.call_sid, call.conversation.flow, call.conversation.node
-            )
-            call.conversation = ConversationState.from_dict(before)
-            call.step = step_before + 1
-            call.had_error = True
-            call.add_events(
-                [Event("error", call.conversation.flow, call.conversation.node, {"error": type(exc).__name__})],
-                self.now(),
-            )
-            self.records.persist(call)
-            text = self._apology(call.conversation.language)
-        return self._answer(call, sid, text)
-
-    def _apply(self, call: LiveCall, turns: list[Turn], now: datetime) -> Callable[[Call], None] | None:
-        """Facts for the conversation's row: served, and its end when the flow says goodbye."""
-        if any(event.kind == "served" for turn in turns for event in turn.events):
-            call.served = True
+    def _settle(self, call: Conversation, turns: list[Turn], now: datetime) -> RowChange | None:
+        """The conversation ends when the flow says goodbye (or would transfer: text has no live agents)."""
         ending = turns[-1].ending
         if isinstance(ending, Transfer):
-            log.warning("conversation %s reached a transfer; text has no live agents", call.facts.call_sid)
+            log.warning("conversation %s reached a transfer; text has no live agents", call.sid)
         if not isinstance(ending, Hangup | Transfer):
             return None
         call.ivr_hung_up = True
         call.closed = True
 
-        def close(row: Call) -> None:
+        def close(row: CallRow) -> None:
             row.ended_at = row.ended_at or now
             row.final_status = row.final_status or ENDED
 
         return close
 
-    def _answer(self, call: LiveCall, sid: str, text: str) -> str:
-        """Keep the conversation (for the idle time) and the reply (for retries), then send it."""
+    def _answer(self, call: Conversation, message: InboundMessage, text: str) -> str:
+        """Keep the conversation (for the idle time) and the reply (for retries), let the next message in."""
         rendered = reply.render(text)
         call.last_reply = rendered
+        keys, address = self.core.keys, message.address
         try:
-            self.records.save(call, ttl=self.config.idle_seconds)
-            address = conversation_address(call.facts.channel, call.facts.caller)
-            self.store.save(_address_key(address), {"id": call.facts.call_sid}, self.config.idle_seconds)
-            self.store.save(_reply_key(sid), {"reply": rendered}, SEEN_TTL)
+            self.core.save(
+                keys.chat(address),
+                call,
+                self.config.idle_seconds,
+                puts=((keys.chat_message(address, message.sid), rendered, SEEN_TTL),),
+                release=(keys.chat_lock(address), message.sid),
+            )
         except StateStoreError:
-            log.exception("could not save conversation %s", call.facts.call_sid)
+            log.exception("could not save conversation %s", call.sid)
         return rendered
 
     # -- when a message cannot go through the flow ----------------------------------------------
 
-    def _replay(self, sid: str) -> str:
+    def _replay(self, message: InboundMessage, opened: Opened) -> str:
         """Twilio sent this MessageSid again: the same answer, or nothing if the first is still running."""
-        log.info("message %s seen before; replaying its reply", sid)
-        saved = self.store.load(_reply_key(sid))
-        return str(saved["reply"]) if saved else reply.render("")
+        log.info("message %s seen before; replaying its reply", message.sid)
+        if opened.claimed:  # not ours to hold: the first request is the one handling this message
+            self.core.store.release(self.core.keys.chat_lock(message.address), message.sid)
+        return opened.seen or reply.render("")
 
-    def _limited(self, message: InboundMessage, call: LiveCall | None, verdict: str) -> str:
+    def _limited(self, message: InboundMessage, call: Conversation, verdict: str) -> str:
         """Too many messages: keep this one on the timeline, ask politely once to slow down."""
         log.warning("rate limit reached for %s", mask(message.address))
-        call = call or self._new(message)
         self._log_message(call, message, rate_limited=True)
-        self.records.persist(call)
-        language = call.conversation.language
-        text = reply.join(self._prompt("messaging.rate_limited", language)) if verdict == RateLimiter.WARN else ""
-        return self._answer(call, message.sid, text)
+        self.core.record(call)
+        text = reply.join(self._prompt("messaging.rate_limited", call.language)) if verdict == RateLimiter.WARN else ""
+        return self._answer(call, message, text)
 
     def _store_down(self, message: InboundMessage) -> str:
         """No conversation state: keep the message on a record of its own and apologise."""
         call = self._new(message)
         self._log_message(call, message)
         call.had_error = True
-        call.add_events([Event("error", None, None, {"error": "StateStoreError"})], self.now())
-        self.records.persist(call)
-        return reply.render(self._apology(self.config.default_language))
+        call.add_events([Event("error", None, None, {"error": "StateStoreError"})], self.core.clock.now())
+        self.core.record(call)
+        return reply.render(self._apology(call))
 
-    def _apology(self, language: str) -> str:
+    def _apology(self, call: Conversation) -> str:
+        language = call.language
         return reply.join(
             [*self._prompt("common.system_error", language), *self._prompt("messaging.try_later", language)]
         )
 
     def _prompt(self, key: str, language: str) -> list[Utterance]:
-        return [self.engine.prompts.render(key, language, self.engine.constants, TEXT)]
-
-
-def _address_key(address: str) -> str:
-    return f"conversation:{address}"
-
-
-def _reply_key(sid: str) -> str:
-    return f"reply:{sid}"
+        engine = self.core.engine
+        return [engine.prompts.render(key, language, engine.constants, TEXT)]

@@ -135,3 +135,6 @@ class RegionDirectory:
 
     def region(self, region_id: int | None) -> RegionInfo | None:
         return None if region_id is None else self.snapshot().by_id.get(region_id)
+
+    def national(self) -> RegionInfo | None:
+        return self.snapshot().national

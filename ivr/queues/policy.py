@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from db.models import Call, Region
+from db.models import Call
 
 NATIONAL_QUEUE = "NASIONAL"
 HISTORY = timedelta(hours=1)
@@ -35,31 +36,55 @@ def is_open(hours: Hours, now: datetime) -> bool:
     return hours.opens_at <= local < hours.closes_at
 
 
-def queue_for(region: Region | None, national: Region | None, now: datetime) -> str:
+class RegionHours(Protocol):
+    """What the queue rules read of a region: an ORM Region or the routing snapshot's RegionInfo."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def opens_at(self) -> time: ...
+    @property
+    def closes_at(self) -> time: ...
+    @property
+    def is_national(self) -> bool: ...
+
+
+def queue_for(region: RegionHours | None, national: RegionHours | None, now: datetime) -> str:
     """The region's queue while it is open; otherwise the national contact centre's."""
     if region is not None and not region.is_national and is_open(hours_of(region), now):
         return region.code
     return national.code if national is not None else NATIONAL_QUEUE
 
 
-def hours_of(region: Region) -> Hours:
+def hours_of(region: RegionHours) -> Hours:
     return Hours(region.timezone, region.opens_at, region.closes_at)
 
 
-def national_region(session: Session) -> Region | None:
-    return session.scalar(select(Region).where(Region.is_national.is_(True)).limit(1))
+def still_waiting(queue: str) -> list[ColumnElement[Any]]:
+    """Who waits in `queue` now: queued there, not answered, not ended, no callback asked for instead.
 
-
-def waiting_count(session: Session, queue: str) -> int:
-    """Callers in `queue` now: queued there, not answered, not ended."""
-    query = select(func.count()).where(
+    The conditions of the partial index `ix_calls_queue_waiting` (db/models/calls.py), so a queue's
+    length and head never read its history.
+    """
+    return [
         Call.queue_name == queue,
         Call.answered_at.is_(None),
         Call.ended_at.is_(None),
         Call.callback_requested_at.is_(None),
         Call.queue_entered_at.is_not(None),
-    )
-    return session.scalar(query) or 0
+    ]
+
+
+def waiting_count(session: Session, queue: str) -> int:
+    """Callers in `queue` now."""
+    return session.scalar(select(func.count()).where(*still_waiting(queue))) or 0
+
+
+def head_of(session: Session, queue: str) -> Call | None:
+    """The caller who has waited longest in `queue` (the next one an agent takes)."""
+    return session.scalar(select(Call).where(*still_waiting(queue)).order_by(Call.queue_entered_at).limit(1))
 
 
 def answer_interval(session: Session, queue: str, now: datetime, default_seconds: int) -> float:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from db.models import Call, CallbackRequest, CallEvent, Region
+from db.models import VOICE, Call, CallbackRequest, CallEvent
 from ivr.engine.services import ServiceRegistry, ServiceResult
 from ivr.phone.numbers import parse_caller, to_e164
 from ivr.queues import policy
@@ -27,11 +27,9 @@ def availability(context: ServiceContext, args: Mapping[str, Any], limits: Queue
     `callback_reason` (closed, long_wait, while_waiting, message) is what a callback request will
     record. A texting customer cannot be put on hold: an agent calls them back instead.
     """
-    if context.channel != "voice":
+    if context.channel != VOICE:
         return ServiceResult("by_message", {"callback_reason": "message"})
-    session = context.session
-    region = session.get(Region, context.region_id) if context.region_id else None
-    national = policy.national_region(session)
+    session, region, national = context.session, context.region, context.national
     if region is not None and not region.is_national and not policy.is_open(policy.hours_of(region), context.now):
         hours = {
             "opens_at": region.opens_at.strftime("%H:%M"),

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from ivr.phone.routing import RegionInfo
+
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 
@@ -45,6 +47,9 @@ class ServiceContext:
     step: int = 0
     sms_enabled: bool = False
     outbox: list[Notification] = field(default_factory=list)
+    # The caller's region and the national one, from the routing snapshot (no query needed).
+    region: RegionInfo | None = None
+    national: RegionInfo | None = None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from ivr.state.base import CallStateStore, StateStoreError
+from ivr.live.memory import MemoryLiveBoard
+from ivr.live.redis_board import RedisLiveBoard
+from ivr.state.base import CallStateStore, Closing, Opened, Opening, StateStoreError
 from ivr.state.memory import MemoryStateStore
 
 
 def make_store(redis_url: str | None, namespace: str) -> CallStateStore:
-    """Redis when a URL is configured, otherwise the in-process store."""
+    """Redis when a URL is configured, otherwise the in-process store; each with its live board."""
     if not redis_url:
-        return MemoryStateStore()
-    from ivr.state.redis_store import RedisStateStore, connect
+        return MemoryStateStore(MemoryLiveBoard())
+    from ivr.kv import connect
+    from ivr.state.redis_store import RedisStateStore
 
-    return RedisStateStore(connect(redis_url), namespace)
+    client = connect(redis_url)
+    return RedisStateStore(client, RedisLiveBoard(client, namespace))
 
 
-__all__ = ["CallStateStore", "MemoryStateStore", "StateStoreError", "make_store"]
+__all__ = ["CallStateStore", "Closing", "MemoryStateStore", "Opened", "Opening", "StateStoreError", "make_store"]

@@ -1,71 +1,158 @@
-"""Redis call-state store: shared by every web process, entries expire by themselves."""
+"""Redis call-state store: shared by every web process, entries expire by themselves.
+
+Each `open` and each `close` is one pipeline, so one round trip whatever it carries; the keys of
+one conversation share a Redis Cluster hash tag (ivr/state/keys.py), so on a cluster the pipeline
+still goes to one node. The live board's moves ride in the closing pipeline as Lua scripts.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import redis
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
-from ivr.state.base import StateStoreError
+from ivr.kv import StateStoreError, scripts
+from ivr.kv.scripts import LuaScript, ScriptCall
+from ivr.live.redis_board import RedisLiveBoard
+from ivr.state.base import Closing, Opened, Opening
+
+log = logging.getLogger(__name__)
+
+# Let the next turn in only if the claim is still ours (it may have expired and been taken).
+RELEASE_SCRIPT = LuaScript(
+    "release",
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+)
 
 
-def connect(url: str) -> redis.Redis:
-    """A client that fails fast (a caller is waiting) but rides out a brief blip."""
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=1.0,
-        socket_connect_timeout=1.0,
-        health_check_interval=30,
-        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
-        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
-    )
+def _decode(raw: bytes | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise StateStoreError("stored call state is not valid JSON") from exc
+    return data if isinstance(data, dict) else None
+
+
+def _encode(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"))
 
 
 class RedisStateStore:
-    """State as JSON under `<namespace>:call:<key>`, with a TTL on every write."""
+    """State as JSON under the keys ivr/state/keys.py names, with a TTL on every write."""
 
-    def __init__(self, client: redis.Redis, namespace: str) -> None:
+    def __init__(self, client: redis.Redis, board: RedisLiveBoard) -> None:
         self._client = client
-        self._namespace = namespace
+        self.board = board
 
     @property
     def client(self) -> redis.Redis:
-        """The connection pool, so the live board can share it instead of opening another."""
+        """The connection pool, so the rate limiter and the board share it instead of opening another."""
         return self._client
 
-    def _key(self, kind: str, key: str) -> str:
-        return f"{self._namespace}:{kind}:{key}"
+    def open(self, opening: Opening) -> Opened:
+        try:
+            with self._client.pipeline(transaction=False) as pipe:
+                pipe.get(opening.key)
+                if opening.claim is not None:
+                    pipe.set(opening.claim, opening.claim_token, nx=True, ex=opening.claim_ttl)
+                if opening.seen is not None:
+                    pipe.set(opening.seen, "", nx=True, ex=opening.seen_ttl)
+                    pipe.get(opening.seen)
+                if opening.counter is not None:
+                    pipe.incr(opening.counter)
+                    pipe.expire(opening.counter, opening.counter_ttl)
+                if opening.count_active:
+                    self.board.queue_active_count(pipe)
+                for key in opening.also:
+                    pipe.get(key)
+                results = iter(pipe.execute(raise_on_error=False))
+        except redis.RedisError as exc:
+            raise StateStoreError(f"redis open failed: {exc}") from exc
+        state = _decode(_checked(next(results)))
+        claimed = bool(_checked(next(results))) if opening.claim is not None else True
+        seen = None
+        if opening.seen is not None:
+            first, held = _checked(next(results)), _checked(next(results))
+            seen = None if first else (held or b"").decode()
+        count = 0
+        if opening.counter is not None:
+            hit, _ = next(results), next(results)
+            if isinstance(hit, Exception):  # an unreadable counter lets the message through
+                log.warning("counter %s unreadable: %s", opening.counter, hit)
+            else:
+                count = int(hit)
+        active = None
+        if opening.count_active:
+            raw = next(results)
+            active = None if isinstance(raw, Exception) else int(raw)  # unreadable: decided by the caller
+        also = tuple(_decode(_checked(next(results))) for _ in opening.also)
+        return Opened(state, claimed, seen, count, active, also)
+
+    def close(self, closing: Closing) -> None:
+        calls = [self.board.script_call(move) for move in closing.moves]
+        if closing.release is not None:
+            key, token = closing.release
+            calls.append(ScriptCall(RELEASE_SCRIPT, (key,), (token,)))
+        try:
+            with self._client.pipeline(transaction=False) as pipe:
+                pipe.set(closing.key, _encode(closing.state), ex=closing.ttl)
+                for key, text, ttl in closing.puts:
+                    pipe.set(key, text, ex=ttl)
+                for call in calls:
+                    scripts.queue(pipe, call)
+                results = pipe.execute(raise_on_error=False)
+        except redis.RedisError as exc:
+            raise StateStoreError(f"redis save failed: {exc}") from exc
+        saved, script_results = results[: 1 + len(closing.puts)], results[1 + len(closing.puts) :]
+        for result in saved:
+            _checked(result)
+        try:
+            script_results = scripts.retry_unknown(self._client, calls, script_results)
+        except redis.RedisError:
+            log.warning("live board moves or claim release failed", exc_info=True)
+            return
+        for call, result in zip(calls, script_results, strict=True):
+            if isinstance(result, Exception):
+                log.warning("%s script failed: %s", call.script.name, result)
 
     def load(self, key: str) -> dict[str, Any] | None:
         try:
-            raw = self._client.get(self._key("call", key))
+            raw = self._client.get(key)
         except redis.RedisError as exc:
             raise StateStoreError(f"redis load failed: {exc}") from exc
-        if raw is None:
-            return None
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise StateStoreError("stored call state is not valid JSON") from exc
-        return data if isinstance(data, dict) else None
+        return _decode(raw)
 
     def save(self, key: str, data: dict[str, Any], ttl_seconds: int) -> None:
         try:
-            self._client.set(self._key("call", key), json.dumps(data, separators=(",", ":")), ex=ttl_seconds)
+            self._client.set(key, _encode(data), ex=ttl_seconds)
         except redis.RedisError as exc:
             raise StateStoreError(f"redis save failed: {exc}") from exc
 
-    def claim(self, key: str, step: int, ttl_seconds: int = 30) -> bool:
+    def claim(self, key: str, ttl_seconds: int = 30, token: str = "1") -> bool:
         try:
-            return bool(self._client.set(self._key("claim", f"{key}:{step}"), 1, nx=True, ex=ttl_seconds))
+            return bool(self._client.set(key, token, nx=True, ex=ttl_seconds))
         except redis.RedisError as exc:
             raise StateStoreError(f"redis claim failed: {exc}") from exc
+
+    def release(self, key: str, token: str) -> None:
+        try:
+            scripts.run(self._client, ScriptCall(RELEASE_SCRIPT, (key,), (token,)))
+        except redis.RedisError as exc:
+            raise StateStoreError(f"redis release failed: {exc}") from exc
 
     def ping(self) -> None:
         try:
             self._client.ping()
         except redis.RedisError as exc:
             raise StateStoreError(f"redis ping failed: {exc}") from exc
+
+
+def _checked(result: Any) -> Any:
+    """A pipeline result, or StateStoreError for a command that failed inside it."""
+    if isinstance(result, Exception):
+        raise StateStoreError(f"redis command failed: {result}")
+    return result

@@ -7,14 +7,14 @@ Both use this module, so a figure cannot mean one thing live and another after a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from db.models import Call
 from db.models.stats import NO_REGION, SERVICE_LEVEL_THRESHOLDS, within_column
 from ivr.calls import outcome as outcomes
+from ivr.calls.flows import flow_names
 
 # Outcome -> the hour counter it adds one to (outcomes not listed only count as offered).
 OUTCOME_COUNTERS: dict[str, str] = {
@@ -29,6 +29,34 @@ OUTCOME_COUNTERS: dict[str, str] = {
     outcomes.ERROR: "errors",
 }
 REACHED, COMPLETED, GAVE_UP = "reached", "completed", "gave_up"
+
+
+class CallFacts(Protocol):
+    """What the statistics read of a call: an ORM `Call`, a `CallRow`, or a row of a query."""
+
+    @property
+    def region_id(self) -> int | None: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def started_at(self) -> datetime | None: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def queued_at(self) -> datetime | None: ...
+    @property
+    def queue_seconds(self) -> int | None: ...
+    @property
+    def answered_at(self) -> datetime | None: ...
+    @property
+    def last_node(self) -> str | None: ...
+    @property
+    def flows_reached(self) -> str: ...
+    @property
+    def flows_completed(self) -> str: ...
+
 
 HourKey = tuple[int, str, datetime]
 DayKey = tuple[int, str, date]
@@ -50,22 +78,12 @@ class Contribution:
         return region, channel, hour.date()
 
 
-def flow_names(joined: str | None) -> list[str]:
-    return [name for name in (joined or "").split(",") if name]
-
-
-def join_flows(existing: str | None, more: Iterable[str | None]) -> str:
-    """The sorted, comma-separated union of flow names (kept within the column's 255 chars)."""
-    names = set(flow_names(existing)) | {name for name in more if name}
-    return ",".join(sorted(names))[:255]
-
-
 def local_hour(started_at: datetime, zone: ZoneInfo) -> datetime:
     """The call's start on its region's wall clock, truncated to the hour, without tzinfo."""
     return started_at.astimezone(zone).replace(minute=0, second=0, microsecond=0, tzinfo=None)
 
 
-def contribution(call: Call, zone: ZoneInfo) -> Contribution | None:
+def contribution(call: CallFacts, zone: ZoneInfo) -> Contribution | None:
     """What this call adds to the statistics; nothing until it has ended."""
     if call.ended_at is None or call.started_at is None:
         return None
@@ -94,7 +112,7 @@ def contribution(call: Call, zone: ZoneInfo) -> Contribution | None:
     )
 
 
-def _flow_counts(call: Call) -> dict[FlowKey, int]:
+def _flow_counts(call: CallFacts) -> dict[FlowKey, int]:
     counts: dict[FlowKey, int] = {}
     for flow in flow_names(call.flows_reached):
         counts[(flow, REACHED, "")] = 1

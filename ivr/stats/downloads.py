@@ -57,6 +57,6 @@ def requested(kind: str) -> Response:
         kind,
         request.args,
         database=runtime().database,
-        today=today_in(now=runtime().voice.now()),
+        today=today_in(now=runtime().clock.now()),
         service_level_seconds=runtime().settings.service_level_seconds,
     )

@@ -1,9 +1,10 @@
 """Keep the statistics rollups current as calls change, and rebuild them from the calls.
 
-Writers of a call row wrap their change in `tracking(session, call)`: it notes what the call
-added before and applies the difference afterwards, in the same unit of work, as atomic
-`INSERT ... ON CONFLICT DO UPDATE` increments. Calls still in progress add nothing, so menu steps
-never touch the rollups; the cost of a write does not depend on how much history there is.
+The webhooks' call writer tells `account` what a row was and is (the app wires it in as the
+writer's observer); ORM writers (the sweeper) wrap their change in `tracking(session, call)`.
+Either way the difference of the call's contribution is applied in the same unit of work, as
+atomic `INSERT ... ON CONFLICT DO UPDATE` increments. Calls still in progress add nothing, so
+menu steps never touch the rollups; the cost of a write does not depend on how much history there is.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import cache
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import TextClause, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Call, CallHourStats, FlowDayStats, Region
 from db.models.stats import HOUR_COUNTERS
-from db.session import insert_for
-from ivr.stats.contribution import Contribution, DayKey, FlowKey, HourKey, contribution
+from ivr.stats.contribution import CallFacts, Contribution, DayKey, FlowKey, HourKey, contribution
 
 DEFAULT_ZONE = "Asia/Jakarta"
 REBUILD_BATCH = 5000
@@ -69,21 +70,33 @@ def zones_for(session: Session) -> Zones:
     return zones
 
 
+class Executor(Protocol):
+    """A Session or a Connection: what the increments are executed on."""
+
+    def execute(self, statement: Any, parameters: Any = None) -> Any: ...
+
+
 @contextmanager
 def tracking(session: Session, call: Call) -> Iterator[None]:
-    """Apply to the rollups whatever the wrapped change does to this call's contribution."""
-    before = _contribution(session, call)
+    """Apply to the rollups whatever the wrapped change does to this ORM call's contribution."""
+    zones = zones_for(session)
+    before = _contribution(call, zones)
     yield
-    apply(session, before, _contribution(session, call))
+    apply(session, before, _contribution(call, zones))
 
 
-def _contribution(session: Session, call: Call) -> Contribution | None:
-    if call.ended_at is None:
+def account(executor: Executor, before: CallFacts | None, after: CallFacts, zones: Zones) -> None:
+    """Apply to the rollups the change of one call from `before` (None: a new call) to `after`."""
+    apply(executor, _contribution(before, zones), _contribution(after, zones))
+
+
+def _contribution(call: CallFacts | None, zones: Zones) -> Contribution | None:
+    if call is None or call.ended_at is None:
         return None
-    return contribution(call, zones_for(session).of(call.region_id))
+    return contribution(call, zones.of(call.region_id))
 
 
-def apply(session: Session, before: Contribution | None, after: Contribution | None) -> None:
+def apply(executor: Executor, before: Contribution | None, after: Contribution | None) -> None:
     """Add `after` and take away `before`, touching only the rows whose counts change."""
     hours: dict[HourKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     flows: dict[tuple[DayKey, FlowKey], int] = defaultdict(int)
@@ -100,41 +113,55 @@ def apply(session: Session, before: Contribution | None, after: Contribution | N
         changed = {name: value for name, value in counters.items() if value}
         grows_wait = after is not None and key == after.hour_key and wait > 0
         if changed or grows_wait:
-            _add_hour(session, key, changed, wait if grows_wait else 0)
-    _add_flows(session, sorted((key, value) for key, value in flows.items() if value))
+            _add_hour(executor, key, changed, wait if grows_wait else 0)
+    _add_flows(executor, sorted((key, value) for key, value in flows.items() if value))
 
 
-def _greatest(session: Session) -> Any:
-    return func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
+def _dialect(executor: Executor) -> str:
+    bind = executor.get_bind() if isinstance(executor, Session) else executor  # type: ignore[attr-defined]
+    return str(bind.dialect.name)
 
 
-def _add_hour(session: Session, key: HourKey, counters: dict[str, int], wait: int) -> None:
+# Written out (one cached statement per dialect): SQLAlchemy 2.0 compiles on_conflict_do_update on every use.
+@cache
+def _hour_upsert(dialect: str) -> TextClause:
+    columns = (*HOUR_COUNTERS, "wait_max")
+    greatest = "greatest" if dialect == "postgresql" else "max"
+    sums = ", ".join(f"{name} = stats_call_hours.{name} + excluded.{name}" for name in HOUR_COUNTERS)
+    return text(
+        f"INSERT INTO stats_call_hours (region_id, channel, hour, {', '.join(columns)})"
+        f" VALUES (:region_id, :channel, :hour, {', '.join(':' + name for name in columns)})"
+        f" ON CONFLICT (region_id, channel, hour) DO UPDATE SET {sums},"
+        f" wait_max = {greatest}(stats_call_hours.wait_max, excluded.wait_max)"
+    ).bindparams(bindparam("hour", type_=CallHourStats.__table__.c.hour.type))
+
+
+_FLOW_UPSERT = text(
+    "INSERT INTO stats_flow_days (region_id, channel, day, flow, measure, node, calls)"
+    " VALUES (:region_id, :channel, :day, :flow, :measure, :node, :calls)"
+    " ON CONFLICT (region_id, channel, day, flow, measure, node)"
+    " DO UPDATE SET calls = stats_flow_days.calls + excluded.calls"
+).bindparams(bindparam("day", type_=FlowDayStats.__table__.c.day.type))
+
+
+def _add_hour(executor: Executor, key: HourKey, counters: dict[str, int], wait: int) -> None:
     region, channel, hour = key
-    table = CallHourStats.__table__
-    statement = insert_for(session)(table).values(
-        region_id=region, channel=channel, hour=hour, wait_max=wait, **counters
-    )
-    updates: dict[str, Any] = {name: table.c[name] + statement.excluded[name] for name in counters}
-    if wait:
-        updates["wait_max"] = _greatest(session)(table.c.wait_max, statement.excluded.wait_max)
-    session.execute(statement.on_conflict_do_update(index_elements=list(table.primary_key.columns), set_=updates))
+    values = {"region_id": region, "channel": channel, "hour": hour, "wait_max": wait}
+    values.update(dict.fromkeys(HOUR_COUNTERS, 0))
+    values.update(counters)
+    executor.execute(_hour_upsert(_dialect(executor)), values)
 
 
-def _add_flows(session: Session, counts: list[tuple[tuple[DayKey, FlowKey], int]]) -> None:
+def _add_flows(executor: Executor, counts: list[tuple[tuple[DayKey, FlowKey], int]]) -> None:
     """All of a call's flow counts in one executemany (one pipeline, rows locked in key order)."""
     if not counts:
         return
-    table = FlowDayStats.__table__
     rows = [
         {"region_id": region, "channel": channel, "day": day, "flow": flow, "measure": measure, "node": node,
          "calls": value}
         for ((region, channel, day), (flow, measure, node)), value in counts
     ]  # fmt: skip
-    statement = insert_for(session)(table)
-    upsert = statement.on_conflict_do_update(
-        index_elements=list(table.primary_key.columns), set_={"calls": table.c.calls + statement.excluded.calls}
-    )
-    session.execute(upsert, rows)  # executemany of one cached statement, rows in key order
+    executor.execute(_FLOW_UPSERT, rows)  # executemany of one cached statement, rows in key order
 
 
 def rebuild(session: Session) -> int:

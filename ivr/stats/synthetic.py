@@ -27,11 +27,11 @@ from sqlalchemy.orm import Session
 from db.models import Call, Complaint, Customer, Meter, Reading, Region, RegionNumber
 from db.models.customers import POSTPAID
 from db.references import COMPLAINT_PREFIX, READING_PREFIX, REFERENCE_LENGTH
+from ivr.calls.flows import join_flows
 from ivr.calls.outcome import derive_outcome
 from ivr.config import Settings
 from ivr.engine.model import FlowSet
 from ivr.stats import rollup
-from ivr.stats.contribution import join_flows
 from ivr.stats.synthetic_graph import compile_graph
 from ivr.stats.synthetic_load import (
     TABLES,

@@ -11,15 +11,14 @@ import time
 from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from ivr.calls.state import LiveCall
+from ivr.conversations.model import Conversation
 from ivr.state import StateStoreError
 from ivr.voice import twiml
 from ivr.voice.form import to_int
-from ivr.voice.gateway import STEP_URL, VoiceGateway
+from ivr.voice.gateway import INCOMING_URL, STEP_URL, VoiceGateway
 
 log = logging.getLogger(__name__)
 
-INCOMING_URL = "/voice/incoming"
 WAIT_SECONDS = 1.0  # how long the fallback waits for a failed request's own reply to land
 
 
@@ -40,24 +39,24 @@ def fallback(gateway: VoiceGateway, form: Mapping[str, str]) -> str:
         )
     if failed.path.endswith(INCOMING_URL):
         return gateway.incoming(form)
-    call = gateway.records.load_quietly(form.get("CallSid", "")) or gateway.new_call(form)
-    return gateway.apology(call.conversation.language, call.agent_number)
+    call = gateway.core.load(gateway.key(form.get("CallSid", ""))) or gateway.new_call(form)
+    return gateway.apology(call.language, call.agent_number)
 
 
-def take_over(gateway: VoiceGateway, form: Mapping[str, str], call: LiveCall, no_input: bool) -> str:
+def take_over(gateway: VoiceGateway, form: Mapping[str, str], call: Conversation, no_input: bool) -> str:
     """Wait briefly for the failed request's reply; if none lands (its worker died), handle the step here."""
-    call_sid, step = call.facts.call_sid, call.step
+    step, key = call.step, gateway.key(call.sid)
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.1)
-        landed = gateway.records.load_quietly(call_sid)
+        landed = gateway.core.load(key)
         if landed is not None and landed.step > step:
             return landed.last_reply
     try:
-        first = gateway.records.store.claim(f"{call_sid}:fallback", step)
+        first = gateway.core.store.claim(gateway.core.keys.call_claim(call.sid, step, "fallback"))
     except StateStoreError:
         return gateway.state_store_down(form, call)
     if not first:  # a second fallback for the same step: the first one's reply is on its way
         return twiml.render_retry_later(f"{STEP_URL}?step={step}")
-    log.warning("call %s step %s: taking over from a failed request", call_sid, step)
+    log.warning("call %s step %s: taking over from a failed request", call.sid, step)
     return gateway.answer(call, form, no_input)

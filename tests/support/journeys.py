@@ -11,9 +11,8 @@ from tests.support.twilio import FakeTwilio, Reply
 
 
 def set_clock(app: Flask, moment: datetime) -> None:
-    """Make every webhook of this app (voice and messaging) see `moment` (UTC) as now."""
-    runtime(app).voice.now = lambda: moment
-    runtime(app).messaging.now = lambda: moment
+    """Make every part of this app (webhooks, console, API) see `moment` (UTC) as now."""
+    runtime(app).clock.pin(moment)
 
 
 def choose(twilio: FakeTwilio, option: str, *, english: bool = False) -> Reply:

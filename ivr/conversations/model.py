@@ -1,4 +1,4 @@
-"""The record of one live call or text conversation, as kept in the call-state store."""
+"""One live call or text conversation, as kept in the call-state store between webhooks."""
 
 from __future__ import annotations
 
@@ -6,23 +6,37 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ivr.calls.records import CallFacts
+from ivr.calls.flows import join_flows
+from ivr.calls.records import CallFacts, RowState
 from ivr.engine.model import Event
 from ivr.engine.state import ConversationState
-from ivr.services.context import ServiceContext
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where a conversation stood before a turn, to go back there if the turn is tried again."""
+
+    state: dict[str, Any]
+    values: dict[str, Any]
+    pending: int
+
+
+# What a turn (the engine, the writer, an adapter's settle) may change besides the engine state.
+_TURN_FIELDS = ("call_id", "step", "event_seq", "closed", "served", "ivr_hung_up", "had_error", "flows_reached",
+                "flows_completed", "queue")  # fmt: skip
 
 
 @dataclass
-class LiveCall:
-    """Conversation position plus what the adapter needs to answer retries and log events.
+class Conversation:
+    """Where the conversation is in its flow, plus what the adapters need to answer retries and log events.
 
-    `step` numbers the replies sent: a gather posts back `?step=N`, so a retried request
-    (N below the current step) gets the stored reply instead of moving the flow again.
-    `pending` holds events not yet in the database; they are written on the next good request.
+    `step` numbers the replies sent: a gather posts back `?step=N`, so a retried request (N below
+    the current step) gets the stored reply instead of moving the flow again. `pending` holds
+    events not yet in the database; they are written with the next turn that reaches it.
     """
 
     facts: CallFacts
-    conversation: ConversationState
+    state: ConversationState
     caller_is_mobile: bool = False
     agent_number: str | None = None
     call_id: int | None = None
@@ -31,10 +45,12 @@ class LiveCall:
     event_seq: int = 0
     pending: list[dict[str, Any]] = field(default_factory=list)
     closed: bool = False
-    # Facts for the call record (see ivr/calls/outcome.py); they only ever become true.
+    # Facts for the call record (see ivr/calls/outcome.py); they only ever become true or grow.
     served: bool = False
     ivr_hung_up: bool = False
     had_error: bool = False
+    flows_reached: str = ""
+    flows_completed: str = ""
     # Queueing: the queue the caller waits in, and why they will leave it ("overflow", or the
     # node of flows/agent.yaml a callback continues at).
     queue: str | None = None
@@ -44,35 +60,54 @@ class LiveCall:
     returned_from_queue: bool = False  # back in the menus (for a callback) after holding
     turned_away: bool = False  # every line was busy at call start (MAX_ACTIVE_CALLS): kept off the live board
 
-    def service_context(self, session: Any, now: datetime, timezone: str, sms_enabled: bool = False) -> ServiceContext:
-        """What the services of this call's next turn get: its unit of work and its facts."""
-        return ServiceContext(
-            session=session,
-            conversation_id=self.facts.call_sid,
-            caller=self.facts.caller,
-            caller_is_mobile=self.caller_is_mobile,
-            region_id=self.facts.region_id,
-            channel=self.facts.channel,
-            now=now,
-            timezone=timezone,
-            language=self.conversation.language,
-            step=self.step,
-            sms_enabled=sms_enabled,
-        )
+    @property
+    def sid(self) -> str:
+        return self.facts.call_sid
+
+    @property
+    def language(self) -> str:
+        return self.state.language
 
     def add_events(self, events: list[Event], at: datetime) -> None:
+        """Number the events and keep them until written; note the flows they enter and complete."""
+        stamp = at.isoformat()
         for event in events:
             self.event_seq += 1
             self.pending.append(
                 {
                     "seq": self.event_seq,
-                    "at": at.isoformat(),
+                    "at": stamp,
                     "kind": event.kind,
                     "flow": event.flow,
                     "node": event.node,
                     "detail": event.detail,
                 }
             )
+            if event.kind == "node" and event.flow:
+                self.flows_reached = join_flows(self.flows_reached, [event.flow])
+            elif event.kind == "served" and event.flow:
+                self.flows_completed = join_flows(self.flows_completed, [event.flow])
+
+    def mark(self) -> Mark:
+        return Mark(self.state.to_dict(), {name: getattr(self, name) for name in _TURN_FIELDS}, len(self.pending))
+
+    def rewind(self, mark: Mark) -> None:
+        """Back to `mark`, as if the turn had never run (its events too)."""
+        self.state = ConversationState.from_dict(mark.state)
+        for name, value in mark.values.items():
+            setattr(self, name, value)
+        del self.pending[mark.pending :]
+
+    def row_state(self) -> RowState:
+        return RowState(
+            language=self.state.language,
+            last_node=f"{self.state.flow}.{self.state.node}",
+            served=self.served,
+            ivr_hung_up=self.ivr_hung_up,
+            had_error=self.had_error,
+            flows_reached=self.flows_reached,
+            flows_completed=self.flows_completed,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         facts = self.facts
@@ -88,7 +123,7 @@ class LiveCall:
                 "started_at": facts.started_at.isoformat(),
                 "channel": facts.channel,
             },
-            "conversation": self.conversation.to_dict(),
+            "state": self.state.to_dict(),
             "caller_is_mobile": self.caller_is_mobile,
             "agent_number": self.agent_number,
             "call_id": self.call_id,
@@ -100,6 +135,8 @@ class LiveCall:
             "served": self.served,
             "ivr_hung_up": self.ivr_hung_up,
             "had_error": self.had_error,
+            "flows_reached": self.flows_reached,
+            "flows_completed": self.flows_completed,
             "queue": self.queue,
             "leaving_for": self.leaving_for,
             "callback_offered": self.callback_offered,
@@ -109,12 +146,12 @@ class LiveCall:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LiveCall:
+    def from_dict(cls, data: dict[str, Any]) -> Conversation:
         raw = dict(data["facts"])
         raw["started_at"] = datetime.fromisoformat(raw["started_at"])
         return cls(
             facts=CallFacts(**raw),
-            conversation=ConversationState.from_dict(data["conversation"]),
+            state=ConversationState.from_dict(data["state"]),
             caller_is_mobile=bool(data.get("caller_is_mobile")),
             agent_number=data.get("agent_number"),
             call_id=data.get("call_id"),
@@ -126,6 +163,8 @@ class LiveCall:
             served=bool(data.get("served", False)),
             ivr_hung_up=bool(data.get("ivr_hung_up", False)),
             had_error=bool(data.get("had_error", False)),
+            flows_reached=str(data.get("flows_reached", "")),
+            flows_completed=str(data.get("flows_completed", "")),
             queue=data.get("queue"),
             leaving_for=data.get("leaving_for"),
             callback_offered=bool(data.get("callback_offered", False)),
