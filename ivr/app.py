@@ -141,7 +141,7 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
         RateLimiter(RateLimit(settings.messaging_rate_limit, settings.messaging_rate_window_seconds)),
         MessagingConfig(settings.default_language, settings.messaging_idle_minutes * 60),
     )
-    bind(app, Runtime(settings, database, store, directory, clock, core, voice, queue, store.board, messaging))
+    bind(app, Runtime(settings, directory, clock, core, voice, queue, messaging))
 
 
 def rollups_of(directory: RegionDirectory) -> RowObserver:

@@ -27,16 +27,27 @@ EXTENSION_KEY = "ivr"
 
 @dataclass
 class Runtime:
+    """The app's parts; the database, the call-state store and its live board are the core's."""
+
     settings: Settings
-    database: Database
-    store: CallStateStore
     directory: RegionDirectory
     clock: Clock
     core: ConversationCore
     voice: VoiceGateway
     queue: QueueGateway
-    live: LiveBoard
     messaging: MessagingGateway
+
+    @property
+    def database(self) -> Database:
+        return self.core.database
+
+    @property
+    def store(self) -> CallStateStore:
+        return self.core.store
+
+    @property
+    def live(self) -> LiveBoard:
+        return self.core.store.board
 
     @property
     def engine(self) -> Engine:

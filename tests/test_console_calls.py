@@ -383,7 +383,7 @@ def test_live_page_says_so_when_the_board_is_down(app: Flask, client: FlaskClien
         def snapshot(self, now: float):
             raise StateStoreError("down")
 
-    runtime(app).live = DeadBoard()
+    runtime(app).core.store.board = DeadBoard()
     log_in(client, "spv")
     html = page(client, "/console/live", 503)
     assert "tidak tersedia" in html

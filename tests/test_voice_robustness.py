@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from db.models import Call, CallEvent
 from ivr.extensions import runtime
 from tests.support.factories import AGENTS
-from tests.support.outages import break_database, break_state_store, dead_store, restore_database
+from tests.support.outages import break_database, break_state_store, restore_database
 from tests.support.twilio import FakeTwilio
 
 
@@ -269,7 +269,7 @@ def test_readyz_reports_each_dependency(app: Flask, client) -> None:
     assert ready.status_code == 200
     assert ready.json["checks"] == {"database": "ok", "call_state": "ok"}
 
-    runtime(app).store = dead_store()
+    break_state_store(app)
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503
     assert not_ready.json["checks"]["call_state"].startswith("error")

@@ -9,7 +9,7 @@ ivr/voice/queueing.py, the Voice Fallback URL in ivr/voice/recovery.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,7 +80,13 @@ class VoiceGateway:
             return twiml.render_retry_later(INCOMING_URL)
         return self._start(form, busy_at=self._lines_busy(opened.active_calls))
 
-    def step(self, form: Mapping[str, str], step: int | None, no_input: bool, on_claimed: Any = None) -> str:
+    def step(
+        self,
+        form: Mapping[str, str],
+        step: int | None,
+        no_input: bool,
+        on_claimed: Callable[[Conversation], str] | None = None,
+    ) -> str:
         """The caller answered a gather (or stayed silent): move the flow one turn.
 
         `on_claimed(call)` answers when another request holds the step (the fallback takes it over);
@@ -108,7 +114,7 @@ class VoiceGateway:
             return call.last_reply
         if not claimed:
             if on_claimed is not None:
-                return str(on_claimed(call))
+                return on_claimed(call)
             return twiml.render_retry_later(f"{STEP_URL}?step={call.step}")
         return self.answer(call, form, no_input)
 

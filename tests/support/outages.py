@@ -20,14 +20,14 @@ def break_database(app: Flask) -> Database:
     """Point the app at a database port nobody listens on; returns the working one."""
     rt = runtime(app)
     working = rt.database
-    rt.core.database = rt.database = Database(DEAD_POSTGRES)
+    rt.core.database = Database(DEAD_POSTGRES)
     return working
 
 
 def restore_database(app: Flask, working: Database) -> None:
     rt = runtime(app)
     rt.database.dispose()
-    rt.core.database = rt.database = working
+    rt.core.database = working
 
 
 def dead_store() -> RedisStateStore:
