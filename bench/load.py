@@ -352,6 +352,8 @@ def main() -> int:
     )  # fmt: skip
     parser.add_argument("--saturate", action="store_true", help="no think time: webhooks/s, service vs baseline")
     parser.add_argument("--rounds", type=int, default=3, help="--saturate: baseline/service rounds")
+    parser.add_argument("--no-sign-ahead", dest="sign_ahead", action="store_false",
+                        help="--saturate: sign webhooks on the way out, not before each window")  # fmt: skip
     parser.add_argument("--costs", action="store_true", help="what one webhook of each kind costs (bench/costs.py)")
     parser.add_argument("--cost-samples", type=int, default=200, help="--costs: webhooks of each kind")
     parser.add_argument("--client", choices=sorted(swarm.CLIENTS), default="sockets",

@@ -5,32 +5,48 @@ two ports: the baseline (bench/baseline_app.py: signature check, constant TwiML)
 on the scratch database and Redis namespace. `--callers` async callers (bench/swarm.py) with no
 think time place calls back to back (incoming; keys 7, 9, *, 0 while the reply has a Gather;
 status), for `--seconds` against the baseline, then the service, and so on for `--rounds`
-rounds; only webhooks completed within each window count. Each line also gives the workers' CPU
-per webhook (/proc) and the generator's own CPU use, so a baseline held back by the generator
-shows. With `--profile`, py-spy samples the service's workers throughout.
+rounds; only webhooks completed within each window count. Each call's webhooks are signed
+before its window (swarm.sign_ahead; --no-sign-ahead signs them on the way out), so that
+signing takes no CPU from the servers while they are measured. Each line also gives the
+workers' CPU per webhook (/proc), the generator's own CPU use and what other processes used,
+so a baseline held back by the generator or a busy machine shows. With `--profile`, py-spy
+samples the service's workers throughout.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+from dataclasses import dataclass, field
 
 import swarm
 from counters import Others, cpu_ms, gunicorn_workers
 from load import BASELINE, ROOT, SERVICE, TOKEN, gunicorn, percentile
 
 
-def saturated(name: str, base: str, app: str, args: argparse.Namespace) -> dict[str, float]:
+@dataclass
+class Server:
+    name: str
+    base: str
+    app: str
+    actions: list[str] = field(default_factory=list)  # the Gather actions a call meets (signed ahead)
+    calls: int = 0  # calls to sign ahead for the next window: the last window's, and a margin
+
+
+def saturated(server: Server, args: argparse.Namespace) -> dict[str, float]:
     """One round against one server: callers with no think time for exactly `--seconds`."""
-    workers, others = gunicorn_workers(app), Others()
+    kits = swarm.sign_ahead(server.base, TOKEN, server.calls, server.actions) if args.sign_ahead else None
+    workers, others = gunicorn_workers(server.app), Others()
     before = cpu_ms(workers)
-    run = swarm.run_swarm(base, TOKEN, args.callers, args.seconds, window=True, client=args.client)
+    run = swarm.run_swarm(server.base, TOKEN, args.callers, args.seconds, window=True, client=args.client, kits=kits)
     every = [value for values in run.stats.latencies.values() for value in values]
     server_ms = (cpu_ms(workers) - before) / max(1, len(every) + run.stats.late)
-    print(f"  {name:8} {len(every) / run.elapsed:7.1f} webhooks/s  p50 {percentile(every, 0.5) * 1000:6.1f} ms  "
-          f"p99 {percentile(every, 0.99) * 1000:6.1f} ms  errors {sum(run.stats.errors.values())}  "
+    server.calls = int(run.stats.calls * 1.3) + args.callers
+    print(f"  {server.name:8} {len(every) / run.elapsed:7.1f} webhooks/s  p50 {percentile(every, 0.5) * 1000:6.1f} ms"
+          f"  p99 {percentile(every, 0.99) * 1000:6.1f} ms  errors {sum(run.stats.errors.values())}  "
           f"workers {server_ms:.2f} ms CPU/webhook")  # fmt: skip
-    print(f"           {run.generator()}; {others.note()}", flush=True)
+    signed = f", {run.signed_now} signed in the window" if args.sign_ahead else ", signed in the window"
+    print(f"           {run.generator()}{signed}; {others.note()}", flush=True)
     if run.stats.problems:
         print("           errors: " + ", ".join(f"{why} x{count}" for why, count in run.stats.problems.most_common()))
     return {"rate": len(every) / run.elapsed, "cpu": server_ms}
@@ -42,13 +58,16 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> None:
     baseline_env = {"PYTHONPATH": str(ROOT / "bench"), "TWILIO_AUTH_TOKEN": TOKEN}
     with gunicorn(BASELINE, args.port, baseline_env, **settings) as baseline_base, gunicorn(
         SERVICE, args.port + 1, env, **settings, profile=args.profile) as service_base:  # fmt: skip
-        for base in (baseline_base, service_base):  # warm-up, not reported: first requests, pools, caches
-            swarm.run_swarm(base, TOKEN, args.callers, 3, window=True, client=args.client)
+        servers = [Server("baseline", baseline_base, BASELINE), Server("service", service_base, SERVICE)]
+        for server in servers:  # warm-up, not reported: first requests, pools, caches; how many calls a window takes
+            server.actions = swarm.gather_actions(server.base, TOKEN)
+            warm = swarm.run_swarm(server.base, TOKEN, args.callers, 3, window=True, client=args.client)
+            server.calls = int(warm.stats.calls * args.seconds / 3 * 1.3) + args.callers
+            print(f"{server.name}: a call meets the Gather actions {server.actions}")
         ratios, cpu_ratios = [], []
         for number in range(1, args.rounds + 1):
             print(f"round {number}")
-            baseline = saturated("baseline", baseline_base, BASELINE, args)
-            service = saturated("service", service_base, SERVICE, args)
+            baseline, service = (saturated(server, args) for server in servers)
             ratios.append(service["rate"] / baseline["rate"])
             cpu_ratios.append(service["cpu"] / baseline["cpu"] if baseline["cpu"] else float("nan"))
             print(f"  ratio service/baseline: webhooks/s {ratios[-1]:.3f}, workers' CPU per webhook "

@@ -8,20 +8,23 @@ hand-written HTTP/1.1 request, the response read to EOF, its status line and bod
 that is not HTTP 200 with an XML `<Response>` root counts as an error, with its reason. Callers
 follow `<Gather action=...>` exactly as bench/load.py's Caller does.
 
-Which client, and why (`Client`; `--client` in load.py picks another): the generator's own CPU
-per webhook, user + system, measured with getrusage against bench/baseline_app.py under
-gunicorn, 16 callers back to back, on this 2-core VM:
+Which client, and why (`Client`; `--client streams` in load.py picks the other): the generator's
+own CPU per webhook, user + system (getrusage), against bench/baseline_app.py under gunicorn,
+16 callers back to back, on this 2-core VM with nothing else running (two runs each):
 
-    non-blocking socket on the event loop (Client)        0.62 ms
-    asyncio streams, open_connection (StreamsClient)      0.90 ms
-    aiohttp, ClientSession(TCPConnector(force_close))     1.55 ms
+    non-blocking socket on the event loop (Client)        0.65-0.76 ms
+    asyncio streams, open_connection (StreamsClient)      0.87-0.95 ms
+    aiohttp, ClientSession(TCPConnector(force_close))     1.23-1.62 ms  (a /tmp script, not kept)
+    Client, each call's webhooks signed ahead             0.49-0.51 ms  (sign_ahead, --saturate)
 
 Streams cost a transport, a protocol, a reader, a writer and several futures per connection;
 aiohttp a request and a response object and header multidicts on top. A one-shot form POST needs
 none of them: `Client` connects a non-blocking socket (on loopback the handshake is over when
 connect() returns), sends, and waits on the loop only for the reply (add_reader). What remains
 is mostly fixed: the kernel's share of a loopback TCP connection (connect and close, which also
-run the server side's part), signing (HMAC-SHA1), XML parsing, and one event-loop wake-up.
+run the server side's part), XML parsing, one event-loop wake-up, and, unless signed ahead,
+signing (HMAC-SHA1) and form encoding. It matters: 0.3 ms of extra generator CPU per webhook
+cost the baseline a fifth of its webhooks/s (about 700 -> 575/s) in a test run.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import socket
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,6 +145,7 @@ class Client:
         self.base, self.timeout = base, timeout
         self.address = (parts.hostname or "", parts.port or 80)
         self.sign = RequestValidator(token).compute_signature
+        self.signed_now = 0  # webhooks signed on the way out, not ahead
         self.head = (f"Host: {parts.netloc}\r\nUser-Agent: TwilioProxy/1.1\r\nConnection: close\r\n"
                      "Content-Type: application/x-www-form-urlencoded\r\n")  # fmt: skip
 
@@ -151,8 +155,10 @@ class Client:
         return (f"POST {path} HTTP/1.1\r\n{self.head}X-Twilio-Signature: {signature}\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n").encode() + body  # fmt: skip
 
-    async def post(self, path: str, params: dict[str, str]) -> Reply:
-        request = self.request(path, params)
+    async def post(self, path: str, params: dict[str, str], request: bytes | None = None) -> Reply:
+        """The webhook, signed now unless `request` holds it signed ahead."""
+        if request is None:
+            request, self.signed_now = self.request(path, params), self.signed_now + 1
         try:
             async with asyncio.timeout(self.timeout):
                 raw = await self.exchange(request)
@@ -232,9 +238,11 @@ class Stats:
             self.problems[problem] += 1
 
 
-async def webhook(client: Client, stats: Stats, kind: str, path: str, params: dict[str, str]) -> ET.Element | None:
+async def webhook(
+    client: Client, stats: Stats, kind: str, path: str, params: dict[str, str], ahead: bytes | None = None
+) -> ET.Element | None:
     started = time.perf_counter()
-    reply = await client.post(path, params)
+    reply = await client.post(path, params, ahead)
     stats.record(kind, time.perf_counter() - started, reply.problem)
     return reply.doc
 
@@ -257,24 +265,80 @@ def scripts(postpaid: list[str]) -> list[tuple[str, list[str]]]:
     ]
 
 
-async def place_call(client: Client, stats: Stats, keys: list[str] | tuple[str, ...], think: float) -> None:
+@dataclass
+class Kit:
+    """One call's webhooks signed and encoded ahead of a measuring window, keyed (path, key pressed)."""
+
+    params: dict[str, str]
+    requests: dict[tuple[str, str], bytes]
+
+
+def step_params(params: dict[str, str], key: str) -> dict[str, str]:
+    return {**params, "CallStatus": "in-progress", "Digits": key}
+
+
+def status_params(params: dict[str, str]) -> dict[str, str]:
+    return {**params, "CallStatus": "completed", "CallDuration": "30"}
+
+
+def sign_ahead(
+    base: str, token: str, calls: int, actions: list[str], keys: tuple[str, ...] = SATURATE_KEYS
+) -> deque[Kit]:
+    """`calls` calls' webhooks signed now, for the Gather actions a call met before (`gather_actions`).
+
+    Signing and form-encoding are a fifth of the generator's CPU per webhook; done here, before
+    the window, they are not taken from the server under test. A reply whose action differs
+    from the expected one is signed on the way out as usual (counted in Client.signed_now).
+    """
+    client, kits = Client(base, token), deque()
+    for _ in range(calls):
+        params = call_params()
+        requests = {("/voice/incoming", ""): client.request("/voice/incoming", params),
+                    ("/voice/status", ""): client.request("/voice/status", status_params(params))}  # fmt: skip
+        for action, key in zip(actions, keys, strict=False):
+            requests[action, key] = client.request(action, step_params(params, key))
+        kits.append(Kit(params, requests))
+    return kits
+
+
+def gather_actions(base: str, token: str, keys: tuple[str, ...] = SATURATE_KEYS) -> list[str]:
+    """The Gather actions one call meets pressing `keys`, in order (what `sign_ahead` signs for)."""
+
+    async def probe() -> list[str]:
+        client, params, actions = Client(base, token), call_params(), []
+        doc = (await client.post("/voice/incoming", params)).doc
+        for key in keys:
+            gather = doc.find("Gather") if doc is not None else None
+            if gather is None:
+                break
+            actions.append(gather.get("action", ""))
+            doc = (await client.post(actions[-1], step_params(params, key))).doc
+        await client.post("/voice/status", status_params(params))
+        return actions
+
+    return asyncio.run(probe())
+
+
+async def place_call(
+    client: Client, stats: Stats, keys: list[str] | tuple[str, ...], think: float, kit: Kit | None = None
+) -> None:
     """One call: incoming, each key to the previous reply's Gather action (while there is one), status."""
 
     async def pause() -> None:
         if think:
             await asyncio.sleep(think * random.uniform(0.5, 1.5))
 
-    params = call_params()
-    doc = await webhook(client, stats, "incoming", "/voice/incoming", params)
+    params, ahead = (kit.params, kit.requests) if kit else (call_params(), {})
+    doc = await webhook(client, stats, "incoming", "/voice/incoming", params, ahead.get(("/voice/incoming", "")))
     for key in keys:
         gather = doc.find("Gather") if doc is not None else None
         if gather is None:
             break
         await pause()
-        step = {**params, "CallStatus": "in-progress", "Digits": key}
-        doc = await webhook(client, stats, "step", gather.get("action", ""), step)
+        action = gather.get("action", "")
+        doc = await webhook(client, stats, "step", action, step_params(params, key), ahead.get((action, key)))
     await pause()
-    await webhook(client, stats, "status", "/voice/status", {**params, "CallStatus": "completed", "CallDuration": "30"})
+    await webhook(client, stats, "status", "/voice/status", status_params(params), ahead.get(("/voice/status", "")))
 
 
 async def caller(stats: Stats, deadline: float, delay: float, call: Callable[[], Awaitable[None]]) -> None:
@@ -295,6 +359,7 @@ class Run:
     elapsed: float  # seconds the rates are over: the window, or until the last caller hung up
     cpu: float  # the generator's own CPU seconds over the same span
     lag: list[float] = field(default_factory=list)  # how late the event loop woke a 0.1 s sleep, s
+    signed_now: int = 0  # webhooks signed during the run rather than ahead of it
 
     @property
     def webhooks(self) -> int:
@@ -348,18 +413,23 @@ async def _swarm(
 def run_swarm(
     base: str, token: str, callers: int, seconds: float, think: float = 0.0,
     postpaid: list[str] | None = None, ramp: float = 0.0, window: bool = False, client: str = "sockets",
+    kits: deque[Kit] | None = None,
 ) -> Run:  # fmt: skip
     """`callers` coroutines placing calls until `seconds` are up, then finishing the call they are on.
 
     With `postpaid` (and usually `think`), callers follow load.py's scripts; without, each call
-    presses SATURATE_KEYS. `ramp`: callers start spread over that many seconds. `window`: only
-    webhooks completed within `seconds` count, and the rates are over exactly that span.
+    presses SATURATE_KEYS, taking its webhooks from `kits` (signed ahead) while there are any.
+    `ramp`: callers start spread over that many seconds. `window`: only webhooks completed
+    within `seconds` count, and the rates are over exactly that span.
     """
     stats = Stats()
     http = CLIENTS[client](base, token)
 
     def call() -> Awaitable[None]:
-        keys = random.choice(scripts(postpaid))[1] if postpaid else SATURATE_KEYS
-        return place_call(http, stats, keys, think)
+        if postpaid:
+            return place_call(http, stats, random.choice(scripts(postpaid))[1], think)
+        return place_call(http, stats, SATURATE_KEYS, think, kits.popleft() if kits else None)
 
-    return asyncio.run(_swarm(stats, callers, seconds, ramp, window, call))
+    run = asyncio.run(_swarm(stats, callers, seconds, ramp, window, call))
+    run.signed_now = http.signed_now
+    return run
