@@ -368,8 +368,8 @@ def main() -> int:
         postpaid = demo_postpaid(database_url)
         env = service_env(database_url, args.redis_url)
         pace = "no think time" if args.saturate else f"think {args.think} s"
-        print(f"gunicorn --workers {args.workers} --threads {args.threads} --timeout 15 on {HOST}; "
-              f"{pace}, {args.seconds:.0f} s per run")  # fmt: skip
+        pace = f"{args.cost_samples} webhooks of each kind" if args.costs else f"{pace}, {args.seconds:.0f} s per run"
+        print(f"gunicorn --workers {args.workers} --threads {args.threads} --timeout 15 on {HOST}; {pace}")
         if args.costs:
             import costs  # here, not at the top: it imports this module back for the server helpers
 
