@@ -71,6 +71,18 @@ def gunicorn_workers(app: str, root: int | None = None) -> list[int]:
     return sorted(pid for pid, parent in below.items() if serves(pid) and serves(parent))
 
 
+def processes(word: str) -> list[int]:
+    """This process's descendants with `word` in their command line (e.g. "py-spy")."""
+    found = []
+    for pid in descendants(os.getpid()):
+        try:
+            if word.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
 def cpu_ms(pids: list[int]) -> float:
     """utime + stime of `pids` (all their threads), in ms."""
     return sum(int(fields[11]) + int(fields[12]) for pid in pids if (fields := _stat(pid))) * TICK_MS

@@ -20,7 +20,7 @@ import statistics
 from dataclasses import dataclass, field
 
 import swarm
-from counters import Others, cpu_ms, gunicorn_workers
+from counters import Others, cpu_ms, gunicorn_workers, processes
 from load import BASELINE, ROOT, SERVICE, TOKEN, gunicorn, percentile
 
 
@@ -36,8 +36,8 @@ class Server:
 def saturated(server: Server, args: argparse.Namespace) -> dict[str, float]:
     """One round against one server: callers with no think time for exactly `--seconds`."""
     kits = swarm.sign_ahead(server.base, TOKEN, server.calls, server.actions) if args.sign_ahead else None
-    workers, others = gunicorn_workers(server.app), Others()
-    before = cpu_ms(workers)
+    workers, others, spy = gunicorn_workers(server.app), Others(), processes("py-spy")
+    before, spy_before = cpu_ms(workers), cpu_ms(spy)
     run = swarm.run_swarm(server.base, TOKEN, args.callers, args.seconds, window=True, client=args.client, kits=kits)
     every = [value for values in run.stats.latencies.values() for value in values]
     server_ms = (cpu_ms(workers) - before) / max(1, len(every) + run.stats.late)
@@ -47,6 +47,9 @@ def saturated(server: Server, args: argparse.Namespace) -> dict[str, float]:
           f"workers {server_ms:.2f} ms CPU/webhook")  # fmt: skip
     signed = f", {run.signed_now} signed in the window" if args.sign_ahead else ", signed in the window"
     print(f"           {run.generator()}{signed}; {others.note()}", flush=True)
+    if spy:
+        share = (cpu_ms(spy) - spy_before) / 1000 / run.elapsed
+        print(f"           py-spy (--profile, on the service's workers) used {share * 100:.0f}% of a core")
     if run.stats.problems:
         print("           errors: " + ", ".join(f"{why} x{count}" for why, count in run.stats.problems.most_common()))
     return {"rate": len(every) / run.elapsed, "cpu": server_ms}
