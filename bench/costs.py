@@ -43,6 +43,7 @@ APP = "ivr:create_app()"
 AGENT_PHONE = "+6281299990001"
 WHATSAPP_TO = "whatsapp:+6281100000123"
 APOLOGY = "sistem kami sedang mengalami gangguan"
+REFUSED = ("terlalu banyak pesan", "kirim pesan Anda kembali beberapa saat lagi")  # rate limited, try later
 Check = Callable[[ET.Element], str]  # "" when the reply is what the kind says, else why not
 
 
@@ -60,7 +61,19 @@ EMPTY = expect("an empty <Response/>", lambda doc: len(doc) == 0)
 HOLD = expect("a hold turn", lambda doc: doc.find("Play") is not None or doc.find("Pause") is not None)
 AGENT_DIAL = expect("<Dial><Queue>", lambda doc: doc.find("Dial/Queue") is not None)
 CONNECTING = expect("a <Say>", lambda doc: doc.find("Say") is not None)
-MESSAGE = expect("a <Message>", lambda doc: doc.find("Message") is not None)
+MESSAGE = expect(
+    "an answered <Message>", lambda doc: doc.find("Message") is not None and not any(no in says(doc) for no in REFUSED)
+)
+
+
+def next_step(action: str) -> Check:
+    """A main-menu Gather one step on from `action` (a call restarted for lost state would be at step 1)."""
+    want = f"/voice/step?step={int(action.rsplit('=', 1)[1]) + 1}" if "step=" in action else ""
+
+    def check(doc: ET.Element) -> str:
+        return MENU(doc) or ("" if doc.find("Gather").get("action") == want else "not the next step")  # type: ignore[union-attr]
+
+    return check
 
 
 @dataclass
@@ -120,8 +133,10 @@ class Costs:
             return Batch("incoming", [("/voice/incoming", call_params(sid), MENU) for sid in sids["menu"]])
 
         def step() -> Batch:
+            """Key 9 (switch language) or * (repeat) at the main menu; the reply must be the menu's next step."""
+            keys = {sid: "9*"[i % 2] for i, sid in enumerate(sids["menu"])}
             return Batch("menu step", [(self.actions[sid], {**call_params(sid), "CallStatus": "in-progress",
-                         "Digits": "9*"[i % 2]}, MENU) for i, sid in enumerate(sids["menu"])])  # fmt: skip
+                         "Digits": key}, next_step(self.actions[sid])) for sid, key in keys.items()])  # fmt: skip
 
         def status() -> Batch:
             done = {"CallStatus": "completed", "CallDuration": "40"}
