@@ -9,6 +9,17 @@ end, every request signed as Twilio signs it. The same callers are first run aga
 the service's figures as ratios to that baseline. Run by hand, not in CI:
 
     .venv/bin/python bench/load.py --callers 20 --seconds 60
+    .venv/bin/python bench/load.py --saturate --rounds 3 --seconds 20    # webhooks/s, service vs baseline
+    .venv/bin/python bench/load.py --costs                               # what one webhook of each kind costs
+    .venv/bin/python bench/load.py --find-capacity --think 6 --callers 250 --seconds 30
+
+--saturate (bench/saturate.py): `--callers` (16) callers with no think time placing calls back
+to back (incoming, keys 7 9 * 0 while there is a Gather, status), against the baseline and the
+service, both up at once on two ports, alternately for `--rounds` rounds. --find-capacity: the
+service, then the baseline, each doubled then bisected to the most concurrent callers with
+p99 < 200 ms and no errors. Both use the asyncio generator (bench/swarm.py) and print its own
+CPU use. --costs: bench/costs.py. The default run keeps the thread callers below (bench/drill.py
+and bench/surge.py build on them).
 """
 
 from __future__ import annotations
@@ -41,7 +52,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import swarm  # noqa: E402
+from counters import Others  # noqa: E402
 from menu_step import drop_postgres, scratch_postgres  # noqa: E402
+from swarm import scripts  # noqa: E402  (the callers' scripts, shared with the async generator)
 
 from db.migrate import upgrade  # noqa: E402
 from db.models import PREPAID, Customer  # noqa: E402
@@ -81,18 +95,6 @@ class Tally:
     def call_ends(self) -> None:
         with self.lock:
             self.in_call -= 1
-
-
-def scripts(postpaid: list[str]) -> list[tuple[str, list[str]]]:
-    """The calls callers place: what they press, Gather by Gather (then they hang up)."""
-    idpel = random.choice(postpaid)
-    return [
-        ("bill", ["1", f"{idpel}#"]),
-        ("meter_reading", ["2", f"{idpel}#", f"{random.randint(1000, 99999)}#", "1", "1"]),
-        ("complaint", ["3", "5", "2", "1", "2"]),
-        ("agent", ["0"]),
-        ("hang_up_mid_flow", ["2"]),
-    ]
 
 
 class Caller(threading.Thread):
@@ -252,11 +254,18 @@ def within_target(figures: dict[str, float]) -> bool:
     return figures["p99"] < P99_TARGET and figures["errors"] == 0
 
 
-def find_capacity(base: str, start: int, seconds: float, think: float, postpaid: list[str]) -> int:
-    """Double the callers until the target is missed, then bisect to within 10 %; the largest that held."""
-    held, missed, callers = 0, None, start
+def find_capacity(name: str, base: str, args: argparse.Namespace, postpaid: list[str]) -> int:
+    """Double the callers until the target is missed, then bisect to within 10 %; the largest that held.
+
+    Async callers (bench/swarm.py), arriving spread over about one call's length, as today.
+    """
+    held, missed, callers = 0, None, args.callers
+    ramp = min(args.seconds / 4, args.think * 6)
     while callers > held:
-        figures = report(f"service, {callers} callers", *run_callers(base, callers, seconds, think, postpaid))
+        others = Others()
+        run = swarm.run_swarm(base, TOKEN, callers, args.seconds, args.think, postpaid, ramp, client=args.client)
+        figures = report(f"{name}, {callers} callers", run.stats, run.elapsed)  # type: ignore[arg-type]
+        print(f"  {run.generator()}; {others.note()}", flush=True)
         if within_target(figures):
             held = callers
         else:
@@ -264,7 +273,7 @@ def find_capacity(base: str, start: int, seconds: float, think: float, postpaid:
         if missed is not None and missed - held <= max(2, held // 10):
             break
         callers = callers * 2 if missed is None else (held + missed) // 2
-        time.sleep(think * 2)  # let the last calls' status callbacks land before the next level
+        time.sleep(args.think * 2)  # let the last calls' status callbacks land before the next level
     return held
 
 
@@ -326,9 +335,13 @@ def print_ratios(service: dict[str, float], baseline: dict[str, float]) -> None:
           f"webhooks/s {service['rate'] / baseline['rate']:.2f}x")  # fmt: skip
 
 
-def main() -> None:
+BASELINE, SERVICE = "baseline_app:create_app()", "ivr:create_app()"
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--callers", type=int, default=20, help="concurrent callers (each places calls in turn)")
+    parser.add_argument("--callers", type=int, help="concurrent callers (each places calls in turn); "
+                        "default 20, with --saturate 16")  # fmt: skip
     parser.add_argument("--seconds", type=float, default=60, help="how long each run lasts")
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds a caller takes per menu")
     server_options(parser, port=8765)
@@ -337,32 +350,51 @@ def main() -> None:
         "--find-capacity", action="store_true",
         help="from --callers, double then bisect to the most callers with p99 < 200 ms and no errors",
     )  # fmt: skip
+    parser.add_argument("--saturate", action="store_true", help="no think time: webhooks/s, service vs baseline")
+    parser.add_argument("--rounds", type=int, default=3, help="--saturate: baseline/service rounds")
+    parser.add_argument("--no-sign-ahead", dest="sign_ahead", action="store_false",
+                        help="--saturate: sign webhooks on the way out, not before each window")  # fmt: skip
+    parser.add_argument("--costs", action="store_true", help="what one webhook of each kind costs (bench/costs.py)")
+    parser.add_argument("--cost-samples", type=int, default=200, help="--costs: webhooks of each kind")
+    parser.add_argument("--client", choices=sorted(swarm.CLIENTS), default="sockets",
+                        help="the async generator's HTTP client (bench/swarm.py)")  # fmt: skip
     args = parser.parse_args()
+    args.callers = args.callers or (16 if args.saturate else 20)
+    print(f"open files limit raised to {swarm.raise_fd_limit()}")
 
     settings = {"workers": args.workers, "threads": args.threads}
-    baseline_app = ("baseline_app:create_app()", args.port, {"PYTHONPATH": str(ROOT / "bench")})
+    baseline_app = (BASELINE, args.port, {"PYTHONPATH": str(ROOT / "bench"), "TWILIO_AUTH_TOKEN": TOKEN})
     with demo_database(args.pg_admin_url) as database_url:
         postpaid = demo_postpaid(database_url)
         env = service_env(database_url, args.redis_url)
-        print(f"gunicorn --workers {args.workers} --threads {args.threads} --timeout 15 on {HOST}; "
-              f"think {args.think} s, {args.seconds:.0f} s per run")  # fmt: skip
+        pace = "no think time" if args.saturate else f"think {args.think} s"
+        pace = f"{args.cost_samples} webhooks of each kind" if args.costs else f"{pace}, {args.seconds:.0f} s per run"
+        print(f"gunicorn --workers {args.workers} --threads {args.threads} --timeout 15 on {HOST}; {pace}")
+        if args.costs:
+            import costs  # here, not at the top: it imports this module back for the server helpers
+
+            return costs.run(args, database_url)
+        if args.saturate:
+            import saturate  # here, not at the top: it imports this module back for the server helpers
+
+            saturate.run(args, env)
+            return 0
         if args.find_capacity:
-            with gunicorn("ivr:create_app()", args.port + 1, env, **settings, profile=args.profile) as base:
-                capacity = find_capacity(base, args.callers, args.seconds, args.think, postpaid)
-                service = report(f"service at {capacity} callers", *run_callers(
-                    base, capacity, args.seconds, args.think, postpaid))  # fmt: skip
+            with gunicorn(SERVICE, args.port + 1, env, **settings, profile=args.profile) as base:
+                capacity = find_capacity("service", base, args, postpaid)
             with gunicorn(*baseline_app, **settings) as base:
-                baseline = report("baseline", *run_callers(base, capacity, args.seconds, args.think, postpaid))
-            print_ratios(service, baseline)
-            print(f"\ncapacity: {capacity} concurrent calls with p99 < {P99_TARGET * 1000:.0f} ms and no errors "
-                  f"(gunicorn --workers {args.workers} --threads {args.threads}, think {args.think} s)")  # fmt: skip
-            return
+                baseline = find_capacity("baseline", base, args, postpaid)
+            print(f"\ncapacity (p99 < {P99_TARGET * 1000:.0f} ms, no errors; gunicorn --workers {args.workers} "
+                  f"--threads {args.threads}, think {args.think} s): service {capacity} concurrent calls, baseline "
+                  f"{baseline}; service/baseline {capacity / baseline if baseline else float('nan'):.2f}")  # fmt: skip
+            return 0
         with gunicorn(*baseline_app, **settings) as base:
             baseline = report("baseline", *run_callers(base, args.callers, args.seconds, args.think, postpaid))
-        with gunicorn("ivr:create_app()", args.port + 1, env, **settings, profile=args.profile) as base:
+        with gunicorn(SERVICE, args.port + 1, env, **settings, profile=args.profile) as base:
             service = report("service", *run_callers(base, args.callers, args.seconds, args.think, postpaid))
         print_ratios(service, baseline)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
