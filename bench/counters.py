@@ -83,6 +83,18 @@ def processes(word: str) -> list[int]:
     return found
 
 
+def named(command: str) -> list[int]:
+    """Every process whose command name is `command` (e.g. "postgres": the server and every backend)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and Path(f"/proc/{entry}/comm").read_text().strip() == command:
+                found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
 def cpu_ms(pids: list[int]) -> float:
     """utime + stime of `pids` (all their threads), in ms."""
     return sum(int(fields[11]) + int(fields[12]) for pid in pids if (fields := _stat(pid))) * TICK_MS

@@ -178,9 +178,9 @@ def run_callers(base: str, callers: int, seconds: float, think: float, postpaid:
     return tally, time.monotonic() - started
 
 
-def procfile_web_command(app: str, port: int, workers: int, threads: int) -> list[str]:
+def procfile_web_command(app: str, port: int, workers: int, threads: int, checkout: Path = ROOT) -> list[str]:
     """The Procfile's `web:` line as run in production, bound to loopback and serving `app`."""
-    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    line = next(line for line in (checkout / "Procfile").read_text().splitlines() if line.startswith("web:"))
     env = {"PORT": str(port), "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads)}
     words = [re.sub(r"\$\{(\w+):-[^}]*\}", lambda m: env[m.group(1)], word) for word in shlex.split(line[4:])]
     words[words.index("--bind") + 1] = f"{HOST}:{port}"
@@ -190,13 +190,20 @@ def procfile_web_command(app: str, port: int, workers: int, threads: int) -> lis
 
 @contextmanager
 def gunicorn(
-    app: str, port: int, env: dict[str, str], workers: int, threads: int, profile: Path | None = None
+    app: str,
+    port: int,
+    env: dict[str, str],
+    workers: int,
+    threads: int,
+    profile: Path | None = None,
+    checkout: Path = ROOT,
 ) -> Iterator[str]:
     """The Procfile's web command on loopback; stopped (TERM, then KILL) on the way out.
 
     With `profile`, py-spy samples every worker (non-idle threads) and writes collapsed stacks there.
+    `checkout` serves another copy of the code (its Procfile too) with this one's virtualenv.
     """
-    command = procfile_web_command(app, port, workers, threads)
+    command = procfile_web_command(app, port, workers, threads, checkout)
     if profile is not None:
         spy = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--subprocesses", "--format", "raw"]
         command = [*spy, "--rate", "250", "--output", str(profile), "--", *command]
@@ -204,7 +211,7 @@ def gunicorn(
     log_path.parent.mkdir(exist_ok=True)
     log_file = log_path.open("w")
     process = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **env}, stdout=log_file, stderr=log_file, start_new_session=True
+        command, cwd=checkout, env={**os.environ, **env}, stdout=log_file, stderr=log_file, start_new_session=True
     )
     base = f"http://{HOST}:{port}"
     try:
@@ -352,6 +359,8 @@ def main() -> int:
     )  # fmt: skip
     parser.add_argument("--saturate", action="store_true", help="no think time: webhooks/s, service vs baseline")
     parser.add_argument("--rounds", type=int, default=3, help="--saturate: baseline/service rounds")
+    parser.add_argument("--previous", type=Path, help="--saturate: also serve this checkout (e.g. a worktree of "
+                        "the previous commit) on the same database, measured in turn with the others")  # fmt: skip
     parser.add_argument("--no-sign-ahead", dest="sign_ahead", action="store_false",
                         help="--saturate: sign webhooks on the way out, not before each window")  # fmt: skip
     parser.add_argument("--costs", action="store_true", help="what one webhook of each kind costs (bench/costs.py)")

@@ -1,12 +1,13 @@
-"""`bench/load.py --saturate`: webhooks/s of the service and of the baseline, measured alternately.
+"""`bench/load.py --saturate`: webhooks/s of the service and of the baseline, measured in turn.
 
-Both servers run under the Procfile's gunicorn line (same --workers/--threads), started once on
-two ports: the baseline (bench/baseline_app.py: signature check, constant TwiML) and the service
-on the scratch database and Redis namespace. `--callers` async callers (bench/swarm.py) with no
-think time place calls back to back (incoming; keys 7, 9, *, 0 while the reply has a Gather;
-status), for `--seconds` against the baseline, then the service, and so on for `--rounds`
-rounds; only webhooks completed within each window count. Each call's webhooks are signed
-before its window (swarm.sign_ahead; --no-sign-ahead signs them on the way out), so that
+The servers run under the Procfile's gunicorn line (same --workers/--threads), started once on
+their own ports: the baseline (bench/baseline_app.py: signature check, constant TwiML), the
+service on the scratch database and Redis namespace, and with `--previous DIR` the service as
+another checkout has it (a worktree of the previous commit), on the same database. `--callers`
+async callers (bench/swarm.py) with no think time place calls back to back (incoming; keys 7, 9,
+*, 0 while the reply has a Gather; status), for `--seconds` against each server in turn, for
+`--rounds` rounds; only webhooks completed within each window count. Each call's webhooks are
+signed before its window (swarm.sign_ahead; --no-sign-ahead signs them on the way out), so that
 signing takes no CPU from the servers while they are measured. Each line also gives the
 workers' CPU per webhook (/proc), the generator's own CPU use and what other processes used,
 so a baseline held back by the generator or a busy machine shows. With `--profile`, py-spy
@@ -17,10 +18,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
+from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import swarm
-from counters import Others, cpu_ms, gunicorn_workers, processes
+from counters import SERVING, Others, cpu_ms, gunicorn_workers, named, processes
 from load import BASELINE, ROOT, SERVICE, TOKEN, gunicorn, percentile
 
 
@@ -38,45 +41,62 @@ def saturated(server: Server, args: argparse.Namespace) -> dict[str, float]:
     kits = swarm.sign_ahead(server.base, TOKEN, server.calls, server.actions) if args.sign_ahead else None
     workers, others, spy = gunicorn_workers(server.app), Others(), processes("py-spy")
     before, spy_before = cpu_ms(workers), cpu_ms(spy)
+    stores = {name: named(name) for name in SERVING}  # PostgreSQL's and Redis's own CPU: the data tier's share
+    stores_before = {name: cpu_ms(pids) for name, pids in stores.items()}
     run = swarm.run_swarm(server.base, TOKEN, args.callers, args.seconds, window=True, client=args.client, kits=kits)
     every = [value for values in run.stats.latencies.values() for value in values]
-    server_ms = (cpu_ms(workers) - before) / max(1, len(every) + run.stats.late)
+    done = max(1, len(every) + run.stats.late)
+    server_ms = (cpu_ms(workers) - before) / done
+    stores_ms = {name: (cpu_ms(pids) - stores_before[name]) / done for name, pids in stores.items()}
     server.calls = int(run.stats.calls * 1.3) + args.callers
     print(f"  {server.name:8} {len(every) / run.elapsed:7.1f} webhooks/s  p50 {percentile(every, 0.5) * 1000:6.1f} ms"
           f"  p99 {percentile(every, 0.99) * 1000:6.1f} ms  errors {sum(run.stats.errors.values())}  "
           f"workers {server_ms:.2f} ms CPU/webhook")  # fmt: skip
     signed = f", {run.signed_now} signed in the window" if args.sign_ahead else ", signed in the window"
     print(f"           {run.generator()}{signed}; {others.note()}", flush=True)
+    print("           data tier CPU per webhook: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in stores_ms.items()))
     if spy:
         share = (cpu_ms(spy) - spy_before) / 1000 / run.elapsed
         print(f"           py-spy (--profile, on the service's workers) used {share * 100:.0f}% of a core")
     if run.stats.problems:
         print("           errors: " + ", ".join(f"{why} x{count}" for why, count in run.stats.problems.most_common()))
-    return {"rate": len(every) / run.elapsed, "cpu": server_ms}
+    return {"rate": len(every) / run.elapsed, "cpu": server_ms, **stores_ms}
 
 
 def run(args: argparse.Namespace, env: dict[str, str]) -> None:
-    """Baseline and service up at once, measured alternately; the ratio of their webhooks/s per round."""
+    """Baseline and service (and `--previous`) up at once, measured in turn; their webhooks/s ratios per round."""
     settings = {"workers": args.workers, "threads": args.threads}
     baseline_env = {"PYTHONPATH": str(ROOT / "bench"), "TWILIO_AUTH_TOKEN": TOKEN}
-    with gunicorn(BASELINE, args.port, baseline_env, **settings) as baseline_base, gunicorn(
-        SERVICE, args.port + 1, env, **settings, profile=args.profile) as service_base:  # fmt: skip
-        servers = [Server("baseline", baseline_base, BASELINE), Server("service", service_base, SERVICE)]
+    with ExitStack() as stack:
+        servers = [Server("baseline", stack.enter_context(gunicorn(BASELINE, args.port, baseline_env, **settings)),
+                          BASELINE)]  # fmt: skip
+        if args.previous is not None:
+            previous_env = {**env, "REDIS_NAMESPACE": env["REDIS_NAMESPACE"] + "-previous"}
+            base = stack.enter_context(gunicorn(SERVICE, args.port + 2, previous_env, **settings,
+                                                checkout=args.previous.resolve()))  # fmt: skip
+            servers.append(Server("previous", base, SERVICE))
+        base = stack.enter_context(gunicorn(SERVICE, args.port + 1, env, **settings, profile=args.profile))
+        servers.append(Server("service", base, SERVICE))
         for server in servers:  # warm-up, not reported: first requests, pools, caches; how many calls a window takes
             server.actions = swarm.gather_actions(server.base, TOKEN)
             warm = swarm.run_swarm(server.base, TOKEN, args.callers, 3, window=True, client=args.client)
             server.calls = int(warm.stats.calls * args.seconds / 3 * 1.3) + args.callers
             print(f"{server.name}: a call meets the Gather actions {server.actions}")
-        ratios, cpu_ratios = [], []
+        ratios: dict[str, list[float]] = defaultdict(list)
         for number in range(1, args.rounds + 1):
             print(f"round {number}")
-            baseline, service = (saturated(server, args) for server in servers)
-            ratios.append(service["rate"] / baseline["rate"])
-            cpu_ratios.append(service["cpu"] / baseline["cpu"] if baseline["cpu"] else float("nan"))
-            print(f"  ratio service/baseline: webhooks/s {ratios[-1]:.3f}, workers' CPU per webhook "
-                  f"{cpu_ratios[-1]:.1f}x", flush=True)  # fmt: skip
-    print(f"\nwebhooks/s service/baseline over {len(ratios)} rounds: median {statistics.median(ratios):.3f}, "
-          f"min {min(ratios):.3f}, max {max(ratios):.3f}; workers' CPU per webhook service/baseline: "
-          f"median {statistics.median(cpu_ratios):.1f}x")  # fmt: skip
+            figures = {server.name: saturated(server, args) for server in servers}
+            for name, figure in figures.items():
+                if name != "baseline":
+                    ratios[f"{name}/baseline webhooks/s"].append(figure["rate"] / figures["baseline"]["rate"])
+                    ratios[f"{name}/baseline workers' CPU per webhook"].append(
+                        figure["cpu"] / figures["baseline"]["cpu"] if figures["baseline"]["cpu"] else float("nan")
+                    )
+            if "previous" in figures:
+                ratios["service/previous webhooks/s"].append(figures["service"]["rate"] / figures["previous"]["rate"])
+            print("  ratios: " + ", ".join(f"{name} {values[-1]:.3f}" for name, values in ratios.items()), flush=True)
+    print(f"\nover {args.rounds} rounds (median, min-max):")
+    for name, values in ratios.items():
+        print(f"  {name:45} {statistics.median(values):6.3f}  {min(values):.3f}-{max(values):.3f}")
     if args.profile:
         print(f"py-spy samples of the service's workers (collapsed stacks): {args.profile}")

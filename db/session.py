@@ -20,8 +20,12 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine tuned for the backend: WAL SQLite file or pooled PostgreSQL."""
+def make_engine(url: str, *, autocommit: bool = False) -> Engine:
+    """Create an engine tuned for the backend: WAL SQLite file or pooled PostgreSQL.
+
+    `autocommit`: every statement commits on its own, and a connection handed back to the pool
+    is not rolled back (there is nothing to roll back): for writes that are one statement.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -34,12 +38,14 @@ def make_engine(url: str) -> Engine:
     # No ping before each checkout (one more round trip and transaction per webhook): a connection
     # the server dropped fails its first statement, SQLAlchemy then discards every pooled one, and
     # the conversation core runs that turn again (ivr/conversations/core.py).
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if autocommit else {}
     return create_engine(
         parsed,
         pool_size=5,
         max_overflow=5,
         pool_timeout=3,
         connect_args={"connect_timeout": 3},
+        **options,
     )
 
 
@@ -59,6 +65,16 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._autocommit: Engine | None = None
+
+    def new_session(self) -> Session:
+        """A session the caller commits (or not) and closes; it connects on first use."""
+        return self._sessions()
+
+    @property
+    def single_statement_writes(self) -> bool:
+        """Whether a write of one statement may run on its own, committed alone (PostgreSQL)."""
+        return self.engine.dialect.name == "postgresql"
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -81,9 +97,15 @@ class Database:
 
     @contextmanager
     def autocommit(self) -> Iterator[Connection]:
-        """A Core connection whose every statement commits on its own (for writes that are one statement)."""
-        with self.engine.connect() as connection:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        """A Core connection whose every statement commits on its own (for writes that are one statement).
+
+        From a pool of its own, made on first use: switching a pooled connection to autocommit and
+        back on every use costs as much as the statement's own client-side work.
+        """
+        if self._autocommit is None:
+            self._autocommit = make_engine(self.url, autocommit=True)
+        with self._autocommit.connect() as connection:
+            yield connection
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
@@ -92,3 +114,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._autocommit is not None:
+            self._autocommit.dispose()

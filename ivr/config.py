@@ -113,6 +113,11 @@ class Settings:
         for name in ("messaging_idle_minutes", "messaging_rate_limit", "messaging_rate_window_seconds"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.upper()}={getattr(self, name)} must be at least 1")
+        if not self.redis_namespace or set(self.redis_namespace) & set("{} "):
+            raise ConfigError(
+                f"REDIS_NAMESPACE={self.redis_namespace!r} must be a word without braces or spaces "
+                "(braces would split a call's keys across Redis Cluster slots)"
+            )
         if self.max_active_calls < 0:
             raise ConfigError(f"MAX_ACTIVE_CALLS={self.max_active_calls} must be 0 (no limit) or more")
         if not self.secret_key and self.env == "production":

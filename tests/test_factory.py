@@ -55,6 +55,14 @@ def test_development_without_signatures_warns_loudly(tmp_path: Path, caplog) -> 
     assert "signature validation is OFF" in caplog.text
 
 
+@pytest.mark.parametrize("namespace", ["", "ivr{1}", "my ivr"])
+def test_a_redis_namespace_that_would_break_hash_tags_is_refused(namespace: str) -> None:
+    with pytest.raises(ConfigError, match="REDIS_NAMESPACE"):
+        settings_from_env({"TWILIO_AUTH_TOKEN": "t", "REDIS_NAMESPACE": namespace or " "}).with_overrides(
+            {"redis_namespace": namespace}
+        ).check()
+
+
 @pytest.mark.parametrize(("raw", "value"), [("true", True), ("1", True), ("Off", False), ("", False)])
 def test_booleans_parse_strictly(raw: str, value: bool) -> None:
     assert parse_bool("X", raw) is value

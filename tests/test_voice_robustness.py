@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from db.models import Call, CallEvent
 from ivr.extensions import runtime
 from tests.support.factories import AGENTS
-from tests.support.outages import break_database, break_state_store, restore_database
+from tests.support.outages import break_database, break_state_store, drop_database_connections, restore_database
 from tests.support.twilio import FakeTwilio
 
 
@@ -219,6 +219,26 @@ def test_unanswered_agent_line_after_an_outage_ends_politely(app: Flask, twilio:
     assert reply.hangs_up
     assert "belum dapat menerima panggilan" in reply.spoken()
     assert db_session.scalars(select(Call)).one().outcome == "agent_unavailable"
+
+
+def test_connections_the_database_dropped_are_replaced_without_the_caller_noticing(
+    app: Flask, twilio: FakeTwilio, db_session
+) -> None:
+    """No ping before each use: the first statement on a dropped connection fails and the turn runs again."""
+    if runtime(app).database.engine.dialect.name != "postgresql":
+        pytest.skip("the embedded SQLite file has no connections to drop")
+    twilio.start()
+    twilio.press("7")  # both pools now hold a connection: the autocommit one (menu turns) and the other
+    assert drop_database_connections(app) >= 1
+    english = twilio.press("9")  # a menu turn: one statement on the autocommit pool
+    assert drop_database_connections(app) >= 1
+    twilio.hang_up()  # the status callback: a transaction on the other pool
+
+    assert "sistem kami sedang mengalami gangguan" not in english.spoken()
+    assert english.gather is not None
+    call = db_session.scalars(select(Call)).one()
+    assert (call.had_error, call.ended_at is not None) == (False, True)
+    assert _kinds(db_session, twilio.call_sid)[-1] == "call_ended"
 
 
 def test_database_down_at_call_start_still_answers_and_records_later(

@@ -63,8 +63,18 @@ class RowState:
     flows_reached: str
     flows_completed: str
 
+    @property
+    def flags(self) -> int:
+        """The facts that only become true, as bits (see `flags_of`)."""
+        return flags_of(self.served, self.ivr_hung_up, self.had_error)
 
-_INSERT_CALL = (
+
+def flags_of(served: bool, ivr_hung_up: bool, had_error: bool) -> int:
+    """The three facts a turn may set on a row, as bits: what the row has can be compared with one AND."""
+    return int(bool(served)) | int(bool(ivr_hung_up)) << 1 | int(bool(had_error)) << 2
+
+
+INSERT_CALL = (
     "INSERT INTO calls (call_sid, channel, caller, caller_kind, dialed, region_id, routed_by, language,"
     " started_at, outcome, last_node, self_served, ivr_hung_up, had_error, overflowed, closed_by_sweep,"
     " flows_reached, flows_completed)"
@@ -73,21 +83,21 @@ _INSERT_CALL = (
     " :flows_reached, :flows_completed)"
     " ON CONFLICT (call_sid) DO NOTHING RETURNING id"
 )
-_INSERT_CALL_TYPES = (
+INSERT_CALL_TYPES = (
     bindparam("started_at", type_=CALLS.c.started_at.type),
     bindparam("served", type_=Boolean()),
     bindparam("ivr_hung_up", type_=Boolean()),
     bindparam("had_error", type_=Boolean()),
 )
-_OPEN = text(_INSERT_CALL).bindparams(*_INSERT_CALL_TYPES)
+_OPEN = text(INSERT_CALL).bindparams(*INSERT_CALL_TYPES)
 
 
 def open_call(connection: Connection, facts: CallFacts, state: RowState, outcome: str) -> int | None:
     """Insert a call's first row; its id, or None when a row with this CallSid already exists."""
-    return connection.execute(_OPEN, _opening_values(facts, state, outcome)).scalar()
+    return connection.execute(_OPEN, opening_values(facts, state, outcome)).scalar()
 
 
-def _opening_values(facts: CallFacts, state: RowState, outcome: str) -> dict[str, Any]:
+def opening_values(facts: CallFacts, state: RowState, outcome: str) -> dict[str, Any]:
     return {
         "call_sid": facts.call_sid,
         "channel": facts.channel,
@@ -97,7 +107,7 @@ def _opening_values(facts: CallFacts, state: RowState, outcome: str) -> dict[str
         "region_id": facts.region_id,
         "routed_by": facts.routed_by,
         "started_at": facts.started_at,
-        **_row_values(state),
+        **row_values(state),
         "outcome": outcome,
     }
 
@@ -114,7 +124,7 @@ OUTCOME_FACTS = (
     "had_error",
 )
 # What a menu turn sets on the row: (column, parameter, only ever becomes true).
-_FACT_PARAMETERS = (
+FACT_PARAMETERS = (
     ("language", "language", False),
     ("last_node", "last_node", False),
     ("self_served", "served", True),
@@ -123,10 +133,9 @@ _FACT_PARAMETERS = (
     ("flows_reached", "flows_reached", False),
     ("flows_completed", "flows_completed", False),
 )
-_FLAGS = tuple(parameter for _, parameter, monotone in _FACT_PARAMETERS if monotone)
 _SET_FACTS = {
     column: or_(CALLS.c[column], bindparam(parameter, type_=Boolean())) if monotone else bindparam(parameter)
-    for column, parameter, monotone in _FACT_PARAMETERS
+    for column, parameter, monotone in FACT_PARAMETERS
 }
 _ADVANCE = (
     update(CALLS)
@@ -151,7 +160,7 @@ _SET_OUTCOME_IF_SAME_FACTS = (
 
 def advance(connection: Connection, call_id: int, state: RowState) -> Row[Any] | None:
     """A live call's row after a menu turn, in one statement; None when the call has ended (or is gone)."""
-    return connection.execute(_ADVANCE, {"row_id": call_id, **_row_values(state)}).first()
+    return connection.execute(_ADVANCE, {"row_id": call_id, **row_values(state)}).first()
 
 
 def set_outcome(connection: Connection, call_id: int, facts: Row[Any], outcome: str) -> None:
@@ -160,68 +169,7 @@ def set_outcome(connection: Connection, call_id: int, facts: Row[Any], outcome: 
     connection.execute(_SET_OUTCOME_IF_SAME_FACTS, {"row_id": call_id, "outcome": outcome, **was})
 
 
-def _given_events(count: int) -> str:
-    """`count` events as a VALUES list named `given`, typed for PostgreSQL."""
-    rows = ", ".join(
-        f"(CAST(:seq{i} AS INTEGER), CAST(:at{i} AS TIMESTAMP WITH TIME ZONE), :kind{i}, :flow{i}, :node{i},"
-        f" CAST(:detail{i} AS JSON))"
-        for i in range(count)
-    )
-    return f"(VALUES {rows}) AS given (seq, at, kind, flow, node, detail)"
-
-
-@cache
-def _advance_with_events(count: int) -> TextClause:
-    """PostgreSQL: the row's UPDATE and the events' INSERT as one statement (one round trip, atomic alone)."""
-    sets = ", ".join(
-        f"{column} = ({column} OR :{parameter})" if monotone else f"{column} = :{parameter}"
-        for column, parameter, monotone in _FACT_PARAMETERS
-    )
-    statement = text(
-        f"WITH advanced AS (UPDATE calls SET {sets} WHERE id = :row_id AND ended_at IS NULL"
-        f" RETURNING {', '.join((*OUTCOME_FACTS, 'outcome'))}),"
-        " added AS (INSERT INTO call_events (call_id, seq, at, kind, flow, node, detail)"
-        f" SELECT CAST(:row_id AS INTEGER), seq, at, kind, flow, node, detail FROM {_given_events(count)}"
-        " WHERE EXISTS (SELECT 1 FROM advanced) ON CONFLICT (call_id, seq) DO NOTHING)"
-        " SELECT * FROM advanced"
-    )
-    return statement.bindparams(*_event_types(count), *(bindparam(p, type_=Boolean()) for p in _FLAGS))
-
-
-def advance_with_events(
-    connection: Connection, call_id: int, state: RowState, events: Sequence[Mapping[str, Any]]
-) -> Row[Any] | None:
-    """`advance` and `append_events` in one statement, for PostgreSQL in autocommit; None when the call has ended."""
-    values = {"row_id": call_id, **_row_values(state), **_event_values(events)}
-    return connection.execute(_advance_with_events(len(events)), values).first()
-
-
-@cache
-def _open_with_events(count: int) -> TextClause:
-    """PostgreSQL: a call's first row and its first events as one statement."""
-    statement = text(
-        f"WITH opened AS ({_INSERT_CALL}),"
-        " added AS (INSERT INTO call_events (call_id, seq, at, kind, flow, node, detail)"
-        f" SELECT opened.id, seq, at, kind, flow, node, detail FROM opened, {_given_events(count)})"
-        " SELECT id FROM opened"
-    )
-    return statement.bindparams(*_INSERT_CALL_TYPES, *_event_types(count))
-
-
-def open_with_events(
-    connection: Connection, facts: CallFacts, state: RowState, outcome: str, events: Sequence[Mapping[str, Any]]
-) -> int | None:
-    """`open_call` and `append_events` in one statement, for PostgreSQL in autocommit; None if the row exists."""
-    values = {**_opening_values(facts, state, outcome), **_event_values(events)}
-    return connection.execute(_open_with_events(len(events)), values).scalar()
-
-
-def one_statement_turns(connection: Connection) -> bool:
-    """Whether this database can write a menu turn in one statement (PostgreSQL's data-modifying WITH)."""
-    return connection.dialect.name == "postgresql"
-
-
-def _row_values(state: RowState) -> dict[str, Any]:
+def row_values(state: RowState) -> dict[str, Any]:
     return {
         "language": state.language,
         "last_node": state.last_node,
@@ -241,7 +189,7 @@ def _event_types(count: int) -> list[BindParameter[Any]]:
     ]
 
 
-def _event_values(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def event_values(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for i, event in enumerate(events):
         values[f"seq{i}"] = event["seq"]
@@ -267,7 +215,7 @@ def append_events(connection: Connection, call_id: int, events: Sequence[Mapping
     """Insert events by their per-call sequence number, one statement per 40; any already stored is skipped."""
     for start in range(0, len(events), EVENTS_PER_STATEMENT):
         chunk = events[start : start + EVENTS_PER_STATEMENT]
-        connection.execute(_insert_events(len(chunk)), {"call_id": call_id, **_event_values(chunk)})
+        connection.execute(_insert_events(len(chunk)), {"call_id": call_id, **event_values(chunk)})
 
 
 _LAST_SEQ = select(func.coalesce(func.max(CallEvent.seq), 0)).where(CallEvent.call_id == bindparam("call_id"))

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
-from ivr.calls import records
+from ivr.calls import postgres, records
 from ivr.calls import row as rows
 from ivr.calls.flows import flow_names, join_flows
 from ivr.calls.outcome import derive_outcome
@@ -39,17 +39,20 @@ class Recorded(Protocol):
     event_seq: int
     flows_reached: str
     flows_completed: str
+    known_flags: int | None  # the facts the row is known to have (records.flags_of); None: not known
 
     def row_state(self) -> RowState:
         """The conversation's side of the row's facts."""
         ...
 
 
-def _settle_outcome(connection: Connection, call_id: int, facts: Any) -> None:
+def _settle_outcome(connection: Connection, call: Recorded, facts: Any) -> None:
     """The row's outcome, derived again from the facts a menu turn's UPDATE returned, written if it moved."""
+    assert call.call_id is not None
+    call.known_flags = records.flags_of(facts.self_served, facts.ivr_hung_up, facts.had_error)
     outcome = derive_outcome(facts)
     if outcome != facts.outcome:
-        records.set_outcome(connection, call_id, facts, outcome)
+        records.set_outcome(connection, call.call_id, facts, outcome)
 
 
 def _fresh_outcome(state: RowState) -> str:
@@ -74,14 +77,14 @@ class CallWriter:
         if call.call_id is None:
             call_id = records.open_call(connection, call.facts, state, _fresh_outcome(state))
             if call_id is not None and change is None:
-                call.call_id = call_id
+                call.call_id, call.known_flags = call_id, state.flags
                 records.append_events(connection, call_id, call.pending)
                 return
         elif change is None:
             facts = records.advance(connection, call.call_id, state)
             if facts is not None:
                 records.append_events(connection, call.call_id, call.pending)
-                _settle_outcome(connection, call.call_id, facts)
+                _settle_outcome(connection, call, facts)
                 return
         self._write_locked(connection, call, change)
 
@@ -93,15 +96,19 @@ class CallWriter:
         in a transaction.
         """
         events, state = call.pending, call.row_state()
-        if not events or len(events) > records.EVENTS_PER_STATEMENT or not records.one_statement_turns(connection):
+        if not events or not postgres.available(connection):
             return False
         if call.call_id is None:
-            call.call_id = records.open_with_events(connection, call.facts, state, _fresh_outcome(state), events)
+            call.call_id = postgres.open_with_events(connection, call.facts, state, _fresh_outcome(state), events)
+            call.known_flags = state.flags
             return call.call_id is not None  # an existing row (lost state): the general way continues it
-        facts = records.advance_with_events(connection, call.call_id, state, events)
+        if call.known_flags is not None and state.flags & ~call.known_flags == 0:
+            # Nothing this turn sets is new to the row, so its outcome cannot move: no facts to read back.
+            return postgres.advance_with_events(connection, call.call_id, state, events, facts=False) is not None
+        facts = postgres.advance_with_events(connection, call.call_id, state, events)
         if facts is None:
             return False
-        _settle_outcome(connection, call.call_id, facts)
+        _settle_outcome(connection, call, facts)
         return True
 
     def _write_locked(self, connection: Connection, call: Recorded, change: RowChange | None) -> None:
@@ -127,6 +134,7 @@ class CallWriter:
             change(row)
         row.outcome = derive_outcome(row)  # type: ignore[arg-type]  # a CallRow has every attribute of a Call
         rows.write_changes(connection, row, before)
+        call.known_flags = records.flags_of(row.self_served, row.ivr_hung_up, row.had_error)
         if self._observe is not None:
             self._observe(connection, before, row)
 

@@ -119,9 +119,11 @@ class ConversationCore:
     def _turn(
         self, conversation: Conversation, run: Run, settle: Settle | None, row_first: bool, now: datetime
     ) -> tuple[list[Turn], ServiceContext]:
-        # The session connects on first use: a turn that asks no service runs the engine first,
-        # so when the database is down its events are kept (pending) and written later.
-        with self.database.session() as session:
+        # The session connects on first use: a turn that asks no service runs the engine first (so
+        # when the database is down its events are kept, pending, and written later), and then
+        # writes alone, with no transaction (the session is never committed: it never began).
+        session = self.database.new_session()
+        try:
             if row_first:  # its events are written again below: the repeats are skipped
                 self.writer.write(session.connection(), conversation)
             context = self.context(conversation, session, now)
@@ -139,10 +141,18 @@ class ConversationCore:
             if session.new or session.dirty or session.deleted:
                 session.flush()
             self.writer.write(session.connection(), conversation, change)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
         return turns, context
 
     def _write_alone(self, conversation: Conversation) -> bool:
         """A turn that asked no service the database: its writes as one statement outside a transaction."""
+        if not self.database.single_statement_writes:
+            return False
         with self.database.autocommit() as connection:
             return self.writer.write_alone(connection, conversation)
 
@@ -152,6 +162,7 @@ class ConversationCore:
         conversation.state = ConversationState.from_dict(mark.state)
         conversation.step = mark.values["step"] + 1
         conversation.call_id = mark.values["call_id"]  # a row written in the failed transaction is not there
+        conversation.known_flags = None  # nor are the facts it wrote
         conversation.had_error = True
         error = Event("error", conversation.state.flow, conversation.state.node, {"error": type(exc).__name__})
         conversation.add_events([error], now)
@@ -191,6 +202,7 @@ class ConversationCore:
                     continue  # writes repeat safely: events by number, facts only move forward
                 kept = len(conversation.pending)
                 log.exception("database unavailable; %d events kept for %s", kept, conversation.sid)
+                conversation.known_flags = None  # what the failed write wrote is not there
                 return False
             conversation.pending.clear()
             return True

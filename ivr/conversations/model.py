@@ -23,7 +23,7 @@ class Mark:
 
 # What a turn (the engine, the writer, an adapter's settle) may change besides the engine state.
 _TURN_FIELDS = ("call_id", "step", "event_seq", "closed", "served", "ivr_hung_up", "had_error", "flows_reached",
-                "flows_completed", "queue")  # fmt: skip
+                "flows_completed", "known_flags", "queue")  # fmt: skip
 
 
 @dataclass
@@ -51,6 +51,7 @@ class Conversation:
     had_error: bool = False
     flows_reached: str = ""
     flows_completed: str = ""
+    known_flags: int | None = None  # which of those facts the call's row is known to have (written by us)
     # Queueing: the queue the caller waits in, and why they will leave it ("overflow", or the
     # node of flows/agent.yaml a callback continues at).
     queue: str | None = None
@@ -137,6 +138,7 @@ class Conversation:
             "had_error": self.had_error,
             "flows_reached": self.flows_reached,
             "flows_completed": self.flows_completed,
+            "known_flags": self.known_flags,
             "queue": self.queue,
             "leaving_for": self.leaving_for,
             "callback_offered": self.callback_offered,
@@ -165,6 +167,7 @@ class Conversation:
             had_error=bool(data.get("had_error", False)),
             flows_reached=str(data.get("flows_reached", "")),
             flows_completed=str(data.get("flows_completed", "")),
+            known_flags=data.get("known_flags"),
             queue=data.get("queue"),
             leaving_for=data.get("leaving_for"),
             callback_offered=bool(data.get("callback_offered", False)),

@@ -40,7 +40,7 @@ class ScriptCall:
 
 def queue(pipe: Pipeline, call: ScriptCall) -> None:
     """Add the call to a pipeline as a bare EVALSHA (no SCRIPT EXISTS round trip first)."""
-    pipe.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
+    pipe.execute_command("EVALSHA", call.script.sha, len(call.keys), *call.keys, *call.args)
 
 
 def run(client: redis.Redis, call: ScriptCall) -> Any:

@@ -162,7 +162,7 @@ class RedisLiveBoard(PlaceBoard):
 
     def queue_active_count(self, pipe: Pipeline) -> None:
         """Add the active call count (one SCARD) to a caller's pipeline."""
-        pipe.scard(self._prefix + "callers")
+        pipe.execute_command("SCARD", self._prefix + "callers")
 
     def apply(self, moves: Iterable[Move]) -> None:
         calls = [self.script_call(move) for move in moves]

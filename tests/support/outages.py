@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from sqlalchemy import create_engine, text
 
 from db.session import Database
 from ivr.extensions import runtime
@@ -67,3 +68,21 @@ def unreachable_board_moves(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None
         raise StateStoreError("live board down")
 
     monkeypatch.setattr(board, "apply", unreachable)
+
+
+def drop_database_connections(app: Flask) -> int:
+    """What a database restart or failover does to the app's pooled connections: the server closes them.
+
+    PostgreSQL only (pg_terminate_backend); returns how many were closed.
+    """
+    engine = runtime(app).database.engine
+    admin = create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    query = text(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = :name AND pid <> pg_backend_pid()"
+    )
+    try:
+        with admin.connect() as connection:
+            return int(connection.execute(query, {"name": engine.url.database}).scalar_one())
+    finally:
+        admin.dispose()
