@@ -285,14 +285,21 @@ def find_capacity(name: str, base: str, args: argparse.Namespace, postpaid: list
 
 
 def demo_postpaid(database_url: str) -> list[str]:
-    """Postpaid demo customers, those whose reading window is open today first, so their readings are stored."""
+    """50 postpaid demo customers whose reading window is open today, so their readings are stored.
+
+    On a day no demo window covers (the demo's windows are the 22nd-27th), the scratch database's
+    first 50 get a window around today (a day either side, for the regions' clocks).
+    """
     database = Database(database_url)
     day = date.today().day
     with database.session() as session:
-        query = select(Customer.idpel).where(Customer.payment_type != PREPAID)
-        ids = list(session.scalars(query.where(
-            Customer.reading_window_start_day <= day, Customer.reading_window_end_day >= day).limit(50)))  # fmt: skip
-        ids = ids or list(session.scalars(query.limit(50)))
+        query = select(Customer).where(Customer.payment_type != PREPAID).order_by(Customer.id).limit(50)
+        open_today = query.where(Customer.reading_window_start_day <= day, Customer.reading_window_end_day >= day)
+        customers = list(session.scalars(open_today)) or list(session.scalars(query))
+        for customer in customers:
+            customer.reading_window_start_day = min(customer.reading_window_start_day, max(1, day - 1))
+            customer.reading_window_end_day = max(customer.reading_window_end_day, min(31, day + 1))
+        ids = [customer.idpel for customer in customers]
     database.dispose()
     return ids
 
