@@ -96,7 +96,7 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
     if services is not None:
         registry = registry.merged(services)
     database = Database(settings.database_url)
-    store = make_store(settings.redis_url, settings.redis_namespace)
+    store = make_store(settings.redis_url, settings.redis_namespace, cluster=settings.redis_cluster)
 
     def snapshot_loader() -> Any:
         with database.session() as session:

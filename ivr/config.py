@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS
 
@@ -49,6 +50,7 @@ class Settings:
     env: str = "production"
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
     redis_url: str | None = None
+    redis_cluster: bool = False
     redis_namespace: str = "ivr"
     twilio_auth_token: str | None = None
     twilio_account_sid: str | None = None
@@ -118,6 +120,10 @@ class Settings:
                 f"REDIS_NAMESPACE={self.redis_namespace!r} must be a word without braces or spaces "
                 "(braces would split a call's keys across Redis Cluster slots)"
             )
+        if self.redis_cluster and not self.redis_url:
+            raise ConfigError("REDIS_CLUSTER=true needs REDIS_URL (any node of the cluster)")
+        if self.redis_cluster and urlsplit(self.redis_url or "").path.strip("/") not in ("", "0"):
+            raise ConfigError("REDIS_URL must name database 0 or none: a Redis Cluster (REDIS_CLUSTER) has no other")
         if self.max_active_calls < 0:
             raise ConfigError(f"MAX_ACTIVE_CALLS={self.max_active_calls} must be 0 (no limit) or more")
         if not self.secret_key and self.env == "production":
@@ -167,6 +173,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     number("MAX_ACTIVE_CALLS", "max_active_calls")
     if env.get("FLOWS_DIR"):
         values["flows_dir"] = Path(env["FLOWS_DIR"])
+    if "REDIS_CLUSTER" in env:
+        values["redis_cluster"] = parse_bool("REDIS_CLUSTER", env["REDIS_CLUSTER"])
     if "TWILIO_VALIDATE_SIGNATURE" in env:
         values["validate_twilio_signature"] = parse_bool("TWILIO_VALIDATE_SIGNATURE", env["TWILIO_VALIDATE_SIGNATURE"])
     return Settings(**values)

@@ -37,6 +37,7 @@ def settings_overrides(backend: Backend) -> Iterator[dict[str, Any]]:
         "env": "test",
         "database_url": backend.database_url,
         "redis_url": backend.redis_url,
+        "redis_cluster": backend.redis_cluster,
         "redis_namespace": namespace,
         "twilio_auth_token": AUTH_TOKEN,
         "secret_key": "test-session-key-not-a-secret",
@@ -44,7 +45,7 @@ def settings_overrides(backend: Backend) -> Iterator[dict[str, Any]]:
         "public_base_url": None,
     }
     if backend.redis_url:
-        backends.drop_redis_namespace(backend.redis_url, namespace)
+        backends.drop_redis_namespace(backend.redis_url, namespace, backend.redis_cluster)
 
 
 @pytest.fixture

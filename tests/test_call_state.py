@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import redis
 from flask import Flask
 from sqlalchemy import select
 
@@ -47,24 +46,20 @@ def test_memory_store_forgets_after_ttl_and_claims_once() -> None:
     assert store.claim("CA1:1") is True
 
 
-@pytest.fixture
-def redis_store():
-    if "postgres" not in backends.BACKENDS:
-        pytest.skip("the PostgreSQL + Redis backend is not selected (IVR_TEST_BACKENDS)")
-    namespace = backends.redis_namespace()
-    client = redis.Redis.from_url(backends.REDIS_URL)
-    yield RedisStateStore(client, RedisLiveBoard(client, namespace)), client, namespace
-    backends.drop_redis_namespace(backends.REDIS_URL, namespace)
-    client.close()
+@pytest.fixture(params=backends.REDIS_KINDS)
+def redis_store(request: pytest.FixtureRequest):
+    with backends.redis_namespace_on(request.param) as (client, namespace):
+        yield RedisStateStore(client, RedisLiveBoard(client, namespace)), client, namespace
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", *backends.REDIS_KINDS])
 def store(request: pytest.FixtureRequest):
     """A store and the keys of a namespace of its own."""
     if request.param == "memory":
-        return MemoryStateStore(), Keys("t")
-    found, _, namespace = request.getfixturevalue("redis_store")
-    return found, Keys(namespace)
+        yield MemoryStateStore(), Keys("t")
+        return
+    with backends.redis_namespace_on(request.param) as (client, namespace):
+        yield RedisStateStore(client, RedisLiveBoard(client, namespace)), Keys(namespace)
 
 
 def test_redis_store_sets_a_ttl_and_claims_once(redis_store) -> None:
@@ -147,7 +142,7 @@ def test_keys_of_one_conversation_share_a_cluster_hash_tag_and_key_spaces_do_not
     assert len({keys.call("X1"), keys.chat("X1"), keys.agent("X1")}) == 3
 
 
-@pytest.mark.parametrize("backend", [b for b in backends.BACKENDS if b == "postgres"], indirect=True)
+@pytest.mark.parametrize("backend", [b for b in backends.BACKENDS if b in ("postgres", "cluster")], indirect=True)
 def test_two_web_processes_share_one_call_over_redis(backend, settings_overrides, regions) -> None:
     """Alternate every webhook of one call between two app instances sharing Redis and the DB.
 

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr.config import Settings
-from ivr.kv import connect
+from ivr.kv import Client, connect
 from ivr.live import make_board, views
 from ivr.live.board import LiveBoard, LiveSnapshot, QueueLive, RegionLive
 from ivr.live.memory import MemoryLiveBoard
@@ -37,32 +37,24 @@ class Clock:
         return self.at
 
 
-def _needs_redis() -> None:
-    if "postgres" not in backends.BACKENDS:
-        pytest.skip("the PostgreSQL + Redis backend is not selected (IVR_TEST_BACKENDS)")
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def redis_namespace() -> Iterator[tuple[redis.Redis, str]]:
-    _needs_redis()
-    namespace = backends.redis_namespace()
-    client = redis.Redis.from_url(backends.REDIS_URL)
-    yield client, namespace
-    backends.drop_redis_namespace(backends.REDIS_URL, namespace)
-    client.close()
+@pytest.fixture(params=backends.REDIS_KINDS)
+def redis_namespace(request: pytest.FixtureRequest) -> Iterator[tuple[Client, str]]:
+    with backends.redis_namespace_on(request.param) as found:
+        yield found
 
 
-@pytest.fixture(params=["memory", "redis"])
-def board(request: pytest.FixtureRequest, clock: Clock) -> LiveBoard:
+@pytest.fixture(params=["memory", *backends.REDIS_KINDS])
+def board(request: pytest.FixtureRequest, clock: Clock) -> Iterator[LiveBoard]:
     if request.param == "memory":
-        return MemoryLiveBoard(clock=clock)
-    client, namespace = request.getfixturevalue("redis_namespace")
-    return RedisLiveBoard(client, namespace, clock=clock)
+        yield MemoryLiveBoard(clock=clock)
+        return
+    with backends.redis_namespace_on(request.param) as (client, namespace):
+        yield RedisLiveBoard(client, namespace, clock=clock)
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 redis-py's `Script` objects check `SCRIPT EXISTS` before every pipeline that uses them: one more
 round trip per webhook. Here a pipeline sends `EVALSHA` directly and only a `NOSCRIPT` answer
-(Redis restarted or flushed its script cache) costs a `SCRIPT LOAD` and a second try.
+(Redis restarted or flushed its script cache) costs a `SCRIPT LOAD` and a second try. On a Redis
+Cluster the load goes to every primary, so the node that answered NOSCRIPT has it for the retry.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import redis
-from redis.client import Pipeline
+from redis.cluster import ClusterPipeline
 from redis.exceptions import NoScriptError
+
+from ivr.kv import Client, Pipe
 
 Arg = str | int | float
 
@@ -38,12 +40,19 @@ class ScriptCall:
     args: tuple[Arg, ...]
 
 
-def queue(pipe: Pipeline, call: ScriptCall) -> None:
+def queue(pipe: Pipe, call: ScriptCall) -> None:
     """Add the call to a pipeline as a bare EVALSHA (no SCRIPT EXISTS round trip first)."""
-    pipe.execute_command("EVALSHA", call.script.sha, len(call.keys), *call.keys, *call.args)
+    command = ("EVALSHA", call.script.sha, len(call.keys), *call.keys, *call.args)
+    if isinstance(pipe, ClusterPipeline):
+        # Named, the node spares a round trip: a cluster pipeline otherwise asks a node for the
+        # keys of every EVALSHA (COMMAND GETKEYS) before sending anything. A MOVED answer is
+        # still followed.
+        pipe.execute_command(*command, target_nodes=pipe.get_node_from_key(call.keys[0]))
+    else:
+        pipe.execute_command(*command)
 
 
-def run(client: redis.Redis, call: ScriptCall) -> Any:
+def run(client: Client, call: ScriptCall) -> Any:
     """Run one script now, loading it first if Redis does not know it."""
     try:
         return client.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
@@ -52,7 +61,7 @@ def run(client: redis.Redis, call: ScriptCall) -> Any:
         return client.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
 
 
-def retry_unknown(client: redis.Redis, calls: Sequence[ScriptCall], results: list[Any]) -> list[Any]:
+def retry_unknown(client: Client, calls: Sequence[ScriptCall], results: list[Any]) -> list[Any]:
     """Results of a pipeline's script calls, with any NOSCRIPT answer replaced by a run after loading."""
     return [
         run(client, call) if isinstance(result, NoScriptError) else result

@@ -5,14 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import redis
-
+from ivr.kv import Client
 from ivr.live.board import LiveBoard, LiveSnapshot, QueueLive, RegionLive
 from ivr.live.memory import MemoryLiveBoard
 from ivr.live.redis_board import RedisLiveBoard
 
 
-def make_board(client: redis.Redis | None, namespace: str, clock: Callable[[], float] = time.time) -> LiveBoard:
+def make_board(client: Client | None, namespace: str, clock: Callable[[], float] = time.time) -> LiveBoard:
     """Redis when the app has a client (shared with the call-state store), otherwise in-process."""
     if client is None:
         return MemoryLiveBoard(clock=clock)

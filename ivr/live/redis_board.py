@@ -20,10 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-import redis
-from redis.client import Pipeline
-
-from ivr.kv import StateStoreError, scripts
+from ivr.kv import ERRORS, Client, Pipe, StateStoreError, scripts
 from ivr.kv.scripts import LuaScript, ScriptCall
 from ivr.live.board import (
     END,
@@ -145,7 +142,7 @@ def _number(value: float) -> str:
 class RedisLiveBoard(PlaceBoard):
     """The live counters in Redis; every Redis failure surfaces as StateStoreError."""
 
-    def __init__(self, client: redis.Redis, namespace: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, client: Client, namespace: str, clock: Callable[[], float] = time.time) -> None:
         self._client = client
         self._prefix = f"{namespace}:{{live}}:"
         self._clock = clock
@@ -160,7 +157,7 @@ class RedisLiveBoard(PlaceBoard):
             return ScriptCall(END_SCRIPT, keys, (self._prefix, move.call_sid, _number(self._clock())))
         return ScriptCall(LEAVE_SCRIPT, keys, (self._prefix, move.kind, move.call_sid))
 
-    def queue_active_count(self, pipe: Pipeline) -> None:
+    def queue_active_count(self, pipe: Pipe) -> None:
         """Add the active call count (one SCARD) to a caller's pipeline."""
         pipe.execute_command("SCARD", self._prefix + "callers")
 
@@ -174,7 +171,7 @@ class RedisLiveBoard(PlaceBoard):
                     scripts.queue(pipe, call)
                 results = pipe.execute(raise_on_error=False)
             results = scripts.retry_unknown(self._client, calls, results)
-        except redis.RedisError as exc:
+        except ERRORS as exc:
             raise StateStoreError(f"live board update failed: {exc}") from exc
         failed = [result for result in results if isinstance(result, Exception)]
         if failed:
@@ -204,7 +201,7 @@ class RedisLiveBoard(PlaceBoard):
                     pipe.zrange(self._member_key(QUEUE, name), 0, 0, withscores=True)
                     pipe.zcard(self._prefix + f"agents:{name}")
                 counts = pipe.execute()
-        except redis.RedisError as exc:
+        except ERRORS as exc:
             raise StateStoreError(f"live board snapshot failed: {exc}") from exc
         in_menu = {name: RegionLive(in_menu=int(counts[i])) for i, name in enumerate(regions)}
         waiting = {}
@@ -220,20 +217,20 @@ class RedisLiveBoard(PlaceBoard):
     def active_calls(self) -> int:
         try:
             return int(self._client.scard(self._prefix + "callers"))
-        except redis.RedisError as exc:
+        except ERRORS as exc:
             raise StateStoreError(f"live board active calls failed: {exc}") from exc
 
     def active_callers(self) -> set[str]:
         try:
             return {_text(sid) for sid in self._client.smembers(self._prefix + "callers")}
-        except redis.RedisError as exc:
+        except ERRORS as exc:
             raise StateStoreError(f"live board active callers failed: {exc}") from exc
 
     def prune(self, older_than: float) -> int:
         call = ScriptCall(PRUNE_SCRIPT, (self._prefix + "where",), (self._prefix, _number(older_than)))
         try:
             return int(scripts.run(self._client, call))
-        except redis.RedisError as exc:
+        except ERRORS as exc:
             raise StateStoreError(f"live board prune failed: {exc}") from exc
 
     def _member_key(self, kind: str, name: str) -> str:

@@ -8,14 +8,14 @@ from ivr.state.base import CallStateStore, Closing, Opened, Opening, StateStoreE
 from ivr.state.memory import MemoryStateStore
 
 
-def make_store(redis_url: str | None, namespace: str) -> CallStateStore:
+def make_store(redis_url: str | None, namespace: str, cluster: bool = False) -> CallStateStore:
     """Redis when a URL is configured, otherwise the in-process store; each with its live board."""
     if not redis_url:
         return MemoryStateStore(MemoryLiveBoard())
     from ivr.kv import connect
     from ivr.state.redis_store import RedisStateStore
 
-    client = connect(redis_url)
+    client = connect(redis_url, cluster=cluster)
     return RedisStateStore(client, RedisLiveBoard(client, namespace))
 
 

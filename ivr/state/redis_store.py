@@ -1,8 +1,10 @@
 """Redis call-state store: shared by every web process, entries expire by themselves.
 
 Each `open` and each `close` is one pipeline, so one round trip whatever it carries; the keys of
-one conversation share a Redis Cluster hash tag (ivr/state/keys.py), so on a cluster the pipeline
-still goes to one node. The live board's moves ride in the closing pipeline as Lua scripts.
+one conversation share a Redis Cluster hash tag (ivr/conversations/keys.py), so on a cluster they
+are on one node. The live board's moves ride in the closing pipeline as Lua scripts (its count in a
+call's opening one); on a cluster they go to the board's node (`{live}`) in the same round trip, as
+a cluster pipeline writes to every node it needs before it reads any answer.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import json
 import logging
 from typing import Any
 
-import redis
+from redis.cluster import RedisCluster
 
-from ivr.kv import StateStoreError, scripts
+from ivr.kv import ERRORS, Client, StateStoreError, scripts
 from ivr.kv.scripts import LuaScript, ScriptCall
 from ivr.live.redis_board import RedisLiveBoard
 from ivr.state.base import Closing, Opened, Opening
@@ -42,14 +44,14 @@ def _encode(data: dict[str, Any]) -> str:
 
 
 class RedisStateStore:
-    """State as JSON under the keys ivr/state/keys.py names, with a TTL on every write."""
+    """State as JSON under the keys ivr/conversations/keys.py names, with a TTL on every write."""
 
-    def __init__(self, client: redis.Redis, board: RedisLiveBoard) -> None:
+    def __init__(self, client: Client, board: RedisLiveBoard) -> None:
         self._client = client
         self.board = board
 
     @property
-    def client(self) -> redis.Redis:
+    def client(self) -> Client:
         """The connection pool, so the rate limiter and the board share it instead of opening another."""
         return self._client
 
@@ -72,7 +74,7 @@ class RedisStateStore:
                 for key in opening.also:
                     pipe.execute_command("GET", key)
                 results = iter(pipe.execute(raise_on_error=False))
-        except redis.RedisError as exc:
+        except ERRORS as exc:
             raise StateStoreError(f"redis open failed: {exc}") from exc
         state = _decode(_checked(next(results)))
         claimed = bool(_checked(next(results))) if opening.claim is not None else True
@@ -111,14 +113,14 @@ class RedisStateStore:
                 for call in calls:
                     scripts.queue(pipe, call)
                 results = pipe.execute(raise_on_error=False)
-        except redis.RedisError as exc:
+        except ERRORS as exc:
             raise StateStoreError(f"redis save failed: {exc}") from exc
         saved, script_results = results[: 1 + len(closing.puts)], results[1 + len(closing.puts) :]
         for result in saved:
             _checked(result)
         try:
             script_results = scripts.retry_unknown(self._client, calls, script_results)
-        except redis.RedisError:
+        except ERRORS:
             log.warning("live board moves or claim release failed", exc_info=True)
             return
         for call, result in zip(calls, script_results, strict=True):
@@ -128,32 +130,35 @@ class RedisStateStore:
     def load(self, key: str) -> dict[str, Any] | None:
         try:
             raw = self._client.execute_command("GET", key)
-        except redis.RedisError as exc:
+        except ERRORS as exc:
             raise StateStoreError(f"redis load failed: {exc}") from exc
         return _decode(raw)
 
     def save(self, key: str, data: dict[str, Any], ttl_seconds: int) -> None:
         try:
             self._client.set(key, _encode(data), ex=ttl_seconds)
-        except redis.RedisError as exc:
+        except ERRORS as exc:
             raise StateStoreError(f"redis save failed: {exc}") from exc
 
     def claim(self, key: str, ttl_seconds: int = 30, token: str = "1") -> bool:
         try:
             return bool(self._client.set(key, token, nx=True, ex=ttl_seconds))
-        except redis.RedisError as exc:
+        except ERRORS as exc:
             raise StateStoreError(f"redis claim failed: {exc}") from exc
 
     def release(self, key: str, token: str) -> None:
         try:
             scripts.run(self._client, ScriptCall(RELEASE_SCRIPT, (key,), (token,)))
-        except redis.RedisError as exc:
+        except ERRORS as exc:
             raise StateStoreError(f"redis release failed: {exc}") from exc
 
     def ping(self) -> None:
         try:
-            self._client.ping()
-        except redis.RedisError as exc:
+            if isinstance(self._client, RedisCluster):  # any primary may hold the next call's state
+                self._client.ping(target_nodes=RedisCluster.PRIMARIES)
+            else:
+                self._client.ping()
+        except ERRORS as exc:
             raise StateStoreError(f"redis ping failed: {exc}") from exc
 
 
