@@ -30,6 +30,7 @@ import random
 import re
 import shlex
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -188,6 +189,15 @@ def procfile_web_command(app: str, port: int, workers: int, threads: int, checko
     return [str(ROOT / ".venv" / "bin" / words[0]), *words[1:]]
 
 
+def port_is_free(port: int) -> None:
+    """Refuse a port something already listens on: a server left over from an interrupted run would
+    answer in place of the one started here, and be measured without being counted."""
+    with socket.socket() as probe:
+        if probe.connect_ex((HOST, port)) == 0:
+            raise SystemExit(f"{HOST}:{port} is already in use (a server left from an earlier run?); stop it "
+                             "or pass --port")  # fmt: skip
+
+
 @contextmanager
 def gunicorn(
     app: str,
@@ -203,6 +213,10 @@ def gunicorn(
     With `profile`, py-spy samples every worker (non-idle threads) and writes collapsed stacks there.
     `checkout` serves another copy of the code (its Procfile too) with this one's virtualenv.
     """
+    port_is_free(port)
+    if threading.current_thread() is threading.main_thread():
+        # A SIGTERM (timeout, kill) unwinds through `finally` below, so the server's session goes with us.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     command = procfile_web_command(app, port, workers, threads, checkout)
     if profile is not None:
         spy = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--subprocesses", "--format", "raw"]
