@@ -1,7 +1,7 @@
 """The supervisor figures at scale: rollups against raw queries over a synthetic year of calls.
 
 Creates two scratch databases with the demo regions and customers and fills one with a year of
-calls (ivr/stats/synthetic.py). Then it times the dashboard's figures for the last month and the
+calls (ivr/demo/history.py). Then it times the dashboard's figures for the last month and the
 last year (all regions, and one region) through ivr/stats/figures.py, against a raw-query baseline
 computing the same call figures straight from `calls` (the funnel from `call_events`); both must
 agree, or the script says so loudly and exits non-zero. Last, it times per-call work alternately
@@ -43,12 +43,15 @@ from db.models import Call, CallEvent, Region
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS, within_column
 from db.seed import seed_demo
 from db.session import Database
+from ivr.app import build_engine
 from ivr.calls import outcome as outcomes
+from ivr.config import Settings
+from ivr.demo.history import generate_history
+from ivr.services import build_registry
 from ivr.stats import figures
 from ivr.stats.contribution import OUTCOME_COUNTERS
 from ivr.stats.definitions import Totals, call_figures
 from ivr.stats.rollup import Zones
-from ivr.stats.synthetic import generate_history
 
 END = date.today() - timedelta(days=1)
 ONE_REGION = "BEKASI"
@@ -296,7 +299,8 @@ def run(empty: Database, full: Database, args: argparse.Namespace) -> int:
     print(f"backend: {version}")
     print(f"generating {args.calls:,} calls over {args.days} days ending {END} ...", flush=True)
     with full.session() as session:
-        made = generate_history(session, calls=args.calls, days=args.days, end=END, seed=args.seed)
+        flows = build_engine(Settings(), build_registry()).flows  # the app's own flows, as the CLI's
+        made = generate_history(session, calls=args.calls, days=args.days, end=END, seed=args.seed, flows=flows)
     print(
         f"generated {made.calls:,} calls, {made.events:,} events, {made.complaints:,} complaints, "
         f"{made.readings:,} readings, {made.callbacks:,} callbacks in {made.seconds:.1f} s "

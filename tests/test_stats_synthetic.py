@@ -16,10 +16,10 @@ from db.models import Call, CallbackRequest, CallEvent, CallHourStats, Complaint
 from db.session import Database
 from ivr.calls.flows import join_flows
 from ivr.calls.outcome import derive_outcome
+from ivr.demo.history import SID_PREFIX, HistoryError, HistorySummary, generate_history
 from ivr.extensions import runtime
 from ivr.stats import rollup
 from ivr.stats.contribution import contribution
-from ivr.stats.synthetic import SID_PREFIX, HistoryError, HistorySummary, generate_history
 from tests.support.factories import add_customer
 
 END = date(2026, 11, 22)

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import click
 from flask.cli import with_appcontext
 
+from ivr.demo.history import SID_PREFIX, HistoryError, HistorySummary, generate_history
 from ivr.extensions import runtime
-from ivr.stats.synthetic import SID_PREFIX, HistoryError, HistorySummary, generate_history
 
 DEMO_CALLS, DEMO_DAYS = 3000, 60
 SETTLED = timedelta(minutes=30)  # a history ending today starts its calls this long before now, so they have ended

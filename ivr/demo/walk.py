@@ -5,22 +5,19 @@ something wrong, ask for a repeat or choose an option with plausible weights; se
 outcomes that depend on the hour, the region, the day and earlier answers; a transfer joins a queue
 where the caller is answered, gives up, overflows to the national queue or asks for a callback.
 The events have the kinds, flows, nodes and detail keys of ivr/engine/runtime.py, ivr/voice/gateway.py
-and ivr/voice/queueing.py. Used by ivr/stats/synthetic.py; times are seconds after the call started.
+and ivr/voice/queueing.py. Used by ivr/demo/history.py; times are seconds after the call started.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ivr.config import Settings
-from ivr.queues.policy import NATIONAL_QUEUE
-from ivr.services.tickets import URGENT_CATEGORIES
-from ivr.stats.synthetic_graph import (
+from ivr.demo.graph import (
     ACTION,
     LANGUAGE,
     RECORD,
@@ -34,8 +31,10 @@ from ivr.stats.synthetic_graph import (
     cumulative,
     pick,
 )
+from ivr.demo.journey import EMPTY, ENDED, Journey, Place, World, e164, menu_path
+from ivr.queues.policy import NATIONAL_QUEUE
+from ivr.services.tickets import URGENT_CATEGORIES
 
-Event = tuple[int, str, str | None, str | None, str]  # at, kind, flow, node, detail as JSON
 MAX_EVENTS = 80  # a journey that wanders this long hangs up
 HOUR_WEIGHTS = (3, 2, 1, 1, 1, 3, 8, 14, 19, 22, 22, 20, 15, 14, 16, 15, 14, 15, 18, 19, 15, 10, 6, 4)  # local
 
@@ -53,84 +52,6 @@ SILENCE_MEANS_DONE = 0.35  # no input at menus that allow one silence ("that was
 OVERFLOW_AFTER = Settings.overflow_after_seconds
 MAX_WAIT = Settings.max_wait_seconds
 GATHER_TIMEOUT = Settings.gather_timeout_seconds
-NOWHERE = Step("", "")  # where a journey is before its first node
-
-
-@dataclass(frozen=True)
-class Place:
-    """A region as the walk sees it: its clock, number, hours (seconds after local midnight)."""
-
-    id: int
-    code: str
-    zone: ZoneInfo
-    dialed: str
-    area_code: str | None
-    opens: int
-    closes: int
-    national: bool
-
-
-@dataclass(frozen=True)
-class Account:
-    customer_id: int
-    meter_id: int | None
-    postpaid: bool
-    window: tuple[int, int]  # days of the month self readings are taken
-
-
-@dataclass(frozen=True)
-class World:
-    national: Place | None
-    accounts: dict[int, list[Account]]  # by region id
-    everyone: list[Account]
-
-
-@dataclass(slots=True)
-class Journey:
-    """Where one caller went and what it left behind; times are seconds after the start."""
-
-    events: list[Event] = field(default_factory=list)
-    language: str = "id"
-    end: int = 0
-    served: bool = False
-    ivr_hung_up: bool = False
-    had_error: bool = False
-    direct_transfer: str | None = None
-    queue_name: str | None = None
-    queued_at: int | None = None
-    queue_entered_at: int | None = None
-    queue_seconds: int | None = None
-    overflowed: bool = False
-    answered_at: int | None = None
-    agent_call_sid: str | None = None
-    callback_at: int | None = None
-    last: Step = NOWHERE
-    reached: set[str] = field(default_factory=set)
-    completed: set[str] = field(default_factory=set)
-    complaints: list[tuple[int, str, int | None, str, bool, str | None]] = field(default_factory=list)
-    readings: list[tuple[int, int, str, str | None]] = field(default_factory=list)  # at, meter, status, flag
-    callback: tuple[str, str, list[str]] | None = None  # number, reason, menu path
-
-    @property
-    def last_node(self) -> str:
-        return f"{self.last.flow}.{self.last.node}"
-
-
-def _e164(national: str) -> str:
-    """A number keyed in nationally (08...) as E.164."""
-    return "+62" + national.removeprefix("0")
-
-
-def menu_path(events: Iterable[Event]) -> list[str]:
-    """The nodes passed, in order, without immediate repeats (as ivr/services/agents.py keeps it)."""
-    path: list[str] = []
-    for _, kind, flow, node, _ in events:
-        if kind == "node" and (not path or path[-1] != f"{flow}.{node}"):
-            path.append(f"{flow}.{node}")
-    return path
-
-
-EMPTY, ENDED = "{}", json.dumps({"status": "completed"})
 
 
 class Walker:
@@ -389,7 +310,7 @@ class Walker:
             accounts = self.world.accounts.get(self.place.id) or self.world.everyone
             customer = accounts[int(self.rng.random() * len(accounts))].customer_id if accounts else None
         entered = "tickets.set_callback" in self.vars and "phone_number" in self.vars
-        number = _e164(self.vars["phone_number"]) if entered else self.caller
+        number = e164(self.vars["phone_number"]) if entered else self.caller
         category = self.vars.get("category", "other")
         self.j.complaints.append((self.t, category, customer, number, outcome == "urgent", self.vars.get("recording")))
 
@@ -404,7 +325,7 @@ class Walker:
         if j.callback_at is None:
             j.callback_at = self.t
             entered = step.takes_number and "phone_number" in self.vars
-            number = _e164(self.vars["phone_number"]) if entered else self.caller
+            number = e164(self.vars["phone_number"]) if entered else self.caller
             reason = self.vars.get("callback_reason") or "agent_unavailable"
             j.callback = (number, reason, menu_path(j.events[:-1]))
 

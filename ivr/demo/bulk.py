@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Call, CallbackRequest, CallEvent, Complaint, Reading
-from ivr.stats.synthetic_walk import Event
+from ivr.demo.journey import Event
 
 CALL_COLUMNS = (
     "id", "call_sid", "channel", "caller", "caller_kind", "dialed", "region_id", "routed_by", "language",
