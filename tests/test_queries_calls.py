@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from db.models import WHATSAPP, CallbackRequest, CallEvent, Complaint, Customer, Meter, Reading, ServiceRequest
 from ivr.queries.calls import CallFilter, get_call, list_calls, visible_regions
-from ivr.queries.customers import get_customer, lookup_customers
+from ivr.queries.customer_page import get_customer
+from ivr.queries.customers import lookup_customers
 from tests.support.calls import (
     HOSTILE_SIP,
     IDPEL,

@@ -14,7 +14,8 @@ from ivr.auth.tokens import api_auth
 from ivr.calls.outcome import OUTCOMES
 from ivr.extensions import runtime
 from ivr.queries.calls import FLOWS, CallFilter, get_call, list_calls
-from ivr.queries.customers import get_customer, lookup_customers
+from ivr.queries.customer_page import get_customer
+from ivr.queries.customers import lookup_customers
 
 
 def page_json(page: object) -> dict[str, object]:

@@ -10,7 +10,8 @@ from ivr.auth.sessions import current_user, login_required
 from ivr.console import blueprint, nav
 from ivr.console import calls as _calls  # noqa: F401  (call pages and the outcome/menu labels this uses)
 from ivr.extensions import runtime
-from ivr.queries.customers import get_customer, lookup_customers
+from ivr.queries.customer_page import get_customer
+from ivr.queries.customers import lookup_customers
 
 PAYMENT_LABELS = {"postpaid": "Pascabayar", "prepaid": "Prabayar"}
 
