@@ -39,9 +39,10 @@ admin: install ## Create a console admin in the demo database (asks for a passwo
 test: install ## Every test, on the embedded default and on PostgreSQL + Redis
 	$(PY) -m pytest
 
-lint: install
+lint: install ## ruff, and the layering contract in pyproject.toml (import-linter)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(PY) -m ruff check --fix .

@@ -2,7 +2,7 @@
 
 Served by gunicorn with the same settings as the real service, so `bench/load.py` can report the
 service's figures as ratios to what this machine, gunicorn, Flask and the signature check cost
-with no other work. The check is the service's own (ivr/voice/security.py, imported), 403 when
+with no other work. The check is the service's own (ivr/signatures.py, imported), 403 when
 X-Twilio-Signature does not match, so a faster check makes the baseline faster too.
 """
 
@@ -16,7 +16,7 @@ from flask import Flask, Response, abort, request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ivr.voice.security import is_valid_signature
+from ivr.signatures import is_valid_signature
 
 LOAD_TOKEN = "load-drill-token"  # bench/load.py's TOKEN
 CONSTANT_TWIML = (

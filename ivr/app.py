@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import Connection
 
 from db.session import Database
-from ivr import health, logs
+from ivr import health, logs, metrics
 from ivr.calls.row import CallRow
 from ivr.calls.writer import CallWriter, RowObserver
 from ivr.clock import Clock
@@ -24,7 +24,6 @@ from ivr.engine.prompts import load_prompts
 from ivr.engine.runtime import Engine
 from ivr.engine.services import ServiceRegistry
 from ivr.extensions import Runtime, bind
-from ivr.live import views as live_views
 from ivr.messaging import views as messaging_views
 from ivr.messaging.gateway import MESSAGING_PROMPTS, MessagingConfig, MessagingGateway
 from ivr.messaging.ratelimit import RateLimit, RateLimiter
@@ -166,7 +165,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.blueprint)
     console.register(app)
     api.register(app)
-    app.register_blueprint(live_views.blueprint)
+    app.register_blueprint(metrics.blueprint)
     app.register_blueprint(voice_views.blueprint)
     app.register_blueprint(messaging_views.blueprint)
 

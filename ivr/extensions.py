@@ -1,26 +1,29 @@
 """The per-app objects every view needs, built once in the factory and kept on the app.
 
 Nothing here is created at import time; two apps in one process (as the tests use) each get
-their own database, store and engine.
+their own database, store and engine. This module imports none of the parts at run time (only
+for their type names), so any layer that runs inside a request may read the runtime.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
-from db.session import Database
-from ivr.clock import Clock
-from ivr.config import Settings
-from ivr.conversations.core import ConversationCore
-from ivr.engine.runtime import Engine
-from ivr.live.board import LiveBoard
-from ivr.messaging.gateway import MessagingGateway
-from ivr.phone.routing import RegionDirectory
-from ivr.state import CallStateStore
-from ivr.voice.gateway import VoiceGateway
-from ivr.voice.queueing import QueueGateway
+if TYPE_CHECKING:  # names for the annotations only: the factory (ivr.app) builds the parts and imports them
+    from db.session import Database
+    from ivr.clock import Clock
+    from ivr.config import Settings
+    from ivr.conversations.core import ConversationCore
+    from ivr.engine.runtime import Engine
+    from ivr.live.board import LiveBoard
+    from ivr.messaging.gateway import MessagingGateway
+    from ivr.phone.routing import RegionDirectory
+    from ivr.state import CallStateStore
+    from ivr.voice.gateway import VoiceGateway
+    from ivr.voice.queueing import QueueGateway
 
 EXTENSION_KEY = "ivr"
 

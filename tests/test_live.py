@@ -13,9 +13,10 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ivr import metrics
 from ivr.config import Settings
 from ivr.kv import Client, connect
-from ivr.live import make_board, views
+from ivr.live import make_board
 from ivr.live.board import LiveBoard, LiveSnapshot, QueueLive, RegionLive
 from ivr.live.memory import MemoryLiveBoard
 from ivr.live.redis_board import RedisLiveBoard
@@ -296,8 +297,8 @@ def live_client(board: LiveBoard, monkeypatch: pytest.MonkeyPatch, env: str = "t
     """A bare app carrying only what the views read (settings, board), at a pinned time."""
     app = Flask(__name__)
     app.extensions["ivr"] = SimpleNamespace(settings=Settings(env=env, metrics_token=token), live=board)
-    app.register_blueprint(views.blueprint)
-    monkeypatch.setattr(views, "now", lambda: T0 + 60)
+    app.register_blueprint(metrics.blueprint)
+    monkeypatch.setattr(metrics, "now", lambda: T0 + 60)
     return app.test_client()
 
 
@@ -358,7 +359,7 @@ def test_metrics_are_exact_prometheus_text(board: LiveBoard, monkeypatch: pytest
 
 
 def test_label_values_are_escaped(board: LiveBoard, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert views.escape_label('a\\b"c\nd') == 'a\\\\b\\"c\\nd'
+    assert metrics.escape_label('a\\b"c\nd') == 'a\\\\b\\"c\\nd'
     board.call_waiting('Jakarta "Pusat"\\cabang\nbaru', "CA1", T0 + 30)
     text = live_client(board, monkeypatch).get("/metrics").get_data(as_text=True)
 
@@ -419,7 +420,7 @@ def test_views_answer_503_when_redis_is_down(
     dead_board: RedisLiveBoard, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = live_client(dead_board, monkeypatch)
-    with caplog.at_level(logging.WARNING, logger="ivr.live.views"):
+    with caplog.at_level(logging.WARNING, logger="ivr.metrics"):
         metrics = client.get("/metrics")
         api = client.get("/api/v1/live")
 

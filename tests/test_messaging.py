@@ -10,7 +10,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from db.models import Call, CallbackRequest, CallEvent
-from ivr.calls.sweep import close_idle_conversations
+from ivr.conversations.sweep import close_idle_conversations
 from ivr.extensions import runtime
 from ivr.messaging.inbound import LOGGED_BODY_CHARS, InboundMessage
 from ivr.state.redis_store import RedisStateStore

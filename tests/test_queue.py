@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from db.models import Call, CallbackRequest, CallEvent, Complaint, Region
-from ivr.calls.sweep import sweep_stale_calls
+from ivr.conversations.sweep import sweep_stale_calls
 from ivr.extensions import runtime
 from tests.conftest import DEFAULT_NOW
 from tests.support.factories import DIALED

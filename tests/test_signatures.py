@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from ivr.voice.security import _other_port_form, signature
+from ivr.signatures import _other_port_form, signature
 from tests.support.twilio import FakeTwilio
 
 TOKEN = "test-auth-token-not-a-secret"

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from db.models import CallHourStats
-from ivr.calls.sweep import sweep_stale_calls
+from ivr.conversations.sweep import sweep_stale_calls
 from ivr.stats import figures, rollup
 from ivr.stats.figures import StatsRange
 from tests.conftest import DEFAULT_NOW

@@ -133,7 +133,7 @@ def sweep_calls(older_than_minutes: int, every: int) -> None:
 
 def _sweep_once(rt: Runtime, now: datetime, older_than_minutes: int) -> str:
     """One pass of the sweeper; what it did, in words."""
-    from ivr.calls.sweep import close_idle_conversations, release_ended_calls, sweep_stale_calls
+    from ivr.conversations.sweep import close_idle_conversations, release_ended_calls, sweep_stale_calls
 
     with rt.database.session() as session:
         expired = close_idle_conversations(session, now, timedelta(minutes=rt.settings.messaging_idle_minutes))

@@ -20,9 +20,9 @@ from typing import Any
 
 from ivr.calls.records import CallFacts
 from ivr.calls.row import CallRow, RowChange
-from ivr.calls.sweep import close_expired_conversations
 from ivr.conversations.core import ConversationCore
 from ivr.conversations.model import Conversation
+from ivr.conversations.sweep import close_expired_conversations
 from ivr.engine import text_input
 from ivr.engine.model import Event, Hangup, Text, Transfer, Turn, Utterance
 from ivr.engine.prompts import TEXT

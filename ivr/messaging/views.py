@@ -9,7 +9,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr.extensions import runtime
-from ivr.voice.security import twilio_signed
+from ivr.signatures import twilio_signed
 
 log = logging.getLogger(__name__)
 

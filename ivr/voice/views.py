@@ -9,8 +9,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr.extensions import runtime
+from ivr.signatures import twilio_signed
 from ivr.voice import recovery
-from ivr.voice.security import twilio_signed
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The Twilio voice adapter: menu webhooks, queue and agent webhooks, the fallback URL, signatures, TwiML."""
