@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from counters import Delta, Probe, gunicorn_workers
 from faults import ScratchRedis
-from load import TOKEN, gunicorn, service_env
+from rig import TOKEN, gunicorn, service_env
 from sqlalchemy import func, make_url, select, text
 from swarm import Client, call_params
 

@@ -28,18 +28,8 @@ from dataclasses import dataclass, field
 
 import requests
 from faults import ScratchRedis, busy_worker, gunicorn_workers, terminate_backends
-from load import (  # also puts the project root on sys.path
-    HOST,
-    ROOT,
-    Caller,
-    Tally,
-    demo_database,
-    demo_postpaid,
-    gunicorn,
-    percentile,
-    server_options,
-    service_env,
-)
+from load import Caller, Tally  # also puts the project root on sys.path
+from rig import HOST, ROOT, demo_database, demo_postpaid, gunicorn, percentile, server_options, service_env
 from sqlalchemy import make_url, select
 
 from db.models import Call, CallbackRequest, CallEvent, Complaint, Reading

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import redis
-from load import HOST
+from rig import HOST
 from sqlalchemy import create_engine, text
 
 

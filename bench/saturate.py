@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import swarm
 from counters import SERVING, Others, cpu_ms, gunicorn_workers, named, processes
-from load import BASELINE, ROOT, SERVICE, TOKEN, gunicorn, percentile
+from rig import BASELINE, ROOT, SERVICE, TOKEN, gunicorn, percentile
 
 
 @dataclass

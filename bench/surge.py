@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 
 from drill import DrillCaller, Ledger, Phase, check, summary
-from load import P99_TARGET, demo_database, demo_postpaid, gunicorn, percentile, server_options, service_env
+from rig import P99_TARGET, demo_database, demo_postpaid, gunicorn, percentile, server_options, service_env
 
 # Compared: "before" and "after", each with every steady caller on the line; "arriving" (callers
 # dialling in over the first seconds) and "leaving" (each finishing the call they are on) carry less.
