@@ -95,14 +95,16 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
     if services is not None:
         registry = registry.merged(services)
     database = Database(settings.database_url)
-    store = make_store(settings.redis_url, settings.redis_namespace, cluster=settings.redis_cluster)
+    clock = Clock()  # the one clock: the turns, the console, the live board and the rate limit read it
+    store = make_store(
+        settings.redis_url, settings.redis_namespace, cluster=settings.redis_cluster, clock=clock.timestamp
+    )
 
     def snapshot_loader() -> Any:
         with database.session() as session:
             return load_snapshot(session)
 
     directory = RegionDirectory(snapshot_loader)
-    clock = Clock()
     core = ConversationCore(
         engine=build_engine(settings, registry),
         store=store,
@@ -137,7 +139,7 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
     )
     messaging = MessagingGateway(
         core,
-        RateLimiter(RateLimit(settings.messaging_rate_limit, settings.messaging_rate_window_seconds)),
+        RateLimiter(RateLimit(settings.messaging_rate_limit, settings.messaging_rate_window_seconds), clock.timestamp),
         MessagingConfig(settings.default_language, settings.messaging_idle_minutes * 60),
     )
     bind(app, Runtime(settings, directory, clock, core, voice, queue, messaging))

@@ -19,6 +19,10 @@ class Clock:
     def now(self) -> datetime:
         return self._source()
 
+    def timestamp(self) -> float:
+        """Seconds since the epoch, for the parts that count in seconds (the live board, the rate limit)."""
+        return self._source().timestamp()
+
     def pin(self, moment: datetime | Callable[[], datetime]) -> None:
         self._source = moment if callable(moment) else (lambda: moment)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import logging
 import math
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -58,8 +57,8 @@ FAMILIES: tuple[tuple[str, str, str, Samples], ...] = (
 
 
 def now() -> float:
-    """The snapshot time; a function so tests can pin it."""
-    return time.time()
+    """The snapshot time, in seconds since the epoch, from the app's clock."""
+    return runtime().clock.now().timestamp()
 
 
 def escape_label(value: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -12,6 +12,8 @@ from db.models import ApiToken, User
 from ivr.auth.passwords import hash_password, verify_password
 from ivr.auth.tokens import revoke_token, user_for_token
 from tests.support.console import PASSWORD, add_user, csrf_from, log_in, token_for
+
+NOW = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -85,10 +87,10 @@ def test_api_tokens_are_stored_hashed_and_revocable(db_session, people) -> None:
     stored = db_session.scalars(select(ApiToken)).one()
 
     assert raw.startswith("ivr_") and raw not in (stored.token_hash, stored.prefix)
-    assert user_for_token(db_session, raw).username == "spv"
-    assert user_for_token(db_session, raw + "x") is None
-    assert revoke_token(db_session, stored.id) is True
-    assert user_for_token(db_session, raw) is None
+    assert user_for_token(db_session, raw, NOW).username == "spv"
+    assert user_for_token(db_session, raw + "x", NOW) is None
+    assert revoke_token(db_session, stored.id, NOW) is True
+    assert user_for_token(db_session, raw, NOW) is None
 
 
 def test_cli_creates_the_first_admin_and_a_token(app: Flask, db_session, regions) -> None:

@@ -379,6 +379,7 @@ def test_the_sweeper_closes_conversations_nobody_wrote_in_for_the_idle_time(
 def test_the_sweep_command_reports_idle_conversations(app: Flask, whatsapp: FakeMessenger, db_session) -> None:
     set_clock(app, datetime.now(UTC) - timedelta(hours=2))
     whatsapp.send("Halo")
+    set_clock(app, datetime.now(UTC))  # two hours later, the sweep runs (on the app's clock too)
 
     result = app.test_cli_runner().invoke(args=["sweep-calls"])
 

@@ -97,17 +97,17 @@ def test_status_filter_active_default_and_paging(db_session, regions, staff) -> 
     spv = staff["spv"]
 
     def numbers(status, page=1, per_page=10):
-        return [row.number for row in list_tickets(db_session, spv, "complaint", status, page, per_page).items]
+        return [row.number for row in list_tickets(db_session, spv, "complaint", status, page, per_page, now=NOW).items]
 
     assert numbers(ACTIVE) == ["3000000010", "3000000011", "3000000014"]
     assert numbers("resolved") == ["3000000012"]
     assert numbers("closed") == ["3000000013"]
     assert len(numbers(None)) == 5
-    second = list_tickets(db_session, spv, "complaint", None, 2, 2)
+    second = list_tickets(db_session, spv, "complaint", None, 2, 2, now=NOW)
     assert [row.number for row in second.items] == ["3000000012", "3000000013"]
     assert (second.total, second.pages, second.has_prev, second.has_next) == (5, 3, True, True)
     with pytest.raises(TicketError, match="Status tidak dikenal"):
-        list_tickets(db_session, spv, "complaint", "bogus", 1, 10)
+        list_tickets(db_session, spv, "complaint", "bogus", 1, 10, now=NOW)
 
 
 def test_rows_carry_what_an_agent_needs(db_session, regions, staff) -> None:
@@ -141,10 +141,10 @@ def test_agents_see_and_change_their_own_region_only(db_session, regions, staff)
     _complaint(db_session, regions["KUPANG"], "3000000032", hours_ago=2)
     db_session.commit()
 
-    kupang_sees = list_tickets(db_session, staff["kupang"], "complaint", None, 1, 10).items
+    kupang_sees = list_tickets(db_session, staff["kupang"], "complaint", None, 1, 10, now=NOW).items
     assert [row.number for row in kupang_sees] == ["3000000032"]
-    assert get_ticket(db_session, staff["kupang"], "complaint", bekasi.id) is None
-    assert get_ticket(db_session, staff["bekasi"], "complaint", bekasi.id) is not None
+    assert get_ticket(db_session, staff["kupang"], "complaint", bekasi.id, now=NOW) is None
+    assert get_ticket(db_session, staff["bekasi"], "complaint", bekasi.id, now=NOW) is not None
     with pytest.raises(PermissionError):
         update_ticket(db_session, staff["kupang"], "complaint", bekasi.id, "in_progress", "diambil", NOW)
     with pytest.raises(LookupError):
@@ -152,7 +152,7 @@ def test_agents_see_and_change_their_own_region_only(db_session, regions, staff)
     db_session.rollback()
     assert db_session.get(Complaint, bekasi.id).status == "open"
     assert db_session.scalars(select(TicketUpdate)).all() == []
-    assert len(list_tickets(db_session, staff["spv"], "complaint", None, 1, 10).items) == 2
+    assert len(list_tickets(db_session, staff["spv"], "complaint", None, 1, 10, now=NOW).items) == 2
 
 
 def test_an_agent_without_a_region_sees_no_regional_tickets(db_session, regions) -> None:
@@ -161,7 +161,7 @@ def test_an_agent_without_a_region_sees_no_regional_tickets(db_session, regions)
     lost = Principal.of(add_user(db_session, "agent.nowhere", "agent", None))
     db_session.commit()
 
-    assert list_tickets(db_session, lost, "complaint", None, 1, 10).total == 0
+    assert list_tickets(db_session, lost, "complaint", None, 1, 10, now=NOW).total == 0
 
 
 def test_status_change_with_note_records_history_note_and_resolution(db_session, regions, staff) -> None:

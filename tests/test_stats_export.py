@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from db.models import Call
+from ivr.extensions import runtime
 from ivr.stats import export
 from ivr.stats.definitions import CALL_FIGURES
 from ivr.stats.figures import FlowFunnel, SeriesPoint, StatsRange, Summary
@@ -241,7 +242,7 @@ def test_report_for_one_region_with_full_callers(app, history, tmp_path: Path) -
 
 def test_report_defaults_to_the_last_seven_days(app, regions) -> None:
     outcome = report(app)
-    today = today_in()
+    today = today_in(runtime(app).clock.now())  # the report reads the app's clock
     assert outcome.exit_code == 0, outcome.output
     assert f"to {today}," in outcome.output
     assert f"Statistics {date.fromordinal(today.toordinal() - 6)} " in outcome.output

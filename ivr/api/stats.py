@@ -32,7 +32,7 @@ def _range(session: Session) -> StatsRange:
     try:
         stats_range = range_from_args(
             request.args,
-            today=today_in(now=runtime().clock.now()),
+            today=today_in(runtime().clock.now()),
             service_level_seconds=runtime().settings.service_level_seconds,
         )
         region_code(session, stats_range)

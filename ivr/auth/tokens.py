@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -32,15 +32,15 @@ def issue_token(session: Session, user: User, name: str) -> str:
     return raw
 
 
-def revoke_token(session: Session, token_id: int) -> bool:
+def revoke_token(session: Session, token_id: int, now: datetime) -> bool:
     token = session.get(ApiToken, token_id)
     if token is None or token.revoked_at is not None:
         return False
-    token.revoked_at = datetime.now(UTC)
+    token.revoked_at = now
     return True
 
 
-def user_for_token(session: Session, raw: str) -> User | None:
+def user_for_token(session: Session, raw: str, now: datetime) -> User | None:
     """The active user behind a live token; records when it was last used."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
@@ -50,7 +50,7 @@ def user_for_token(session: Session, raw: str) -> User | None:
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         return None
-    token.last_used_at = datetime.now(UTC)
+    token.last_used_at = now
     return user
 
 
@@ -71,7 +71,7 @@ def api_auth(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             header = request.headers.get("Authorization", "")
             raw = header[7:].strip() if header.startswith("Bearer ") else ""
             with runtime().database.session() as db:
-                user = user_for_token(db, raw) if raw else None
+                user = user_for_token(db, raw, runtime().clock.now()) if raw else None
                 principal = Principal.of(user) if user else None
             if principal is None:
                 return _problem(401, "a valid API token is required")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from time import sleep
 
 import click
@@ -17,6 +17,7 @@ from ivr.cli.chat import chat_command
 from ivr.cli.simulator import simulate_command
 from ivr.extensions import Runtime, runtime
 from ivr.state import StateStoreError
+from ivr.stats.request import today_in
 
 
 def register(app: Flask) -> None:
@@ -48,7 +49,7 @@ def _seed_if_empty(customers: int) -> bool:
     with runtime().database.session() as session:
         if session.scalar(select(func.count()).select_from(Region)):
             return False
-        summary = seed_demo(session, today=date.today(), customers=customers)
+        summary = seed_demo(session, today=today_in(runtime().clock.now()), customers=customers)
     click.echo(f"demo data loaded: {summary}")
     history.demo_history()
     runtime().directory.invalidate()
@@ -119,7 +120,7 @@ def sweep_calls(older_than_minutes: int, every: int) -> None:
     """
     rt = runtime()
     while True:
-        now = datetime.now(UTC)
+        now = runtime().clock.now()
         try:
             click.echo(f"{now.isoformat(timespec='seconds')}: {_sweep_once(rt, now, older_than_minutes)}")
         except (SQLAlchemyError, StateStoreError) as exc:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import click
 from flask.cli import with_appcontext
 
 from ivr.demo.history import SID_PREFIX, HistoryError, HistorySummary, generate_history
 from ivr.extensions import runtime
+from ivr.stats.request import today_in
 
 DEMO_CALLS, DEMO_DAYS = 3000, 60
 SETTLED = timedelta(minutes=30)  # a history ending today starts its calls this long before now, so they have ended
@@ -22,7 +23,8 @@ def generate(
 ) -> HistorySummary:
     """Generate in one unit of work with the app's own flows; a history ending today stops before now."""
     rt = runtime()
-    not_after = datetime.now(UTC) - SETTLED if end >= date.today() else None
+    now = rt.clock.now()
+    not_after = now - SETTLED if end >= today_in(now) else None
     with rt.database.session() as session:
         return generate_history(
             session,
@@ -60,7 +62,7 @@ def _progress_printer() -> Callable[[int, int], None]:
 
 def demo_history() -> None:
     """A few weeks of calls for the supervisor dashboard of a freshly seeded demo."""
-    summary = generate(DEMO_CALLS, DEMO_DAYS, date.today(), seed=1)
+    summary = generate(DEMO_CALLS, DEMO_DAYS, today_in(runtime().clock.now()), seed=1)
     click.echo(f"demo call history: {describe(summary)}")
 
 
@@ -72,7 +74,7 @@ def demo_history() -> None:
 @with_appcontext
 def stats_generate(calls: int, days: int, end: datetime | None, seed: int) -> None:
     """Write a synthetic call history (CallSids start with CAsyn) and rebuild the statistics rollups."""
-    last_day = end.date() if end else date.today()
+    last_day = end.date() if end else today_in(runtime().clock.now())
     click.echo(f"generating {calls:,} calls over {days} days ending {last_day} (seed {seed})")
     try:
         summary = generate(calls, days, last_day, seed, _progress_printer())

@@ -95,7 +95,7 @@ def _report_range(
     try:
         stats_range = range_from_args(
             {"from": start, "to": end, "channel": channel},
-            today=today_in(),
+            today=today_in(runtime().clock.now()),
             service_level_seconds=runtime().settings.service_level_seconds,
         )
         return replace(stats_range, region_id=region_id), region

@@ -91,7 +91,7 @@ def create_token(username: str, name: str) -> None:
 def revoke_token_command(token_id: int) -> None:
     """Revoke an API token by its id; it stops working at once."""
     with runtime().database.session() as db:
-        if not revoke_token(db, token_id):
+        if not revoke_token(db, token_id, runtime().clock.now()):
             raise click.ClickException(f"no live token {token_id}")
     click.echo(f"token {token_id} revoked")
 

@@ -177,7 +177,7 @@ def revoke(id: int) -> ResponseReturnValue:
     with runtime().database.session() as db:
         if db.get(ApiToken, id) is None:
             abort(404)
-        revoked = revoke_token(db, id)
+        revoked = revoke_token(db, id, runtime().clock.now())
     if not revoked:
         return _page("Token sudah dicabut.")
     log.info("admin %s revoked API token %d", current_user().username, id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -55,4 +54,4 @@ def logout() -> ResponseReturnValue:
 @login_required(*STAFF)
 def home() -> ResponseReturnValue:
     """The first page after login: what this role can open."""
-    return render_template("console/home.html", entries=nav.entries_for(current_user()), now=datetime.now(UTC))
+    return render_template("console/home.html", entries=nav.entries_for(current_user()), now=runtime().clock.now())

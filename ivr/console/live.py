@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,8 +41,8 @@ class LiveRow:
 
 
 def now() -> float:
-    """The snapshot time; a function so tests can pin it."""
-    return time.time()
+    """The snapshot time, in seconds since the epoch, from the app's clock."""
+    return runtime().clock.now().timestamp()
 
 
 def visible_rows(snapshot: LiveSnapshot, regions: list[Region], principal: Principal) -> list[LiveRow]:

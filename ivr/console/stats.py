@@ -260,7 +260,7 @@ def form_values(stats_range: StatsRange, bucket: str) -> dict[str, str]:
 def stats() -> ResponseReturnValue:
     """The dashboard for the range in the query string (default: the last 7 days); 400 for a bad range."""
     settings = runtime().settings
-    today = today_in(now=runtime().clock.now())
+    today = today_in(runtime().clock.now())
     board, error, status = None, None, 200
     with runtime().database.session() as db:
         regions = {row.id: row.name for row in db.execute(select(Region.id, Region.name).order_by(Region.name))}

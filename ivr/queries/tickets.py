@@ -7,7 +7,7 @@ agent's change as soon as it is committed. Region rules are applied here, never 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, select, true
@@ -153,7 +153,7 @@ def list_tickets(
     page: int = 1,
     per_page: int = 25,
     *,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Page[TicketRow]:
     """Urgent first, then oldest first; `status` is one of STATUSES, ACTIVE, or None for all."""
     model = _model(kind)
@@ -178,13 +178,12 @@ def list_tickets(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    moment = now or datetime.now(UTC)
-    rows = [TicketRow(**_row_fields(kind, t, r, c, moment)) for t, r, c in session.execute(query)]
+    rows = [TicketRow(**_row_fields(kind, t, r, c, now)) for t, r, c in session.execute(query)]
     return Page(rows, page, per_page, total)
 
 
 def get_ticket(
-    session: Session, principal: Principal, kind: str, id: int, *, now: datetime | None = None
+    session: Session, principal: Principal, kind: str, id: int, *, now: datetime
 ) -> TicketDetail | None:
     """One ticket with its history, oldest change first; None when missing or not the agent's region."""
     model = _model(kind)
@@ -204,7 +203,7 @@ def get_ticket(
     ]
     complaint = kind == "complaint"
     return TicketDetail(
-        **_row_fields(kind, ticket, region, customer, now or datetime.now(UTC)),
+        **_row_fields(kind, ticket, region, customer, now),
         description=ticket.description if complaint else None,
         recording_url=ticket.recording_url if complaint else None,
         call_sid=ticket.call_sid,

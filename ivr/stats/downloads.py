@@ -57,6 +57,6 @@ def requested(kind: str) -> Response:
         kind,
         request.args,
         database=runtime().database,
-        today=today_in(now=runtime().clock.now()),
+        today=today_in(runtime().clock.now()),
         service_level_seconds=runtime().settings.service_level_seconds,
     )

@@ -17,9 +17,9 @@ from ivr.stats.rollup import DEFAULT_ZONE
 DEFAULT_DAYS = 7
 
 
-def today_in(zone: str = DEFAULT_ZONE, now: datetime | None = None) -> date:
+def today_in(now: datetime, zone: str = DEFAULT_ZONE) -> date:
     """Today's date on the national clock (the default end of a range)."""
-    return (now or datetime.now(ZoneInfo(zone))).astimezone(ZoneInfo(zone)).date()
+    return now.astimezone(ZoneInfo(zone)).date()
 
 
 def _day(args: Mapping[str, str], name: str, default: date) -> date:
