@@ -182,9 +182,7 @@ def list_tickets(
     return Page(rows, page, per_page, total)
 
 
-def get_ticket(
-    session: Session, principal: Principal, kind: str, id: int, *, now: datetime
-) -> TicketDetail | None:
+def get_ticket(session: Session, principal: Principal, kind: str, id: int, *, now: datetime) -> TicketDetail | None:
     """One ticket with its history, oldest change first; None when missing or not the agent's region."""
     model = _model(kind)
     ticket = session.get(model, id)
