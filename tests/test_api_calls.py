@@ -104,6 +104,7 @@ def test_filters(client, tokens, calls, query: str, expected: set[str]) -> None:
         ("since=2026-11-23T00:00:00", "UTC offset"),
         ("outcome=happy", "outcome"),
         ("channel=fax", "channel must be one of voice, sms, whatsapp"),
+        ("flow=no_such_flow", "flow must be one of"),
         ("page=0", "page"),
         ("per_page=5000", "per_page"),
     ],

@@ -13,6 +13,7 @@ from ivr.engine.errors import FlowDefinitionError
 from ivr.engine.loader import load_flows
 from ivr.engine.model import MenuNode
 from ivr.engine.prompts import PLACEHOLDER, load_prompts
+from ivr.engine.speech import LANGUAGES
 from ivr.services import build_registry
 from tests.test_engine import FIXTURE_FLOWS, make_registry
 
@@ -24,6 +25,32 @@ FLOW_FILES = sorted(FLOWS_DIR.glob("*.yaml"))
 def flow_set():
     prompts = load_prompts(FLOWS_DIR / "prompts")
     return load_flows(FLOWS_DIR, prompts, build_registry()), prompts
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=[p.stem for p in FLOW_FILES])
+def test_every_flow_is_labelled_in_every_language(flow_set, path: Path) -> None:
+    flow = flow_set[0].flows[path.stem]
+    for language in LANGUAGES:
+        assert flow.label.get(language, "").strip(), f"{path.name} has no {language} label"
+
+
+def test_flows_are_listed_by_label_in_menu_order(flow_set) -> None:
+    titles = flow_set[0].titles("en")
+    assert set(titles) == {path.stem for path in FLOW_FILES}
+    menu = [name for name, title in titles.items() if title[0].isdigit()]
+    assert menu[:3] == ["agent", "bill", "meter_reading"]
+    assert titles["bill"] == "1 · Bill" and flow_set[0].titles("id")["bill"] == "1 · Tagihan"
+
+
+def test_a_label_in_an_unknown_language_stops_start_up(tmp_path: Path) -> None:
+    target = tmp_path / "flows"
+    shutil.copytree(FIXTURE_FLOWS, target)
+    path = next(p for p in sorted(target.glob("*.yaml")))
+    raw = yaml.safe_load(path.read_text())
+    raw["label"] = {"fr": "Facture"}
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(FlowDefinitionError, match=path.name):
+        load_flows(target, load_prompts(target / "prompts"), make_registry([]))
 
 
 @pytest.mark.parametrize("path", FLOW_FILES, ids=[p.stem for p in FLOW_FILES])

@@ -13,7 +13,7 @@ from ivr.auth.roles import STAFF
 from ivr.auth.tokens import api_auth
 from ivr.calls.outcome import OUTCOMES
 from ivr.extensions import runtime
-from ivr.queries.calls import FLOWS, CallFilter, get_call, list_calls
+from ivr.queries.calls import CallFilter, get_call, list_calls
 from ivr.queries.customer_page import get_customer
 from ivr.queries.customers import lookup_customers
 
@@ -36,7 +36,7 @@ def calls() -> ResponseReturnValue:
             region_id=integer("region_id"),
             caller=request.args.get("caller") or None,
             outcome=choice("outcome", OUTCOMES),
-            flow=choice("flow", FLOWS),
+            flow=choice("flow", tuple(runtime().engine.flows.flows)),
             channel=choice("channel", CHANNELS),
         )
     except ValueError as exc:

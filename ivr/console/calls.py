@@ -11,14 +11,14 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from db.models import CHANNELS, VOICE
+from db.models import CHANNELS, DEFAULT_TIMEZONE, VOICE
 from ivr.auth.roles import STAFF, Principal
 from ivr.auth.sessions import current_user, login_required
 from ivr.calls.outcome import OUTCOMES
 from ivr.console import blueprint, nav
-from ivr.console.formatting import DEFAULT_ZONE, ZONE_NAMES, link
+from ivr.console.formatting import ZONE_NAMES, link
 from ivr.extensions import runtime
-from ivr.queries.calls import FLOWS, CallFilter, get_call, list_calls, visible_regions
+from ivr.queries.calls import CallFilter, get_call, list_calls, visible_regions
 from ivr.queries.customers import RegionRef
 
 OUTCOME_LABELS = {
@@ -33,18 +33,6 @@ OUTCOME_LABELS = {
     "transferred": "Dialihkan ke agen",
     "agent_unavailable": "Agen tidak tersedia",
     "error": "Gangguan sistem",
-}
-FLOW_LABELS = {
-    "main_menu": "Menu utama",
-    "bill": "1 · Tagihan",
-    "meter_reading": "2 · Lapor stand meter",
-    "complaint": "3 · Gangguan / pengaduan",
-    "ticket_status": "4 · Status tiket",
-    "token_history": "5 · Riwayat token",
-    "service_request": "6 · Pasang baru / ubah daya",
-    "information": "7 · Tarif & pemeliharaan",
-    "agent": "0 · Bicara dengan agen",
-    "busy": "Saluran sibuk",
 }
 LANGUAGE_LABELS = {"id": "Indonesia", "en": "Inggris"}
 CHANNEL_LABELS = {"voice": "Telepon", "sms": "SMS", "whatsapp": "WhatsApp"}
@@ -72,12 +60,20 @@ def message_media(detail: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+CONSOLE_LANGUAGE = "id"  # the console speaks Indonesian
+
+
+def flow_labels() -> dict[str, str]:
+    """The flows as the console names them, in menu order (their labels live in flows/*.yaml)."""
+    return runtime().engine.flows.titles(CONSOLE_LANGUAGE)
+
+
 @blueprint.context_processor
 def call_labels() -> dict[str, Any]:
     """Indonesian names for outcomes, menu options, languages and channels, for every console template."""
     return {
         "outcome_labels": OUTCOME_LABELS,
-        "flow_labels": FLOW_LABELS,
+        "flow_labels": flow_labels(),
         "language_labels": LANGUAGE_LABELS,
         "channel_labels": CHANNEL_LABELS,
         "link_to": link_to,
@@ -106,7 +102,7 @@ def build_filter(
         form["region"] = ""
     own = next((r for r in regions if r.id == principal.region_id), None)
     zone_name = (
-        region.timezone if region else (own.timezone if own and not principal.sees_all_regions else DEFAULT_ZONE)
+        region.timezone if region else (own.timezone if own and not principal.sees_all_regions else DEFAULT_TIMEZONE)
     )
     zone = ZoneInfo(zone_name)
     bounds: dict[str, datetime | None] = {}
@@ -118,7 +114,7 @@ def build_filter(
     until = bounds["to"] + timedelta(days=1) if bounds["to"] else None  # the whole last day
     for key, allowed, label in (
         ("outcome", OUTCOMES, "Hasil"),
-        ("flow", FLOWS, "Menu"),
+        ("flow", tuple(flow_labels()), "Menu"),
         ("channel", CHANNELS, "Saluran"),
     ):
         if form[key] and form[key] not in allowed:
@@ -159,7 +155,7 @@ def calls() -> ResponseReturnValue:
         zone=zone,
         regions=regions,
         outcomes=OUTCOMES,
-        flows=FLOWS,
+        flows=tuple(flow_labels()),
         channels=CHANNELS,
         prev_url=url_for("console.calls", **kept, page=page.page - 1) if page.has_prev else None,
         next_url=url_for("console.calls", **kept, page=page.page + 1) if page.has_next else None,
@@ -176,7 +172,7 @@ def call(call_sid: str) -> ResponseReturnValue:
         detail = get_call(db, principal, call_sid)
     if detail is None:
         abort(404)
-    zone = detail.region.timezone if detail.region else DEFAULT_ZONE
+    zone = detail.region.timezone if detail.region else DEFAULT_TIMEZONE
     noun = (
         "Panggilan" if detail.channel == VOICE else f"Percakapan {CHANNEL_LABELS.get(detail.channel, detail.channel)}"
     )

@@ -16,7 +16,7 @@ from db.models.stats import SERVICE_LEVEL_THRESHOLDS
 from ivr.auth.roles import STATISTICS
 from ivr.auth.sessions import login_required
 from ivr.console import blueprint, nav
-from ivr.console.calls import FLOW_LABELS
+from ivr.console.calls import flow_labels
 from ivr.console.work import CATEGORY_LABELS
 from ivr.extensions import runtime
 from ivr.stats import charts, downloads
@@ -225,7 +225,7 @@ def dashboard(db: Session, stats_range: StatsRange, bucket: str) -> Dashboard:
             axis_labels=axis_labels,
             reference=result.figures["service_level"],
         ),
-        funnel=charts.funnel_chart("Corong menu", funnels, FLOW_LABELS, FUNNEL_LEGEND),
+        funnel=charts.funnel_chart("Corong menu", funnels, flow_labels(), FUNNEL_LEGEND),
         funnels=tuple(funnels),
         complaints=complaints_chart(result.complaints_by_category),
     )

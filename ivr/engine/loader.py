@@ -116,7 +116,7 @@ def _read_flow(path: Path) -> Flow:
         nodes[node_id] = _build_node(raw["flow"], node_id, node_raw, defaults)
     if raw["start"] not in nodes:
         raise FlowDefinitionError(f"start node '{raw['start']}' does not exist", file=file)
-    return Flow(name=raw["flow"], start=raw["start"], nodes=nodes, source=file)
+    return Flow(name=raw["flow"], start=raw["start"], nodes=nodes, source=file, label=raw.get("label", {}))
 
 
 def targets(node: Node) -> Iterator[tuple[str, str]]:

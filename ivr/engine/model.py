@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +113,11 @@ class Flow:
     start: str
     nodes: dict[str, Node]
     source: str
+    label: Mapping[str, str] = field(default_factory=dict)  # what people read, per language ("1 · Tagihan")
+
+    def title(self, language: str) -> str:
+        """The flow's label in `language`, else in Indonesian, else its name."""
+        return self.label.get(language) or self.label.get("id") or self.name
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,10 @@ class FlowSet:
 
     flows: dict[str, Flow]
     entry: str
+
+    def titles(self, language: str) -> dict[str, str]:
+        """Every flow's label in `language`, in the order people read them (by label: "0 ·", "1 ·", ...)."""
+        return dict(sorted(((name, flow.title(language)) for name, flow in self.flows.items()), key=lambda t: t[1]))
 
     def resolve(self, current_flow: str, target: str) -> tuple[str, str]:
         """Turn a target ("node", "@flow" or "@flow.node") into (flow, node)."""
