@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS
+from ivr.engine.speech import LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "ivr.sqlite3"
@@ -100,8 +101,8 @@ class Settings:
 
     def check(self) -> None:
         """Refuse configurations that would be unsafe to run."""
-        if self.default_language not in ("id", "en"):
-            raise ConfigError(f"DEFAULT_LANGUAGE={self.default_language!r} must be 'id' or 'en'")
+        if self.default_language not in LANGUAGES:
+            raise ConfigError(f"DEFAULT_LANGUAGE={self.default_language!r} must be one of {', '.join(LANGUAGES)}")
         if self.validate_twilio_signature and not self.twilio_auth_token:
             raise ConfigError(
                 "TWILIO_AUTH_TOKEN is required to validate webhook signatures "

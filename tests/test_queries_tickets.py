@@ -7,19 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from db.models import CallbackRequest, Complaint, TicketUpdate
+from db.models import TICKET_STATUSES, CallbackRequest, Complaint, TicketUpdate
 from ivr.auth.roles import Principal
 from ivr.queries.callbacks import complete_callback, list_callbacks
-from ivr.queries.tickets import (
-    ACTIVE,
-    NOTE_MAX_CHARS,
-    STATUSES,
-    TicketError,
-    get_ticket,
-    list_tickets,
-    may_transition,
-    update_ticket,
-)
+from ivr.queries.tickets import ACTIVE, TicketError, get_ticket, list_tickets, update_ticket
+from ivr.services.tickets import NOTE_MAX_CHARS, may_transition
 from tests.support.console import add_staff, add_user
 from tests.support.factories import add_customer
 from tests.support.tickets import NOW, add_complaint, add_request
@@ -69,7 +61,7 @@ def _callback(session, region_id, sid: str, *, minutes_ago: int, status: str = "
 )
 def test_transitions_allow_anything_but_reopening_a_closed_ticket_as_new(old: str, new: str, allowed: bool) -> None:
     assert may_transition(old, new) is allowed
-    assert STATUSES == ("open", "in_progress", "resolved", "closed")
+    assert TICKET_STATUSES == ("open", "in_progress", "resolved", "closed")
 
 
 def test_urgent_first_then_oldest_first_with_a_stable_order(db_session, regions, staff) -> None:

@@ -159,9 +159,11 @@ def test_add_agent_registers_a_phone_for_the_agent_line(app: Flask, regions, db_
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["add-agent", "--username", "dewi", "--phone", "0812-0000-0001", "--region", "bekasi"])
     bad = runner.invoke(args=["add-agent", "--username", "x", "--phone", "nope"])
+    again = runner.invoke(args=["add-agent", "--username", "dewi", "--phone", "0812-0000-0002"])
 
     assert ok.exit_code == 0, ok.output
     assert bad.exit_code != 0
+    assert again.exit_code != 0 and "exists already" in again.output
     agent = db_session.scalars(select(User)).one()
     assert (agent.username, agent.phone, agent.region_id, agent.role) == (
         "dewi",

@@ -13,17 +13,24 @@ from db.models.customers import (
     Reading,
     TokenPurchase,
 )
-from db.models.regions import Region, RegionAreaCode, RegionNumber
+from db.models.regions import DEFAULT_TIMEZONE, Region, RegionAreaCode, RegionNumber
 from db.models.stats import CallHourStats, FlowDayStats
-from db.models.tickets import Complaint, ServiceRequest
-from db.models.users import ROLES, User
+from db.models.tickets import ACTIVE_STATUSES, DONE_STATUSES, TICKET_STATUSES, Complaint, ServiceRequest
+from db.models.users import ADMIN, AGENT, ROLES, SUPERVISOR, User
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "ADMIN",
+    "AGENT",
     "CHANNELS",
+    "DEFAULT_TIMEZONE",
+    "DONE_STATUSES",
     "POSTPAID",
     "PREPAID",
     "ROLES",
     "SMS",
+    "SUPERVISOR",
+    "TICKET_STATUSES",
     "VOICE",
     "WHATSAPP",
     "ApiToken",

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base
 
+DEFAULT_TIMEZONE = "Asia/Jakarta"  # WIB: where a call, a statistic or a page has no region to say otherwise
+
 
 class Region(Base):
     """A service area (UP3) with its own agents, timezone and opening hours."""

@@ -10,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db.models.base import Base, UTCDateTime, utcnow
 from db.models.calls import VOICE
 
+# A ticket's life; which status may follow which is ivr.services.tickets.may_transition.
+OPEN, IN_PROGRESS, RESOLVED, CLOSED = "open", "in_progress", "resolved", "closed"
+TICKET_STATUSES = (OPEN, IN_PROGRESS, RESOLVED, CLOSED)
+ACTIVE_STATUSES = (OPEN, IN_PROGRESS)  # still to do: menu 4 says "being handled", the work queues list them
+DONE_STATUSES = (RESOLVED, CLOSED)
+
 
 class Complaint(Base):
     """An outage report or complaint, known to the caller by its ticket number."""
@@ -24,7 +30,7 @@ class Complaint(Base):
     ticket_number: Mapped[str] = mapped_column(String(16), unique=True)
     category: Mapped[str] = mapped_column(String(32), index=True)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=OPEN, index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     callback_number: Mapped[str | None] = mapped_column(String(32))
@@ -47,7 +53,7 @@ class ServiceRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     kind: Mapped[str] = mapped_column(String(24), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=OPEN, index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     requested_power_va: Mapped[int | None] = mapped_column(Integer)

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, UTCDateTime, utcnow
 
-ROLES = ("agent", "supervisor", "admin")
+AGENT, SUPERVISOR, ADMIN = "agent", "supervisor", "admin"
+ROLES = (AGENT, SUPERVISOR, ADMIN)  # what each may see is ivr.auth.roles
 
 
 class User(Base):

@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, g, jsonify
 from flask.typing import ResponseReturnValue
 
+from db.models import TICKET_STATUSES
 from ivr.api import blueprint
 from ivr.api.calls import page_json
 from ivr.api.errors import BadRequest
@@ -38,7 +39,7 @@ def _changed(call: Any) -> Any:
 @api_auth(*STAFF)
 def ticket_list(kinds: str) -> ResponseReturnValue:
     """Work queue order: urgent first, then oldest; `status` one of the statuses or `active`."""
-    status = choice("status", (*tickets.STATUSES, tickets.ACTIVE))
+    status = choice("status", (*TICKET_STATUSES, tickets.ACTIVE))
     page, per_page = page_args()
     with runtime().database.session() as session:
         result = tickets.list_tickets(session, g.principal, KIND_BY_PATH[kinds], status, page, per_page, now=_now())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from db.models import User
+from sqlalchemy import ColumnElement, false, true
 
-AGENT, SUPERVISOR, ADMIN = "agent", "supervisor", "admin"
-STAFF = (AGENT, SUPERVISOR, ADMIN)
+from db.models import ADMIN, ROLES, SUPERVISOR, User
+
+STAFF = ROLES
 STATISTICS = (SUPERVISOR, ADMIN)
 ADMINISTRATION = (ADMIN,)
 
@@ -33,3 +35,13 @@ class Principal:
     def may_see_region(self, region_id: int | None) -> bool:
         """Agents see their own region only; calls without a region are national business."""
         return self.sees_all_regions or (region_id is not None and region_id == self.region_id)
+
+
+def region_clause(principal: Principal, column: Any) -> ColumnElement[bool]:
+    """Principal.may_see_region as SQL over `column` (a region id): the one place the rule is written.
+
+    An agent without a region sees nothing (never `region_id IS NULL`, which would be national business).
+    """
+    if principal.sees_all_regions:
+        return true()
+    return column == principal.region_id if principal.region_id is not None else false()

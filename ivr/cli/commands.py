@@ -28,7 +28,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(chat_command)
     app.cli.add_command(demo_ids)
     app.cli.add_command(sweep_calls)
-    app.cli.add_command(add_agent)
     for command in (*users.COMMANDS, *stats.COMMANDS, *history.COMMANDS):
         app.cli.add_command(command)
 
@@ -146,36 +145,3 @@ def _sweep_once(rt: Runtime, now: datetime, older_than_minutes: int) -> str:
         f"closed {closed} stale calls and {expired} idle conversations, "
         f"released {released} ended calls from the live board, pruned {pruned} live entries"
     )
-
-
-@click.command("add-agent")
-@with_appcontext
-@click.option("--username", required=True)
-@click.option("--phone", required=True, help="The agent's phone (E.164 or national) or client:<identity>.")
-@click.option("--region", "region_code", default=None, help="Region code (e.g. BEKASI); none = national queue.")
-@click.option("--name", "full_name", default="")
-def add_agent(username: str, phone: str, region_code: str | None, full_name: str) -> None:
-    """Register an agent's phone so the agent line knows who takes calls (logins come later)."""
-    from db.models import User
-    from ivr.phone.numbers import parse_caller
-
-    caller = parse_caller(phone)
-    if caller.kind not in ("phone", "client"):
-        raise click.BadParameter(f"{phone!r} is neither a phone number nor client:<identity>", param_hint="--phone")
-    with runtime().database.session() as session:
-        region_id = None
-        if region_code:
-            region_id = session.scalar(select(Region.id).where(Region.code == region_code.upper()))
-            if region_id is None:
-                raise click.BadParameter(f"no region {region_code!r}", param_hint="--region")
-        session.add(
-            User(
-                username=username,
-                full_name=full_name,
-                password_hash="!",
-                role="agent",
-                region_id=region_id,
-                phone=caller.value,
-            )
-        )
-    click.echo(f"agent {username} ({caller.value}) takes calls from queue {region_code or 'NASIONAL'}")

@@ -5,19 +5,33 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from db.models import Region, User
-from ivr.auth.passwords import hash_password
+from db.models import ADMIN, AGENT, Region, User
+from ivr.auth.passwords import UNUSABLE, hash_password
 from ivr.auth.roles import STAFF
 from ivr.auth.tokens import issue_token, revoke_token
 from ivr.extensions import runtime
 from ivr.phone.numbers import parse_caller
 
 
-def _region_id(db: object, code: str | None) -> int | None:
+def _agent_line(phone: str) -> str:
+    """An agent's line as stored: E.164 for a phone, `client:<identity>` for a browser softphone."""
+    caller = parse_caller(phone)
+    if caller.kind not in ("phone", "client"):
+        raise click.BadParameter(f"{phone!r} is neither a phone number nor client:<identity>", param_hint="--phone")
+    return caller.value
+
+
+def _refuse_taken(db: Session, username: str) -> None:
+    if db.scalar(select(User.id).where(User.username == username)):
+        raise click.ClickException(f"user {username!r} exists already")
+
+
+def _region_id(db: Session, code: str | None) -> int | None:
     if not code:
         return None
-    region_id = db.scalar(select(Region.id).where(Region.code == code.upper()))  # type: ignore[attr-defined]
+    region_id = db.scalar(select(Region.id).where(Region.code == code.upper()))
     if region_id is None:
         raise click.BadParameter(f"no region {code!r}", param_hint="--region")
     return region_id
@@ -35,29 +49,51 @@ def create_user(
     username: str, role: str, region_code: str | None, full_name: str, phone: str | None, password: str
 ) -> None:
     """Create a console/API user with a hashed password."""
-    if role == "agent" and not region_code:
+    if role == AGENT and not region_code:
         raise click.BadParameter("an agent belongs to a region", param_hint="--region")
-    caller = parse_caller(phone) if phone else None
-    if caller is not None and caller.kind not in ("phone", "client"):
-        raise click.BadParameter(f"{phone!r} is neither a phone number nor client:<identity>", param_hint="--phone")
+    line = _agent_line(phone) if phone else None
     try:
         hashed = hash_password(password)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--password") from exc
     with runtime().database.session() as db:
-        if db.scalar(select(User.id).where(User.username == username)):
-            raise click.ClickException(f"user {username!r} exists already")
+        _refuse_taken(db, username)
         db.add(
             User(
                 username=username,
                 role=role,
                 region_id=_region_id(db, region_code),
                 full_name=full_name,
-                phone=caller.value if caller else None,
+                phone=line,
                 password_hash=hashed,
             )
         )
     click.echo(f"{role} {username} created")
+
+
+@click.command("add-agent")
+@click.option("--username", required=True)
+@click.option("--phone", required=True, help="The agent's phone (E.164 or national) or client:<identity>.")
+@click.option("--region", "region_code", default=None, help="Region code (e.g. BEKASI); none = national queue.")
+@click.option("--name", "full_name", default="")
+@with_appcontext
+def add_agent(username: str, phone: str, region_code: str | None, full_name: str) -> None:
+    """Register an agent's line so the queue knows who takes calls; no console login until a password is set."""
+    line = _agent_line(phone)
+    with runtime().database.session() as db:
+        _refuse_taken(db, username)
+        region_id = _region_id(db, region_code)
+        db.add(
+            User(
+                username=username,
+                full_name=full_name,
+                password_hash=UNUSABLE,
+                role=AGENT,
+                region_id=region_id,
+                phone=line,
+            )
+        )
+    click.echo(f"agent {username} ({line}) takes calls from queue {region_code or 'NASIONAL'}")
 
 
 @click.command("create-admin")
@@ -67,7 +103,7 @@ def create_user(
 def create_admin(ctx: click.Context, username: str, password: str) -> None:
     """Create the first administrator."""
     ctx.invoke(
-        create_user, username=username, role="admin", region_code=None, full_name="", phone=None, password=password
+        create_user, username=username, role=ADMIN, region_code=None, full_name="", phone=None, password=password
     )
 
 
@@ -96,4 +132,4 @@ def revoke_token_command(token_id: int) -> None:
     click.echo(f"token {token_id} revoked")
 
 
-COMMANDS = (create_user, create_admin, create_token, revoke_token_command)
+COMMANDS = (create_user, add_agent, create_admin, create_token, revoke_token_command)

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import ApiToken, Region, User
+from db.models import ADMIN, AGENT, SUPERVISOR, ApiToken, Region, User
 from ivr.auth.passwords import MIN_LENGTH, hash_password
-from ivr.auth.roles import ADMINISTRATION, AGENT, STAFF
+from ivr.auth.roles import ADMINISTRATION, STAFF
 from ivr.auth.sessions import current_user, login_required
 from ivr.auth.tokens import issue_token, revoke_token
 from ivr.console import blueprint, nav
@@ -24,7 +24,7 @@ from ivr.phone.numbers import to_e164
 log = logging.getLogger(__name__)
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
-ROLE_LABELS = {"agent": "Agen", "supervisor": "Supervisor", "admin": "Administrator"}
+ROLE_LABELS = {AGENT: "Agen", SUPERVISOR: "Supervisor", ADMIN: "Administrator"}
 NEW_TOKEN = "admin_new_token"  # session key: a freshly issued raw token, shown on the next render only
 MESSAGES = {
     "created": "Pengguna dibuat.",

@@ -8,17 +8,17 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from db.models import DEFAULT_TIMEZONE
 from ivr.phone.numbers import national_format
 
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-DEFAULT_ZONE = "Asia/Jakarta"
 
 
 def local_time(moment: datetime | None, timezone: str | None = None, with_date: bool = True) -> str:
     """'23 Nov 2026 10:05 WIB': a UTC timestamp in the region's clock, with its zone named."""
     if moment is None:
         return "-"
-    zone = timezone or DEFAULT_ZONE
+    zone = timezone or DEFAULT_TIMEZONE
     local = moment.astimezone(ZoneInfo(zone))
     name = ZONE_NAMES.get(zone, local.strftime("%Z"))
     return local.strftime("%d %b %Y %H:%M" if with_date else "%H:%M:%S") + f" {name}"

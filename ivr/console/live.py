@@ -10,11 +10,10 @@ from flask import render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from db.models import Region
+from db.models import DEFAULT_TIMEZONE, Region
 from ivr.auth.roles import STAFF, Principal
 from ivr.auth.sessions import current_user, login_required
 from ivr.console import blueprint, nav
-from ivr.console.formatting import DEFAULT_ZONE
 from ivr.extensions import runtime
 from ivr.live.board import LiveSnapshot, QueueLive, RegionLive
 from ivr.queues.policy import NATIONAL_QUEUE
@@ -80,7 +79,7 @@ def live() -> ResponseReturnValue:
     with runtime().database.session() as db:
         regions = list(db.scalars(select(Region)))
     own = next((region for region in regions if region.id == principal.region_id), None)
-    zone = own.timezone if own is not None else DEFAULT_ZONE
+    zone = own.timezone if own is not None else DEFAULT_TIMEZONE
     headers = {"Refresh": str(REFRESH_SECONDS), "Cache-Control": "no-store"}
     try:
         snapshot = runtime().live.snapshot(now())

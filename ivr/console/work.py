@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from db.models import TICKET_STATUSES
 from ivr.auth.roles import STAFF
 from ivr.auth.sessions import current_user, login_required
 from ivr.console import blueprint, nav
@@ -14,7 +15,7 @@ from ivr.console.formatting import link
 from ivr.extensions import runtime
 from ivr.queries import callbacks as callback_queries
 from ivr.queries import tickets
-from ivr.queries.tickets import ACTIVE, STATUS_LABELS, STATUSES, TicketError
+from ivr.queries.tickets import ACTIVE, STATUS_LABELS, TicketError
 
 PER_PAGE = 25
 KIND_PAGES = {"complaint": ("complaints", "complaint", "Pengaduan"), "request": ("requests", "request", "Permohonan")}
@@ -72,11 +73,11 @@ def ticket_list(kind: str) -> ResponseReturnValue:
     list_endpoint, _, title = _kind_pages(kind)
     status = request.args.get("status", ACTIVE)
     chosen = None if status == "all" else status
-    if chosen is not None and chosen != ACTIVE and chosen not in STATUSES:
+    if chosen is not None and chosen != ACTIVE and chosen not in TICKET_STATUSES:
         abort(404)
     with runtime().database.session() as db:
         page = tickets.list_tickets(db, current_user(), kind, chosen, page_arg(), PER_PAGE, now=now())
-    tabs = [(ACTIVE, "Perlu ditangani"), *((s, STATUS_LABELS[s]) for s in STATUSES), ("all", "Semua")]
+    tabs = [(ACTIVE, "Perlu ditangani"), *((s, STATUS_LABELS[s]) for s in TICKET_STATUSES), ("all", "Semua")]
     return render_template(
         "console/tickets.html", page=page, kind=kind, title=title, tabs=tabs, status=status,
         list_endpoint=list_endpoint, labels=LABELS, age=age,

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from db.models import VOICE
+from db.models import DEFAULT_TIMEZONE, VOICE
 from db.session import Database
 from ivr.calls.row import RowChange
 from ivr.calls.writer import CallWriter
@@ -35,7 +35,7 @@ from ivr.live.board import Move
 from ivr.notify import SmsSender
 from ivr.phone.numbers import mask
 from ivr.phone.routing import RegionDirectory
-from ivr.services.context import DEFAULT_TIMEZONE, ServiceContext
+from ivr.services.context import ServiceContext
 from ivr.state import CallStateStore, Closing, Opened, Opening, StateStoreError
 
 log = logging.getLogger(__name__)

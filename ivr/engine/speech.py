@@ -5,10 +5,10 @@ Pure functions, standard library only, for Bahasa Indonesia ("id") and English (
 
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Literal, get_args
 
-Language = Literal["id", "en"]
-LANGUAGES: tuple[str, ...] = ("id", "en")
+Language = Literal["id", "en"]  # the prompt catalogs in flows/prompts/; a call's language is one of them
+LANGUAGES: tuple[str, ...] = get_args(Language)
 
 MAX_NUMBER = 999_999_999_999_999
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import CallbackRequest, Region, User
-from ivr.auth.roles import Principal
-from ivr.queries.tickets import TicketError, clean_note, region_clause, user_name
+from ivr.auth.roles import Principal, region_clause
+from ivr.queries.tickets import TicketError, clean_note, user_name
 
 CALLBACK_OPEN, CALLBACK_DONE = "open", "done"
 

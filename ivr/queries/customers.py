@@ -10,29 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Complaint, Customer, Meter, Reading, Region, ServiceRequest
-from ivr.auth.roles import Principal
+from ivr.auth.roles import Principal, region_clause
 from ivr.phone.numbers import parse_caller
 from ivr.services.customers import IDPEL_LENGTH, METER_LENGTH
 
 MAX_LOOKUP_RESULTS = 50
-
-
-def region_scope(column: Any, principal: Principal) -> ColumnElement[bool] | None:
-    """The WHERE clause that keeps an agent inside their region; None for those who see everything.
-
-    An agent without a region sees nothing (never `region_id IS NULL`, which would be national).
-    """
-    if principal.sees_all_regions:
-        return None
-    if principal.region_id is None:
-        return false()
-    return column == principal.region_id
 
 
 @dataclass(frozen=True)
@@ -159,10 +146,12 @@ def lookup_customers(session: Session, principal: Principal, query: str) -> list
     conditions = _conditions(query)
     if not conditions:
         return []
-    stmt = select(Customer).where(or_(*conditions)).order_by(Customer.idpel).limit(MAX_LOOKUP_RESULTS)
-    scope = region_scope(Customer.region_id, principal)
-    if scope is not None:
-        stmt = stmt.where(scope)
+    stmt = (
+        select(Customer)
+        .where(or_(*conditions), region_clause(principal, Customer.region_id))
+        .order_by(Customer.idpel)
+        .limit(MAX_LOOKUP_RESULTS)
+    )
     return [summarize(session, customer) for customer in session.scalars(stmt)]
 
 
@@ -179,10 +168,9 @@ def customer_for_call(
     candidates += [Customer.id == cid for cid in customer_ids if cid is not None]
     if caller.startswith("+"):
         candidates.append(Customer.phone == caller)
-    scope = region_scope(Customer.region_id, principal)
+    scope = region_clause(principal, Customer.region_id)
     for condition in candidates:
-        stmt = select(Customer).where(condition).order_by(Customer.id).limit(1)
-        customer = session.scalar(stmt if scope is None else stmt.where(scope))
+        customer = session.scalar(select(Customer).where(condition, scope).order_by(Customer.id).limit(1))
         if customer is not None:
             return summarize(session, customer)
     return None

@@ -13,9 +13,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Customer, Meter, Reading, Region, User
-from ivr.auth.roles import Principal
+from ivr.auth.roles import Principal, region_clause
 from ivr.queries.paging import Page, page_bounds
-from ivr.queries.tickets import clean_note, region_clause, user_name
+from ivr.queries.tickets import clean_note, user_name
 from ivr.services.readings import ACCEPTED, FLAGGED, baseline
 
 REJECTED = "rejected"

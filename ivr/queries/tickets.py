@@ -10,26 +10,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Complaint, Customer, Region, ServiceRequest, TicketUpdate, User
-from ivr.auth.roles import Principal
+from db.models import (
+    ACTIVE_STATUSES,
+    DONE_STATUSES,
+    TICKET_STATUSES,
+    Complaint,
+    Customer,
+    Region,
+    ServiceRequest,
+    TicketUpdate,
+    User,
+)
+from ivr.auth.roles import Principal, region_clause
 from ivr.queries.paging import Page, page_bounds
+from ivr.services.tickets import NOTE_MAX_CHARS, may_transition
 
 KINDS = ("complaint", "request")
-STATUSES = ("open", "in_progress", "resolved", "closed")
-ACTIVE = "active"  # list filter: the work still to do (open + in_progress)
-ACTIVE_STATUSES = ("open", "in_progress")
-DONE_STATUSES = ("resolved", "closed")
+ACTIVE = "active"  # list filter: the work still to do (ACTIVE_STATUSES)
 STATUS_LABELS = {"open": "Baru", "in_progress": "Sedang ditangani", "resolved": "Selesai", "closed": "Ditutup"}
-# Any status may follow any other, except that a closed ticket is never simply "open" again:
-# reopening a closed one means taking it up (in_progress), so it does not look brand new.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    old: frozenset(new for new in STATUSES if new != old and not (old == "closed" and new == "open"))
-    for old in STATUSES
-}
-NOTE_MAX_CHARS = 500
 MAX_PER_PAGE = 100
 
 
@@ -82,18 +83,6 @@ class TicketDetail(TicketRow):
     resolved_at: datetime | None
     allowed_statuses: tuple[str, ...]
     history: list[HistoryEntry]
-
-
-def may_transition(old: str, new: str) -> bool:
-    """Whether a ticket in `old` may be put in `new` (an unknown old status may go anywhere)."""
-    return new in STATUSES and new != old and new in TRANSITIONS.get(old, frozenset(STATUSES))
-
-
-def region_clause(principal: Principal, column: Any) -> ColumnElement[bool]:
-    """The SQL form of Principal.may_see_region (agents without a region see nothing)."""
-    if principal.sees_all_regions:
-        return true()
-    return column == principal.region_id if principal.region_id is not None else false()
 
 
 def clean_note(note: str | None, *, required: bool = False, what: str = "Catatan") -> str | None:
@@ -155,9 +144,9 @@ def list_tickets(
     *,
     now: datetime,
 ) -> Page[TicketRow]:
-    """Urgent first, then oldest first; `status` is one of STATUSES, ACTIVE, or None for all."""
+    """Urgent first, then oldest first; `status` is one of TICKET_STATUSES, ACTIVE, or None for all."""
     model = _model(kind)
-    if status is not None and status != ACTIVE and status not in STATUSES:
+    if status is not None and status != ACTIVE and status not in TICKET_STATUSES:
         raise TicketError(f"Status tidak dikenal: {status!r}.")
     page, per_page = page_bounds(page, per_page, MAX_PER_PAGE)
     where = [region_clause(principal, model.region_id)]
@@ -208,7 +197,7 @@ def get_ticket(session: Session, principal: Principal, kind: str, id: int, *, no
         customer_idpel=customer.idpel if customer else None,
         requested_power_va=None if complaint else ticket.requested_power_va,
         resolved_at=ticket.resolved_at,
-        allowed_statuses=tuple(s for s in STATUSES if may_transition(ticket.status, s)),
+        allowed_statuses=tuple(s for s in TICKET_STATUSES if may_transition(ticket.status, s)),
         history=history,
     )
 
@@ -227,7 +216,7 @@ def update_ticket(
     if not principal.may_see_region(ticket.region_id):
         raise PermissionError(f"{kind} {id} belongs to another region")
     new = (status or "").strip() or None
-    if new is not None and new not in STATUSES:
+    if new is not None and new not in TICKET_STATUSES:
         raise TicketError(f"Status tidak dikenal: {new!r}.")
     text = clean_note(note)
     old = ticket.status

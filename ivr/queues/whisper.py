@@ -8,13 +8,11 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import Call, CallEvent, Complaint, Region, ServiceRequest, User
+from db.models import ACTIVE_STATUSES, ROLES, Call, CallEvent, Complaint, Region, ServiceRequest, User
 from ivr.phone.numbers import national_format, parse_caller
 from ivr.queues import policy
 
-OPEN_STATUSES = ("open", "in_progress")
 NOT_A_STEP = ("main_menu", "agent")  # flows every queued caller went through: not worth saying
-AGENT_ROLES = ("agent", "supervisor", "admin")
 
 
 @dataclass(frozen=True)
@@ -39,9 +37,7 @@ class AgentLine:
 def agent_line(session: Session, caller: str) -> AgentLine | None:
     """The active agent whose phone (E.164) or Twilio Client identity is calling, and their queue."""
     parsed = parse_caller(caller)
-    user = session.scalar(
-        select(User).where(User.phone == parsed.value, User.active.is_(True), User.role.in_(AGENT_ROLES))
-    )
+    user = session.scalar(select(User).where(User.phone == parsed.value, User.active.is_(True), User.role.in_(ROLES)))
     if user is None:
         return None
     region = session.get(Region, user.region_id) if user.region_id else None
@@ -84,7 +80,7 @@ def _open_tickets(session: Session, call: Call) -> int:
                 select(func.count())
                 .select_from(model)
                 .where(
-                    model.status.in_(OPEN_STATUSES),
+                    model.status.in_(ACTIVE_STATUSES),
                     or_(model.callback_number == call.caller, model.call_sid == call.call_sid),
                 )
             )

@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from db.models import DEFAULT_TIMEZONE
 from ivr.phone.routing import RegionInfo
-
-DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Complaint, MaintenanceNotice, Reading, Region, ServiceRequest
+from db.models import DONE_STATUSES, TICKET_STATUSES, Complaint, MaintenanceNotice, Reading, Region, ServiceRequest
+from db.models.tickets import CLOSED, OPEN
 from db.references import COMPLAINT_PREFIX, READING_PREFIX, REQUEST_PREFIX, is_reference
 from ivr.engine.services import ServiceRegistry, ServiceResult
 from ivr.phone.numbers import national_format, to_e164
@@ -29,11 +30,15 @@ URGENT_CATEGORIES = frozenset({"dangerous_installation"})
 OUTAGE_CATEGORIES = ("no_power", "outage_area")
 OUTAGE_WINDOW = timedelta(hours=2)
 OUTAGE_MIN_REPORTS = 3  # this many recent, unresolved outage reports in a region = a known outage
-CLOSED_STATUSES = ("resolved", "closed")
-OPEN = "open"
 STATES = ("open", "in_progress", "resolved", "accepted", "flagged", "rejected", "replaced")
 STATE_ALIASES = {"closed": "resolved"}
 NOTE_MAX_CHARS = 500  # what agents may write (ivr/queries/tickets.py), all of it spoken
+# Any status may follow any other, except that a closed ticket is never simply "open" again:
+# reopening a closed one means taking it up (in_progress), so it does not look brand new.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    old: frozenset(new for new in TICKET_STATUSES if new != old and not (old == CLOSED and new == OPEN))
+    for old in TICKET_STATUSES
+}
 
 # Variables one complaint leaves behind; cleared when the next one starts, so nothing leaks over.
 COMPLAINT_VARS = (
@@ -88,7 +93,7 @@ def known_outage(context: ServiceContext) -> bool:
         Complaint.created_at >= context.now - OUTAGE_WINDOW,
         Complaint.created_at <= context.now,
         Complaint.resolved_at.is_(None),
-        Complaint.status.not_in(CLOSED_STATUSES),
+        Complaint.status.not_in(DONE_STATUSES),
     )
     return (context.session.scalar(query) or 0) >= OUTAGE_MIN_REPORTS
 
@@ -273,3 +278,8 @@ def register(registry: ServiceRegistry) -> None:
     registry.add("tickets.lookup", lookup_status, {"complaint", "request", "reading", "not_found"})
     registry.add("tickets.status_state", status_state, {*STATES, "other"})
     registry.add("tickets.note", note_state, {"note", "no_note"})
+
+
+def may_transition(old: str, new: str) -> bool:
+    """Whether an agent may put a ticket in `old` into `new` (an unknown old status may go anywhere)."""
+    return new in TICKET_STATUSES and new != old and new in TRANSITIONS.get(old, frozenset(TICKET_STATUSES))

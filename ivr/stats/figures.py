@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import CallbackRequest, CallHourStats, Complaint, Customer, FlowDayStats, Meter, Reading
+from db.models import DONE_STATUSES, CallbackRequest, CallHourStats, Complaint, Customer, FlowDayStats, Meter, Reading
 from db.models.calls import CHANNELS, VOICE
 from db.models.stats import HOUR_COUNTERS
 from ivr.services.readings import FLAGGED
-from ivr.services.tickets import CATEGORIES, CLOSED_STATUSES
+from ivr.services.tickets import CATEGORIES
 from ivr.stats.contribution import COMPLETED, GAVE_UP, REACHED
 from ivr.stats.definitions import Number, Totals, call_figures
 from ivr.stats.rollup import Zones
@@ -345,7 +345,7 @@ def _backlog(
                 region_match,
                 Complaint.resolved_at.is_(None),
                 Complaint.created_at < end,
-                Complaint.status.not_in(CLOSED_STATUSES),
+                Complaint.status.not_in(DONE_STATUSES),
             )
         )
     return session.execute(

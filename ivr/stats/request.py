@@ -9,15 +9,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import VOICE, Region
+from db.models import DEFAULT_TIMEZONE, VOICE, Region
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS
 from ivr.stats.figures import BUCKETS, RangeError, StatsRange
-from ivr.stats.rollup import DEFAULT_ZONE
 
 DEFAULT_DAYS = 7
 
 
-def today_in(now: datetime, zone: str = DEFAULT_ZONE) -> date:
+def today_in(now: datetime, zone: str = DEFAULT_TIMEZONE) -> date:
     """Today's date on the national clock (the default end of a range)."""
     return now.astimezone(ZoneInfo(zone)).date()
 

@@ -19,11 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import TextClause, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
-from db.models import Call, CallHourStats, FlowDayStats, Region
+from db.models import DEFAULT_TIMEZONE, Call, CallHourStats, FlowDayStats, Region
 from db.models.stats import HOUR_COUNTERS
 from ivr.stats.contribution import CallFacts, Contribution, DayKey, FlowKey, HourKey, contribution
 
-DEFAULT_ZONE = "Asia/Jakarta"
 REBUILD_BATCH = 5000
 
 _STATS_COLUMNS = (
@@ -46,7 +45,7 @@ class Zones:
 
     def __init__(self, by_region: dict[int, str], national: str | None) -> None:
         self._by_region = {region: ZoneInfo(name) for region, name in by_region.items()}
-        self._fallback = ZoneInfo(national or DEFAULT_ZONE)
+        self._fallback = ZoneInfo(national or DEFAULT_TIMEZONE)
 
     @classmethod
     def load(cls, session: Session) -> Zones:
