@@ -73,7 +73,7 @@ def ticket_update(kinds: str, item_id: int) -> ResponseReturnValue:
 @blueprint.get("/callbacks")
 @api_auth(*STAFF)
 def callback_list() -> ResponseReturnValue:
-    status = choice("status", ("open", "done", "all")) or "open"
+    status = choice("status", (callbacks.CALLBACK_OPEN, callbacks.CALLBACK_DONE, "all")) or callbacks.CALLBACK_OPEN
     with runtime().database.session() as session:
         rows = callbacks.list_callbacks(session, g.principal, None if status == "all" else status)
     return jsonify(items=to_json(rows))

@@ -16,9 +16,7 @@ from db.models import Customer, Meter, Reading, Region, User
 from ivr.auth.roles import Principal, region_clause
 from ivr.queries.paging import Page, page_bounds
 from ivr.queries.tickets import clean_note, user_name
-from ivr.services.readings import ACCEPTED, FLAGGED, baseline
-
-REJECTED = "rejected"
+from ivr.services.readings import ACCEPTED, FLAGGED, REJECTED, baseline
 
 
 class ReviewError(ValueError):

@@ -26,7 +26,9 @@ from ivr.services.context import Notification, ServiceContext
 from ivr.services.customers import find_account
 from ivr.services.references import new_reference
 
-ACCEPTED, FLAGGED, REPLACED = "accepted", "flagged", "replaced"
+# A reading's life: accepted or flagged when filed, flagged ones accepted or rejected by an agent
+# (ivr/queries/readings.py), any of them replaced when the caller files the period again.
+ACCEPTED, FLAGGED, REJECTED, REPLACED = "accepted", "flagged", "rejected", "replaced"
 SELF_SOURCES = ("ivr", "sms", "whatsapp")
 JUMP_FACTOR = 3  # more than three times the usual monthly use is "far above"
 JUMP_MIN_KWH = 200  # ...and at least this much above it, so tiny users are not flagged for noise

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from db.models import DONE_STATUSES, CallbackRequest, CallHourStats, Complaint, Customer, FlowDayStats, Meter, Reading
 from db.models.calls import CHANNELS, VOICE
 from db.models.stats import HOUR_COUNTERS
-from ivr.services.readings import FLAGGED
+from ivr.services.readings import ACCEPTED, FLAGGED
 from ivr.services.tickets import CATEGORIES
 from ivr.stats.contribution import COMPLETED, GAVE_UP, REACHED
 from ivr.stats.definitions import Number, Totals, call_figures
@@ -30,7 +30,6 @@ from ivr.stats.rollup import Zones
 BUCKETS = ("hour", "day", "week")
 MAX_RANGE_DAYS = 400
 MAX_HOURLY_DAYS = 31  # 744 hourly points; a longer hourly series is unreadable and slow to ship
-ACCEPTED = "accepted"
 
 
 class RangeError(ValueError):
