@@ -12,10 +12,12 @@ from sqlalchemy import Connection
 
 from db.session import Database
 from ivr import health, logs, metrics
+from ivr.api import routes as api_routes
 from ivr.calls.row import CallRow
 from ivr.calls.writer import CallWriter, RowObserver
 from ivr.clock import Clock
 from ivr.config import Settings, settings_from_env
+from ivr.console import routes as console_routes
 from ivr.conversations.core import ConversationCore
 from ivr.conversations.keys import Keys
 from ivr.engine.errors import FlowDefinitionError
@@ -162,11 +164,9 @@ def rollups_of(directory: RegionDirectory) -> RowObserver:
 
 
 def register_blueprints(app: Flask) -> None:
-    from ivr import api, console
-
     app.register_blueprint(health.blueprint)
-    console.register(app)
-    api.register(app)
+    console_routes.register(app)
+    api_routes.register(app)
     app.register_blueprint(metrics.blueprint)
     app.register_blueprint(voice_views.blueprint)
     app.register_blueprint(messaging_views.blueprint)

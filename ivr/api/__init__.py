@@ -3,17 +3,5 @@
 Views are thin: they parse parameters, call the same functions in ivr/queries that the console
 uses (so the role rules are the same), and serialise. The contract is openapi.yaml beside this
 file, served at /api/v1/openapi.json and checked against real responses by the tests.
+`routes.register(app)` imports every resource module and attaches the API.
 """
-
-from __future__ import annotations
-
-from flask import Blueprint, Flask
-
-blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def register(app: Flask) -> None:
-    from ivr.api import endpoints, errors, spec  # noqa: F401  (routes register on import)
-
-    endpoints.load()
-    app.register_blueprint(blueprint)

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from db.models import User
-from ivr.api import blueprint
+from ivr.api.blueprint import blueprint
 from ivr.auth.roles import ADMINISTRATION
 from ivr.auth.tokens import api_auth
 from ivr.extensions import runtime

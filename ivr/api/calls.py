@@ -6,7 +6,7 @@ from flask import abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from db.models import CHANNELS
-from ivr.api import blueprint
+from ivr.api.blueprint import blueprint
 from ivr.api.errors import BadRequest
 from ivr.api.params import choice, integer, page_args, timestamp, to_json
 from ivr.auth.roles import STAFF

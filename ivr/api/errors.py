@@ -6,7 +6,7 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from ivr.api import blueprint
+from ivr.api.blueprint import blueprint
 
 
 class BadRequest(ValueError):

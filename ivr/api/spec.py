@@ -10,7 +10,7 @@ import yaml
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from ivr.api import blueprint
+from ivr.api.blueprint import blueprint
 
 SPEC_PATH = Path(__file__).with_name("openapi.yaml")
 

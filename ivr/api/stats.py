@@ -11,7 +11,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
-from ivr.api import blueprint
+from ivr.api.blueprint import blueprint
 from ivr.api.errors import BadRequest
 from ivr.auth.roles import STATISTICS
 from ivr.auth.tokens import api_auth

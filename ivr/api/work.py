@@ -8,7 +8,7 @@ from flask import abort, g, jsonify
 from flask.typing import ResponseReturnValue
 
 from db.models import TICKET_STATUSES
-from ivr.api import blueprint
+from ivr.api.blueprint import blueprint
 from ivr.api.calls import page_json
 from ivr.api.errors import BadRequest
 from ivr.api.params import body, choice, page_args, to_json

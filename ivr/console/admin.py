@@ -17,7 +17,8 @@ from ivr.auth.passwords import MIN_LENGTH, hash_password
 from ivr.auth.roles import ADMINISTRATION, STAFF
 from ivr.auth.sessions import current_user, login_required
 from ivr.auth.tokens import issue_token, revoke_token
-from ivr.console import blueprint, nav
+from ivr.console import nav
+from ivr.console.blueprint import blueprint
 from ivr.extensions import runtime
 from ivr.phone.numbers import to_e164
 

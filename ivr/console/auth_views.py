@@ -12,7 +12,8 @@ from db.models import User
 from ivr.auth.passwords import verify_password
 from ivr.auth.roles import STAFF
 from ivr.auth.sessions import check_csrf, current_user, log_in, log_out, login_required
-from ivr.console import blueprint, nav
+from ivr.console import nav
+from ivr.console.blueprint import blueprint
 from ivr.extensions import runtime
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,8 @@ from db.models import CHANNELS, DEFAULT_TIMEZONE, VOICE
 from ivr.auth.roles import STAFF, Principal
 from ivr.auth.sessions import current_user, login_required
 from ivr.calls.outcome import OUTCOMES
-from ivr.console import blueprint, nav
+from ivr.console import nav
+from ivr.console.blueprint import blueprint
 from ivr.console.formatting import ZONE_NAMES, link
 from ivr.extensions import runtime
 from ivr.queries.calls import CallFilter, get_call, list_calls, visible_regions

@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from ivr.auth.roles import STAFF
 from ivr.auth.sessions import current_user, login_required
-from ivr.console import blueprint, nav
-from ivr.console import calls as _calls  # noqa: F401  (call pages and the outcome/menu labels this uses)
+from ivr.console import nav
+from ivr.console.blueprint import blueprint
 from ivr.extensions import runtime
 from ivr.queries.customer_page import get_customer
 from ivr.queries.customers import lookup_customers

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from db.models import DEFAULT_TIMEZONE, Region
 from ivr.auth.roles import STAFF, Principal
 from ivr.auth.sessions import current_user, login_required
-from ivr.console import blueprint, nav
+from ivr.console import nav
+from ivr.console.blueprint import blueprint
 from ivr.extensions import runtime
 from ivr.live.board import LiveSnapshot, QueueLive, RegionLive
 from ivr.queues.policy import NATIONAL_QUEUE

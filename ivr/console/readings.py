@@ -7,7 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from ivr.auth.roles import STAFF
 from ivr.auth.sessions import current_user, login_required
-from ivr.console import blueprint, nav
+from ivr.console import nav
+from ivr.console.blueprint import blueprint
 from ivr.console.formatting import link
 from ivr.console.work import now, page_arg
 from ivr.extensions import runtime

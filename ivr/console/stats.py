@@ -15,7 +15,8 @@ from db.models import SMS, VOICE, WHATSAPP, Region
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS
 from ivr.auth.roles import STATISTICS
 from ivr.auth.sessions import login_required
-from ivr.console import blueprint, nav
+from ivr.console import nav
+from ivr.console.blueprint import blueprint
 from ivr.console.calls import flow_labels
 from ivr.console.work import CATEGORY_LABELS
 from ivr.extensions import runtime

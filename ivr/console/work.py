@@ -10,7 +10,8 @@ from flask.typing import ResponseReturnValue
 from db.models import TICKET_STATUSES
 from ivr.auth.roles import STAFF
 from ivr.auth.sessions import current_user, login_required
-from ivr.console import blueprint, nav
+from ivr.console import nav
+from ivr.console.blueprint import blueprint
 from ivr.console.formatting import link
 from ivr.extensions import runtime
 from ivr.queries import callbacks as callback_queries

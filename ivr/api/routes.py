@@ -1,0 +1,14 @@
+"""Every API resource, imported here so its routes exist, and the API attached."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ivr.api import admin, calls, errors, spec, stats, work
+from ivr.api.blueprint import blueprint
+
+RESOURCES = (errors, spec, calls, work, admin, stats)  # imported for their routes and error handlers
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(blueprint)

@@ -1,0 +1,18 @@
+"""Every console feature, imported here so its routes and menu entries exist, and the console attached."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ivr.auth.sessions import csrf_token, current_user
+from ivr.console import admin, auth_views, calls, customers, formatting, live, nav, readings, stats, work
+from ivr.console.blueprint import blueprint
+
+FEATURES = (auth_views, work, readings, calls, customers, live, admin, stats)  # imported for their routes
+
+
+def register(app: Flask) -> None:
+    """Attach the console: its features, template helpers and CSRF protection."""
+    app.register_blueprint(blueprint)
+    app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user, nav_for=nav.entries_for)
+    formatting.install(app)
