@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.models import Region, User
 from ivr.auth.passwords import hash_password
@@ -14,10 +15,10 @@ from ivr.extensions import runtime
 from ivr.phone.numbers import parse_caller
 
 
-def _region_id(db: object, code: str | None) -> int | None:
+def _region_id(db: Session, code: str | None) -> int | None:
     if not code:
         return None
-    region_id = db.scalar(select(Region.id).where(Region.code == code.upper()))  # type: ignore[attr-defined]
+    region_id = db.scalar(select(Region.id).where(Region.code == code.upper()))
     if region_id is None:
         raise click.BadParameter(f"no region {code!r}", param_hint="--region")
     return region_id
