@@ -39,10 +39,11 @@ admin: install ## Create a console admin in the demo database (asks for a passwo
 test: install ## Every test, on the embedded default and on PostgreSQL + Redis
 	$(PY) -m pytest
 
-lint: install ## ruff, and the layering contract in pyproject.toml (import-linter)
+lint: install ## ruff, the layering contract in pyproject.toml (import-linter), and mypy on ivr and db
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy ivr db
 
 format: install
 	$(PY) -m ruff check --fix .

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ResourceClosedError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -52,10 +53,20 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
 def insert_for(session: Session) -> Any:
     """The INSERT construct of the session's dialect, the one that knows ON CONFLICT."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
+
+
+def driver_connection(connection: Connection) -> Any:
+    """The driver's own connection under `connection` (psycopg's on PostgreSQL, sqlite3's on SQLite)."""
+    driver = connection.connection.driver_connection
+    if driver is None:  # only once the pool has detached or invalidated it
+        raise ResourceClosedError("the connection has no driver connection (invalidated or detached)")
+    return driver
 
 
 class Database:

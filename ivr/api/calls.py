@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -16,12 +18,13 @@ from ivr.extensions import runtime
 from ivr.queries.calls import CallFilter, get_call, list_calls
 from ivr.queries.customer_page import get_customer
 from ivr.queries.customers import lookup_customers
+from ivr.queries.paging import Page
 
 
-def page_json(page: object) -> dict[str, object]:
+def page_json(page: Page[Any]) -> dict[str, object]:
     """A page of results with the pager's facts spelled out (stable order; ask for page + 1)."""
     data = to_json(page)
-    data["has_next"] = page.has_next  # type: ignore[attr-defined]
+    data["has_next"] = page.has_next
     return data
 
 

@@ -43,6 +43,17 @@ def current_user() -> Principal | None:
     return g.principal
 
 
+def require_user() -> Principal:
+    """The logged-in user, for views behind login_required (which has turned strangers away already).
+
+    Aborts with 401 when there is none, so a view that forgot login_required still serves no stranger.
+    """
+    user = current_user()
+    if user is None:
+        abort(401)
+    return user
+
+
 def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Redirect strangers to the login page; refuse (403) users whose role does not fit."""
 

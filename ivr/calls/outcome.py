@@ -7,7 +7,8 @@ whichever arrives last, the record says the same thing.
 
 from __future__ import annotations
 
-from db.models import Call
+from datetime import datetime
+from typing import Protocol
 
 IN_PROGRESS = "in_progress"
 HUNG_UP_IN_MENU = "hung_up_in_menu"
@@ -36,7 +37,28 @@ OUTCOMES = (
 )
 
 
-def derive_outcome(call: Call) -> str:
+class OutcomeFacts(Protocol):
+    """What the outcome is derived from: an ORM `Call`, a `CallRow`, or the facts an UPDATE returned."""
+
+    @property
+    def ended_at(self) -> datetime | None: ...
+    @property
+    def answered_at(self) -> datetime | None: ...
+    @property
+    def callback_requested_at(self) -> datetime | None: ...
+    @property
+    def queued_at(self) -> datetime | None: ...
+    @property
+    def direct_transfer(self) -> str | None: ...
+    @property
+    def self_served(self) -> bool: ...
+    @property
+    def had_error(self) -> bool: ...
+    @property
+    def ivr_hung_up(self) -> bool: ...
+
+
+def derive_outcome(call: OutcomeFacts) -> str:
     """The one place that decides a call's outcome; the most significant fact wins."""
     ended = call.ended_at is not None
     if call.answered_at is not None:

@@ -21,6 +21,7 @@ from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
+from db.session import driver_connection
 from ivr.calls.records import (
     FACT_PARAMETERS,
     INSERT_CALL,
@@ -98,7 +99,7 @@ def open_with_events(
 def _fetch(connection: Connection, sql: str, values: dict[str, Any]) -> Any:
     """Run one statement on the connection's driver; its first row. Driver errors surface as SQLAlchemy's,
     and a dropped connection is invalidated (SQLAlchemy then replaces the pool's connections)."""
-    driver = connection.connection.driver_connection
+    driver = driver_connection(connection)
     try:
         with driver.cursor(row_factory=namedtuple_row) as cursor:
             cursor.execute(sql, values)
@@ -108,4 +109,4 @@ def _fetch(connection: Connection, sql: str, values: dict[str, Any]) -> Any:
         if lost:  # as SQLAlchemy does on a disconnect: this connection, and the pool's others, are replaced
             connection.invalidate(exc)
             connection.engine.dispose()
-        raise DBAPIError(sql, None, exc, connection_invalidated=lost) from exc  # type: ignore[arg-type]
+        raise DBAPIError(sql, None, exc, connection_invalidated=lost) from exc

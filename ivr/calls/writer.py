@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from types import SimpleNamespace
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -55,14 +56,23 @@ def _settle_outcome(connection: Connection, call: Recorded, facts: Any) -> None:
         records.set_outcome(connection, call.call_id, facts, outcome)
 
 
+@dataclass(frozen=True, slots=True)
+class _ConversationFacts:
+    """A row's outcome facts when it has only the conversation's (nothing queued, answered or ended)."""
+
+    self_served: bool
+    had_error: bool
+    ivr_hung_up: bool
+    ended_at: datetime | None = None
+    answered_at: datetime | None = None
+    callback_requested_at: datetime | None = None
+    queued_at: datetime | None = None
+    direct_transfer: str | None = None
+
+
 def _fresh_outcome(state: RowState) -> str:
     """The outcome of a row that has only the conversation's facts (nothing queued, answered or ended)."""
-    return derive_outcome(
-        SimpleNamespace(  # type: ignore[arg-type]  # the outcome reads these attributes of a Call
-            answered_at=None, callback_requested_at=None, queued_at=None, direct_transfer=None, ended_at=None,
-            self_served=state.served, had_error=state.had_error, ivr_hung_up=state.ivr_hung_up,
-        )
-    )  # fmt: skip
+    return derive_outcome(_ConversationFacts(state.served, state.had_error, state.ivr_hung_up))
 
 
 class CallWriter:
@@ -132,7 +142,7 @@ class CallWriter:
         row.flows_completed = call.flows_completed = join_flows(row.flows_completed, flow_names(state.flows_completed))
         if change is not None:
             change(row)
-        row.outcome = derive_outcome(row)  # type: ignore[arg-type]  # a CallRow has every attribute of a Call
+        row.outcome = derive_outcome(row)
         rows.write_changes(connection, row, before)
         call.known_flags = records.flags_of(row.self_served, row.ivr_hung_up, row.had_error)
         if self._observe is not None:
@@ -151,7 +161,7 @@ class CallWriter:
             numbered = {**event, "seq": records.last_event_seq(connection, row.id) + 1}
             records.append_events(connection, row.id, [numbered])
         change(row)
-        row.outcome = derive_outcome(row)  # type: ignore[arg-type]
+        row.outcome = derive_outcome(row)
         rows.write_changes(connection, row, before)
         if self._observe is not None:
             self._observe(connection, before, row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from time import sleep
+from typing import TYPE_CHECKING, cast
 
 import click
 from flask import Flask, current_app
@@ -18,6 +19,9 @@ from ivr.cli.simulator import simulate_command
 from ivr.extensions import Runtime, runtime
 from ivr.state import StateStoreError
 from ivr.stats.request import today_in
+
+if TYPE_CHECKING:
+    from werkzeug.local import LocalProxy
 
 
 def register(app: Flask) -> None:
@@ -82,7 +86,10 @@ def demo(host: str, port: int) -> None:
     )
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    # current_app is a werkzeug LocalProxy that Flask annotates as the Flask it stands for; the
+    # server's threads need the app itself, outside this app context.
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
+    run_simple(host, port, app, threaded=True)
 
 
 @click.command("demo-ids")

@@ -127,7 +127,8 @@ class _Call:
     error: tuple[int | None, str | None] = (None, None)
 
     def run(self) -> SimulatedCall:
-        url, extra = self.sim.base_url + "/voice/incoming", {}
+        url = self.sim.base_url + "/voice/incoming"
+        extra: dict[str, str] = {}
         try:
             while True:
                 url, extra = self._walk(self._fetch(url, extra), url)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import ADMIN, AGENT, SUPERVISOR, ApiToken, Region, User
 from ivr.auth.passwords import MIN_LENGTH, hash_password
 from ivr.auth.roles import ADMINISTRATION, STAFF
-from ivr.auth.sessions import current_user, login_required
+from ivr.auth.sessions import login_required, require_user
 from ivr.auth.tokens import issue_token, revoke_token
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
@@ -105,7 +105,7 @@ def _page(error: str | None = None, typed: dict[str, str] | None = None) -> Resp
     response = render_template(
         "console/users.html", users=users, regions=regions, region_names={r.id: r.name for r in regions},
         tokens=tokens, roles=STAFF, role_labels=ROLE_LABELS, error=error, typed=typed or dict.fromkeys(FIELDS, ""),
-        new_token=new_token, me=current_user(), message=MESSAGES.get(request.args.get("msg", "")),
+        new_token=new_token, me=require_user(), message=MESSAGES.get(request.args.get("msg", "")),
     )  # fmt: skip
     return response, 422 if error else 200, {"Cache-Control": "no-store"}
 
@@ -130,7 +130,7 @@ def create_user() -> ResponseReturnValue:
         return _page(str(problem), typed)
     except IntegrityError:  # a concurrent create won the race for the username or phone
         return _page("Nama pengguna atau nomor telepon sudah dipakai.", typed)
-    log.info("admin %s created user %s (%s)", current_user().username, new.username, new.role)
+    log.info("admin %s created user %s (%s)", require_user().username, new.username, new.role)
     return redirect(url_for("console.users", msg="created"))
 
 
@@ -139,7 +139,7 @@ def create_user() -> ResponseReturnValue:
 def set_active(id: int) -> ResponseReturnValue:
     """Deactivate (no login, tokens stop working) or reactivate a user; never oneself."""
     active = request.form.get("active") == "1"
-    me = current_user()
+    me = require_user()
     if id == me.id and not active:
         return _page("Anda tidak dapat menonaktifkan akun Anda sendiri.")
     with runtime().database.session() as db:
@@ -168,7 +168,7 @@ def issue(id: int) -> ResponseReturnValue:
     if raw is None:
         return _page("Pengguna nonaktif tidak dapat diberi token.")
     session[NEW_TOKEN] = {"username": username, "name": name, "token": raw}
-    log.info("admin %s issued API token %r for %s", current_user().username, name, username)
+    log.info("admin %s issued API token %r for %s", require_user().username, name, username)
     return redirect(url_for("console.users", msg="issued"))
 
 
@@ -181,7 +181,7 @@ def revoke(id: int) -> ResponseReturnValue:
         revoked = revoke_token(db, id, runtime().clock.now())
     if not revoked:
         return _page("Token sudah dicabut.")
-    log.info("admin %s revoked API token %d", current_user().username, id)
+    log.info("admin %s revoked API token %d", require_user().username, id)
     return redirect(url_for("console.users", msg="revoked"))
 
 

@@ -13,7 +13,7 @@ from werkzeug.routing import BuildError
 
 from db.models import CHANNELS, DEFAULT_TIMEZONE, VOICE
 from ivr.auth.roles import STAFF, Principal
-from ivr.auth.sessions import current_user, login_required
+from ivr.auth.sessions import login_required, require_user
 from ivr.calls.outcome import OUTCOMES
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
@@ -141,13 +141,12 @@ def _page_number(text: str | None) -> int:
 @login_required(*STAFF)
 def calls() -> ResponseReturnValue:
     """The call log, newest first, narrowed by the filter form; agents see their region only."""
-    principal = current_user()
-    assert principal is not None
+    principal = require_user()
     with runtime().database.session() as db:
         regions = visible_regions(db, principal)
         filt, form, problems, zone = build_filter(request.args, regions, principal)
         page = list_calls(db, principal, filt, page=_page_number(request.args.get("page")))
-    kept = {key: value for key, value in form.items() if value}
+    kept: dict[str, Any] = {key: value for key, value in form.items() if value}  # url_for's **values
     return render_template(
         "console/calls.html",
         page=page,
@@ -167,8 +166,7 @@ def calls() -> ResponseReturnValue:
 @login_required(*STAFF)
 def call(call_sid: str) -> ResponseReturnValue:
     """One call: its record and timeline in the region's clock; 404 when missing or not visible."""
-    principal = current_user()
-    assert principal is not None
+    principal = require_user()
     with runtime().database.session() as db:
         detail = get_call(db, principal, call_sid)
     if detail is None:

@@ -6,7 +6,7 @@ from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.auth.roles import STAFF
-from ivr.auth.sessions import current_user, login_required
+from ivr.auth.sessions import login_required, require_user
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.extensions import runtime
@@ -22,8 +22,7 @@ nav.add("console.customers", "Pelanggan", STAFF, order=15)
 @login_required(*STAFF)
 def customers() -> ResponseReturnValue:
     """Find a customer by IDPEL, meter number or phone; agents find their region's customers only."""
-    principal = current_user()
-    assert principal is not None
+    principal = require_user()
     query = request.args.get("q", "").strip()[:64]
     found = []
     if query:
@@ -36,8 +35,7 @@ def customers() -> ResponseReturnValue:
 @login_required(*STAFF)
 def customer(customer_id: int) -> ResponseReturnValue:
     """One customer's page; 404 when missing or outside the agent's region."""
-    principal = current_user()
-    assert principal is not None
+    principal = require_user()
     with runtime().database.session() as db:
         detail = get_customer(db, principal, customer_id)
     if detail is None:

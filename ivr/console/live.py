@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from db.models import DEFAULT_TIMEZONE, Region
 from ivr.auth.roles import STAFF, Principal
-from ivr.auth.sessions import current_user, login_required
+from ivr.auth.sessions import login_required, require_user
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.extensions import runtime
@@ -75,8 +75,7 @@ def visible_rows(snapshot: LiveSnapshot, regions: list[Region], principal: Princ
 @login_required(*STAFF)
 def live() -> ResponseReturnValue:
     """Numbers as of now, refreshed by the browser every 15 seconds; 503 when the board is down."""
-    principal = current_user()
-    assert principal is not None
+    principal = require_user()
     with runtime().database.session() as db:
         regions = list(db.scalars(select(Region)))
     own = next((region for region in regions if region.id == principal.region_id), None)

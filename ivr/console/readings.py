@@ -6,7 +6,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ivr.auth.roles import STAFF
-from ivr.auth.sessions import current_user, login_required
+from ivr.auth.sessions import login_required, require_user
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.console.formatting import link
@@ -25,7 +25,7 @@ MESSAGES = {"accepted": "Pembacaan diterima.", "rejected": "Pembacaan ditolak."}
 
 def _page(error: str | None = None, failed: int | None = None, reason: str = "") -> ResponseReturnValue:
     with runtime().database.session() as db:
-        page = list_flagged_readings(db, current_user(), page_arg(), PER_PAGE)
+        page = list_flagged_readings(db, require_user(), page_arg(), PER_PAGE)
     page_html = render_template(
         "console/readings.html", page=page, flags=FLAG_LABELS, sources=SOURCE_LABELS, link=link,
         message=MESSAGES.get(request.args.get("msg", "")), error=error, failed=failed, reason=reason,
@@ -50,7 +50,7 @@ def review(id: int) -> ResponseReturnValue:
     reason = request.form.get("reason", "")
     try:
         with runtime().database.session() as db:
-            review_reading(db, current_user(), id, decision == "accept", reason, now())
+            review_reading(db, require_user(), id, decision == "accept", reason, now())
     except (LookupError, PermissionError):
         abort(404)
     except ReviewError as problem:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -273,7 +274,7 @@ def stats() -> ResponseReturnValue:
         else:
             board = dashboard(db, stats_range, bucket)
             form = form_values(stats_range, bucket)
-    query = {key: value for key, value in form.items() if value}
+    query: dict[str, Any] = {key: value for key, value in form.items() if value}  # url_for's **values
     exports = [(label, url_for("console.stats_csv", kind=kind, **query)) for kind, label in EXPORTS if board]
     page = render_template(
         "console/stats.html",

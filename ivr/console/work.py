@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from db.models import TICKET_STATUSES
 from ivr.auth.roles import STAFF
-from ivr.auth.sessions import current_user, login_required
+from ivr.auth.sessions import login_required, require_user
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.console.formatting import link
@@ -77,7 +77,7 @@ def ticket_list(kind: str) -> ResponseReturnValue:
     if chosen is not None and chosen != ACTIVE and chosen not in TICKET_STATUSES:
         abort(404)
     with runtime().database.session() as db:
-        page = tickets.list_tickets(db, current_user(), kind, chosen, page_arg(), PER_PAGE, now=now())
+        page = tickets.list_tickets(db, require_user(), kind, chosen, page_arg(), PER_PAGE, now=now())
     tabs = [(ACTIVE, "Perlu ditangani"), *((s, STATUS_LABELS[s]) for s in TICKET_STATUSES), ("all", "Semua")]
     return render_template(
         "console/tickets.html", page=page, kind=kind, title=title, tabs=tabs, status=status,
@@ -91,7 +91,7 @@ def ticket_list(kind: str) -> ResponseReturnValue:
 def ticket_page(kind: str, id: int) -> ResponseReturnValue:
     """One ticket: details, recording, history, and the form that changes it."""
     list_endpoint, endpoint, title = _kind_pages(kind)
-    user = current_user()
+    user = require_user()
     error, typed = None, {"status": "", "note": ""}
     if request.method == "POST":
         typed = {"status": request.form.get("status", ""), "note": request.form.get("note", "")}
@@ -117,7 +117,7 @@ def ticket_page(kind: str, id: int) -> ResponseReturnValue:
 
 def _callbacks_page(error: str | None = None) -> ResponseReturnValue:
     with runtime().database.session() as db:
-        rows = callback_queries.list_callbacks(db, current_user())
+        rows = callback_queries.list_callbacks(db, require_user())
     message = MESSAGES.get(request.args.get("msg", ""))
     page = render_template("console/callbacks.html", rows=rows, labels=LABELS, error=error, message=message)
     return page, 422 if error else 200
@@ -136,7 +136,7 @@ def callback_done(id: int) -> ResponseReturnValue:
     """The agent phoned the caller back: take it off the list, with an optional note."""
     try:
         with runtime().database.session() as db:
-            callback_queries.complete_callback(db, current_user(), id, request.form.get("note"), now())
+            callback_queries.complete_callback(db, require_user(), id, request.form.get("note"), now())
     except (LookupError, PermissionError):
         abort(404)
     except TicketError as problem:

@@ -38,7 +38,8 @@ def release_ended_calls(session: Session, board: LiveBoard) -> int:
     if the board could not be reached then (Redis briefly down), the call would hold its place in
     `active_calls`, and so against MAX_ACTIVE_CALLS, until the prune hours later.
     """
-    callers, ended = sorted(board.active_callers()), []
+    callers = sorted(board.active_callers())
+    ended: list[str] = []
     for start in range(0, len(callers), _LOOKUP_BATCH):
         sids = callers[start : start + _LOOKUP_BATCH]
         ended += session.scalars(select(Call.call_sid).where(Call.call_sid.in_(sids), Call.ended_at.is_not(None)))

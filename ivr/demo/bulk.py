@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Call, CallbackRequest, CallEvent, Complaint, Reading
+from db.session import driver_connection
 from ivr.demo.journey import Event
 
 CALL_COLUMNS = (
@@ -127,7 +128,7 @@ class CopyWriter:
     """
 
     def __init__(self, session: Session) -> None:
-        self.cursor = session.connection().connection.driver_connection.cursor()
+        self.cursor = driver_connection(session.connection()).cursor()
         self.cursor.execute("SHOW is_superuser")
         self.unchecked = self.cursor.fetchone()[0] == "on"
         if self.unchecked:

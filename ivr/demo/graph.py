@@ -174,9 +174,13 @@ def compile_graph(flows: FlowSet) -> Graph:
     """Every node of every flow as a Step, by (flow, node)."""
     graph: Graph = {(flow.name, node): Step(flow.name, node) for flow in flows.flows.values() for node in flow.nodes}
     for flow in flows.flows.values():
+
+        def resolve(target: str, name: str = flow.name) -> Step:
+            return graph[flows.resolve(name, target)]
+
         for node in flow.nodes.values():
             step = graph[(flow.name, node.id)]
-            _compile(step, node, lambda target, name=flow.name: graph[flows.resolve(name, target)])
+            _compile(step, node, resolve)
             step.leaves = step.waiting == "menu" and (
                 flow.name == flows.entry or any(target.flow == flows.entry for target in step.targets)
             )

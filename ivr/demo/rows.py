@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from db.models import Call
 from db.references import COMPLAINT_PREFIX, READING_PREFIX, REFERENCE_LENGTH
 from ivr.calls.flows import join_flows
 from ivr.calls.outcome import derive_outcome
@@ -67,7 +66,7 @@ class Rows:
             at(j.end), at(j.answered_at), at(j.callback_at), at(j.queued_at), j.direct_transfer,
             j.served, j.had_error, j.ivr_hung_up,
         )  # fmt: skip
-        outcome = derive_outcome(cast(Call, facts))
+        outcome = derive_outcome(facts)
         self.batch.calls.append(
             (call_id, sid, "voice", caller, "phone", place.dialed, place.id, "dialed", j.language,
              started, facts.ended_at, j.end, "completed", outcome, j.last_node, j.served,

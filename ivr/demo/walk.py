@@ -84,7 +84,11 @@ class Walker:
         j.events.append((0, "call_started", None, None, started))
         step: Step | None = self.entry
         while step is not None:
-            step = self.step(step) if len(j.events) < MAX_EVENTS else self.hang_up()
+            if len(j.events) < MAX_EVENTS:
+                step = self.step(step)
+            else:
+                self.hang_up()
+                step = None
         j.events.append((j.end, "call_ended", j.last.flow, j.last.node, ENDED))
         return j
 
@@ -163,7 +167,8 @@ class Walker:
             self.t += prompt + 2 + int(rng.random() * (12 if step.waiting == "collect" else 5))
             roll = rng.random()
             if roll < ERROR:
-                return self.error(step)
+                self.error(step)
+                return None
             if roll < ERROR + silence:
                 no_inputs += 1
                 self.t += GATHER_TIMEOUT

@@ -66,7 +66,7 @@ def _retry(defaults: Mapping[str, Any], own: Mapping[str, Any]) -> tuple[Retry, 
 def _build_node(flow: str, node_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Node:
     fields = {k: v for k, v in raw.items() if k not in ("kind", "retry")}
     fields["prompt"] = tuple(raw.get("prompt", ()))
-    common = {"id": node_id, "flow": flow}
+    common: dict[str, Any] = {"id": node_id, "flow": flow}
     kind = raw["kind"]
     if kind in ("menu", "collect", "confirm"):
         retry, on_fail = _retry(defaults, raw.get("retry", {}))

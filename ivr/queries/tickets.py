@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -32,6 +32,7 @@ KINDS = ("complaint", "request")
 ACTIVE = "active"  # list filter: the work still to do (ACTIVE_STATUSES)
 STATUS_LABELS = {"open": "Baru", "in_progress": "Sedang ditangani", "resolved": "Selesai", "closed": "Ditutup"}
 MAX_PER_PAGE = 100
+Ticket = Complaint | ServiceRequest
 
 
 class TicketError(ValueError):
@@ -103,12 +104,21 @@ def _label(status: str) -> str:
     return f'"{STATUS_LABELS.get(status, status)}"'
 
 
-def _model(kind: str) -> type[Complaint] | type[ServiceRequest]:
+def _model(kind: str) -> type[Ticket]:
     if kind == "complaint":
         return Complaint
     if kind == "request":
         return ServiceRequest
     raise TicketError(f"Jenis tiket tidak dikenal: {kind!r}.")
+
+
+def _get(session: Session, kind: str, id: int, *, with_for_update: bool | None = None) -> Ticket | None:
+    """The ticket of `kind` with this id, or None; TicketError for an unknown kind."""
+    model = _model(kind)
+    # One call per model: Session.get of a union of models would be typed as their common Base.
+    if issubclass(model, Complaint):
+        return session.get(model, id, with_for_update=with_for_update)
+    return session.get(model, id, with_for_update=with_for_update)
 
 
 def _row_fields(
@@ -155,7 +165,7 @@ def list_tickets(
     elif status is not None:
         where.append(model.status == status)
     total = session.scalar(select(func.count(model.id)).where(*where)) or 0
-    order = [model.created_at.asc(), model.id.asc()]
+    order: list[ColumnElement[Any]] = [model.created_at.asc(), model.id.asc()]
     if model is Complaint:
         order.insert(0, Complaint.urgent.desc())
     query = (
@@ -173,8 +183,7 @@ def list_tickets(
 
 def get_ticket(session: Session, principal: Principal, kind: str, id: int, *, now: datetime) -> TicketDetail | None:
     """One ticket with its history, oldest change first; None when missing or not the agent's region."""
-    model = _model(kind)
-    ticket = session.get(model, id)
+    ticket = _get(session, kind, id)
     if ticket is None or not principal.may_see_region(ticket.region_id):
         return None
     region = session.get(Region, ticket.region_id) if ticket.region_id else None
@@ -188,14 +197,13 @@ def get_ticket(session: Session, principal: Principal, kind: str, id: int, *, no
     history = [
         HistoryEntry(u.at, u.user_id, user_name(user), u.old_status, u.new_status, u.note) for u, user in updates
     ]
-    complaint = kind == "complaint"
     return TicketDetail(
         **_row_fields(kind, ticket, region, customer, now),
-        description=ticket.description if complaint else None,
-        recording_url=ticket.recording_url if complaint else None,
+        description=ticket.description if isinstance(ticket, Complaint) else None,
+        recording_url=ticket.recording_url if isinstance(ticket, Complaint) else None,
         call_sid=ticket.call_sid,
         customer_idpel=customer.idpel if customer else None,
-        requested_power_va=None if complaint else ticket.requested_power_va,
+        requested_power_va=ticket.requested_power_va if isinstance(ticket, ServiceRequest) else None,
         resolved_at=ticket.resolved_at,
         allowed_statuses=tuple(s for s in TICKET_STATUSES if may_transition(ticket.status, s)),
         history=history,
@@ -209,8 +217,7 @@ def update_ticket(
 
     Raises LookupError (no such ticket), PermissionError (another region's), TicketError (bad change).
     """
-    model = _model(kind)
-    ticket = session.get(model, id, with_for_update=True)
+    ticket = _get(session, kind, id, with_for_update=True)
     if ticket is None:
         raise LookupError(f"{kind} {id} not found")
     if not principal.may_see_region(ticket.region_id):

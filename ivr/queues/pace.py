@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ class QueuePace:
         self._lock = threading.Lock()
         self._known: dict[str, tuple[float, float]] = {}  # queue -> (read at, interval)
 
-    def interval(self, session: Callable[[], Session], queue: str, now: datetime) -> float:
+    def interval(self, session: Callable[[], AbstractContextManager[Session]], queue: str, now: datetime) -> float:
         """The cached interval, or one read now through `session()` (a new unit of work)."""
         with self._lock:
             known = self._known.get(queue)
@@ -39,6 +40,8 @@ class QueuePace:
             self._known[queue] = (self._clock(), value)
         return value
 
-    def estimate(self, session: Callable[[], Session], queue: str, position: int, now: datetime) -> int:
+    def estimate(
+        self, session: Callable[[], AbstractContextManager[Session]], queue: str, position: int, now: datetime
+    ) -> int:
         """Expected seconds until a caller at `position` (1 = next) is answered."""
         return round(max(position, 1) * self.interval(session, queue, now))

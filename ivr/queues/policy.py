@@ -90,13 +90,15 @@ def head_of(session: Session, queue: str) -> Call | None:
 def answer_interval(session: Session, queue: str, now: datetime, default_seconds: int) -> float:
     """Seconds between answered calls in `queue` over the last hour (the queue's pace)."""
     since = now - HISTORY
-    answered = list(
-        session.scalars(
+    answered = [
+        at
+        for at in session.scalars(
             select(Call.answered_at)
             .where(Call.queue_name == queue, Call.answered_at >= since)
             .order_by(Call.answered_at)
         )
-    )
+        if at is not None  # never: NULL fails the >= above; narrows the column's Optional
+    ]
     if len(answered) < 2:
         return float(default_seconds)
     span = (answered[-1] - answered[0]).total_seconds()

@@ -59,7 +59,10 @@ class Closing:
 class CallStateStore(Protocol):
     """Where conversations live between webhooks; `board` is the live board it writes moves to."""
 
-    board: LiveBoard
+    @property
+    def board(self) -> LiveBoard:
+        """Read-only here, so a store may hold a more specific board (the Redis store's RedisLiveBoard)."""
+        ...
 
     def open(self, opening: Opening) -> Opened:
         """One round trip; raises StateStoreError when the store cannot be reached."""

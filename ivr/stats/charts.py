@@ -23,7 +23,7 @@ MAX_AXIS_LABELS = 12
 HOUR_LABEL_STEPS = (1, 2, 3, 4, 6, 12, 24, 48, 72, 168, 336, 744)
 DAY_LABEL_STEPS = (1, 2, 7, 14, 28, 56, 91, 182, 364)
 
-Format = Callable[[float], str]
+Format = Callable[[float | None], str]  # None: no value (a gap), shown as "-"
 
 
 def count_text(value: float | None) -> str:

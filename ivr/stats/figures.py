@@ -243,7 +243,8 @@ def _median_seconds(session: Session, begun: Any, done: Any, *conditions: Any) -
     the durations to Python.
     """
     if session.get_bind().dialect.name == "postgresql":
-        seconds = func.date_part("epoch", done - begun)  # double precision: sorts faster than numeric
+        # double precision: sorts faster than numeric
+        seconds: ColumnElement[Any] = func.date_part("epoch", done - begun)
         value = session.scalar(select(func.percentile_cont(0.5).within_group(seconds)).where(*conditions))
         return float(value) if value is not None else None
     seconds = (func.julianday(done) - func.julianday(begun)) * 86400.0
@@ -349,7 +350,7 @@ def _backlog(
         )
     return session.execute(
         select(Complaint.category, func.count()).where(or_(*parts), on_channel).group_by(Complaint.category)
-    )
+    ).tuples()
 
 
 # -- everything for one range -----------------------------------------------------------------

@@ -13,13 +13,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import TextClause, bindparam, delete, select, text
+from sqlalchemy import Connection, TextClause, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
-from db.models import DEFAULT_TIMEZONE, Call, CallHourStats, FlowDayStats, Region
+from db.models import DEFAULT_TIMEZONE, Base, Call, CallHourStats, FlowDayStats, Region
 from db.models.stats import HOUR_COUNTERS
 from ivr.stats.contribution import CallFacts, Contribution, DayKey, FlowKey, HourKey, contribution
 
@@ -69,10 +69,8 @@ def zones_for(session: Session) -> Zones:
     return zones
 
 
-class Executor(Protocol):
-    """A Session or a Connection: what the increments are executed on."""
-
-    def execute(self, statement: Any, parameters: Any = None) -> Any: ...
+# A Session or a Connection: what the increments are executed on.
+Executor = Session | Connection
 
 
 @contextmanager
@@ -108,16 +106,16 @@ def apply(executor: Executor, before: Contribution | None, after: Contribution |
             flows[(part.day_key, key)] += sign * value
     wait = after.wait if after is not None else 0
     # Rows are always locked in key order, so two calls ending at once cannot deadlock.
-    for key, counters in sorted(hours.items()):
+    for hour_key, counters in sorted(hours.items()):
         changed = {name: value for name, value in counters.items() if value}
-        grows_wait = after is not None and key == after.hour_key and wait > 0
+        grows_wait = after is not None and hour_key == after.hour_key and wait > 0
         if changed or grows_wait:
-            _add_hour(executor, key, changed, wait if grows_wait else 0)
+            _add_hour(executor, hour_key, changed, wait if grows_wait else 0)
     _add_flows(executor, sorted((key, value) for key, value in flows.items() if value))
 
 
 def _dialect(executor: Executor) -> str:
-    bind = executor.get_bind() if isinstance(executor, Session) else executor  # type: ignore[attr-defined]
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
     return str(bind.dialect.name)
 
 
@@ -179,7 +177,7 @@ def rebuild(session: Session) -> int:
         select(*_STATS_COLUMNS).where(Call.ended_at.is_not(None)).execution_options(yield_per=REBUILD_BATCH)
     )
     for row in rows:
-        part = contribution(row, zones.of(row.region_id))  # type: ignore[arg-type]
+        part = contribution(row, zones.of(row.region_id))
         if part is None:
             continue
         counted += 1
@@ -218,7 +216,7 @@ def _flow_row(day_key: DayKey, flow_key: FlowKey, calls: int) -> dict[str, Any]:
     }
 
 
-def _insert_batches(session: Session, model: type, rows: Iterator[dict[str, Any]]) -> None:
+def _insert_batches(session: Session, model: type[Base], rows: Iterator[dict[str, Any]]) -> None:
     batch: list[dict[str, Any]] = []
     for row in rows:
         batch.append(row)

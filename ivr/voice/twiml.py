@@ -102,7 +102,7 @@ def render_turn(turn: Turn, *, step_url: str, no_input_url: str, voice: VoiceSet
     ending = turn.ending
     spoken = _speak(turn.utterances, voice)
     if isinstance(ending, Wait) and ending.kind == "record":
-        record = {
+        record: dict[str, Attribute] = {
             "action": step_url,
             "finishOnKey": "#",
             "maxLength": ending.max_seconds,
@@ -113,7 +113,7 @@ def render_turn(turn: Turn, *, step_url: str, no_input_url: str, voice: VoiceSet
         }
         return _document(spoken, _element("Record", record), _redirect(no_input_url))
     if isinstance(ending, Wait):
-        gather = {
+        gather: dict[str, Attribute] = {
             "action": step_url,
             "actionOnEmptyResult": False,
             "finishOnKey": ending.finish_on_key or "",
@@ -139,7 +139,13 @@ def render_wait(
     """One turn of the hold loop: a message (inside a one-key <Gather> when offering), then hold audio."""
     spoken = _speak(utterances, voice)
     if offer_action:
-        gather = {"action": offer_action, "input": "dtmf", "method": "POST", "numDigits": 1, "timeout": 1}
+        gather: dict[str, Attribute] = {
+            "action": offer_action,
+            "input": "dtmf",
+            "method": "POST",
+            "numDigits": 1,
+            "timeout": 1,
+        }
         spoken = _element("Gather", gather, spoken)
     hold = _play(hold_music_url) if hold_music_url else _element("Pause", {"length": 20})
     return _document(spoken, hold)
