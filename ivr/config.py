@@ -79,11 +79,18 @@ class Settings:
     messaging_rate_limit: int = 10
     messaging_rate_window_seconds: int = 60
     max_active_calls: int = 0  # 0: no admission control
+    log_format: str | None = None  # json | text; unset: text in development, json elsewhere
+    prometheus_multiproc_dir: str | None = None  # gunicorn workers' metric files (gunicorn.conf.py sets it)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def effective_log_format(self) -> str:
+        """LOG_FORMAT, or text for a developer's terminal and JSON (one object a line) everywhere else."""
+        return self.log_format or ("text" if self.is_development else "json")
 
     @property
     def uses_redis(self) -> bool:
@@ -127,6 +134,8 @@ class Settings:
             raise ConfigError("REDIS_URL must name database 0 or none: a Redis Cluster (REDIS_CLUSTER) has no other")
         if self.max_active_calls < 0:
             raise ConfigError(f"MAX_ACTIVE_CALLS={self.max_active_calls} must be 0 (no limit) or more")
+        if self.log_format not in (None, "json", "text"):
+            raise ConfigError(f"LOG_FORMAT={self.log_format!r} must be json or text")
         if not self.secret_key and self.env == "production":
             raise ConfigError("SECRET_KEY is required: it signs console sessions")
 
@@ -161,6 +170,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     text("DEFAULT_REGION_CODE", "default_region_code")
     text("METRICS_TOKEN", "metrics_token")
     text("HOLD_MUSIC_URL", "hold_music_url")
+    text("LOG_FORMAT", "log_format")
+    text("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
     number("SESSION_HOURS", "session_hours")
     number("OVERFLOW_AFTER_SECONDS", "overflow_after_seconds")
     number("MAX_WAIT_SECONDS", "max_wait_seconds")

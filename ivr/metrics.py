@@ -1,16 +1,26 @@
-"""Live counters over HTTP: Prometheus text for scraping, JSON for the supervisor console."""
+"""/metrics for Prometheus (the service's counters and the live board), and /api/v1/live as JSON.
+
+The counters live in ivr/telemetry.py. Under gunicorn each worker writes its values to files in
+PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py sets it and empties it at start), and a scrape, whichever
+worker answers it, adds up every worker's; without it (one process, the tests) the process's own
+registry is read. The live board's gauges are read from the board at each scrape (it is shared by
+every worker already), and other parts may add gauges of their own with `add_gauge` (a future
+outbox's depth and age, say).
+"""
 
 from __future__ import annotations
 
 import hmac
 import logging
-import math
-from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from ivr.extensions import runtime
 from ivr.live.board import LiveSnapshot
@@ -24,6 +34,7 @@ PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 OPEN_WITHOUT_TOKEN = frozenset({"development", "test"})
 UNAVAILABLE = "live board unavailable"
+GAUGES_KEY = "ivr.gauges"
 
 Samples = Callable[[LiveSnapshot], Iterable[tuple[str, float]]]
 
@@ -56,38 +67,92 @@ FAMILIES: tuple[tuple[str, str, str, Samples], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class GaugeSource:
+    """A gauge read at each scrape: one value, or one per label value when `label` is set."""
+
+    name: str
+    help: str
+    read: Callable[[], float | Mapping[str, float]]
+    label: str | None = None
+
+
+def add_gauge(
+    app: Flask, name: str, help_text: str, read: Callable[[], float | Mapping[str, float]], label: str | None = None
+) -> None:
+    """Let a part of the app (an outbox's depth and age, say) show a gauge on /metrics."""
+    app.extensions.setdefault(GAUGES_KEY, []).append(GaugeSource(name, help_text, read, label))
+
+
 def now() -> float:
     """The snapshot time, in seconds since the epoch, from the app's clock."""
     return runtime().clock.now().timestamp()
 
 
-def escape_label(value: str) -> str:
-    """Escape a label value as the text format requires (backslash, double quote, newline)."""
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+class LiveCollector:
+    """The live board's counts at scrape time; `ivr_live_board_up` 0 (and no counts) when it cannot be read."""
+
+    def __init__(self, snapshot: LiveSnapshot | None) -> None:
+        self.snapshot = snapshot
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("ivr_live_board_up", "1 when the live board could be read for this scrape.")
+        up.add_metric([], 0 if self.snapshot is None else 1)
+        yield up
+        if self.snapshot is None:
+            return
+        for metric, help_text, label, samples in FAMILIES:
+            family = GaugeMetricFamily(metric, help_text, labels=[label])
+            for name, value in sorted(samples(self.snapshot)):
+                family.add_metric([name], value)
+            yield family
+        taken = GaugeMetricFamily(
+            "ivr_live_snapshot_timestamp_seconds", "When these counters were read (Unix time).", self.snapshot.taken_at
+        )
+        yield taken
 
 
-def format_value(value: float) -> str:
-    """Whole numbers without a trailing ".0", so dashboards and tests read "41", not "41.0"."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+class GaugeCollector:
+    """The gauges other parts added with `add_gauge`; one that fails to read is left out and logged."""
+
+    def __init__(self, sources: Iterable[GaugeSource]) -> None:
+        self.sources = list(sources)
+
+    def collect(self) -> Iterator[Metric]:
+        for source in self.sources:
+            try:
+                value = source.read()
+            except Exception:
+                log.warning("gauge %s could not be read", source.name, exc_info=True)
+                continue
+            family = GaugeMetricFamily(source.name, source.help, labels=[source.label] if source.label else None)
+            if isinstance(value, Mapping):
+                for name, sample in sorted(value.items()):
+                    family.add_metric([name], sample)
+            else:
+                family.add_metric([], value)
+            yield family
 
 
-def render_prometheus(snapshot: LiveSnapshot) -> str:
-    """The snapshot in text exposition format 0.0.4, label values sorted for stable output."""
-    lines: list[str] = []
-    for metric, help_text, label, samples in FAMILIES:
-        lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} gauge"]
-        for name, value in sorted(samples(snapshot)):
-            lines.append(f'{metric}{{{label}="{escape_label(name)}"}} {format_value(value)}')
-    lines += [
-        "# HELP ivr_live_snapshot_timestamp_seconds When these counters were read (Unix time).",
-        "# TYPE ivr_live_snapshot_timestamp_seconds gauge",
-        f"ivr_live_snapshot_timestamp_seconds {format_value(snapshot.taken_at)}",
-    ]
-    return "\n".join(lines) + "\n"
+class ProcessCollector:
+    """This process's own registry (one process: the counters, and Python's process metrics)."""
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(REGISTRY.collect())
+
+
+def render_prometheus(
+    snapshot: LiveSnapshot | None, gauges: Iterable[GaugeSource] = (), multiproc_dir: str | None = None
+) -> bytes:
+    """Every worker's counters (or this process's), the live board and the added gauges, in text format 0.0.4."""
+    registry = CollectorRegistry()
+    if multiproc_dir:
+        MultiProcessCollector(registry, path=multiproc_dir)
+    else:
+        registry.register(ProcessCollector())
+    registry.register(LiveCollector(snapshot))
+    registry.register(GaugeCollector(gauges))
+    return generate_latest(registry)
 
 
 def snapshot_json(snapshot: LiveSnapshot) -> dict[str, object]:
@@ -138,13 +203,16 @@ def no_store(response: Response) -> Response:
 
 @blueprint.get("/metrics")
 def metrics() -> ResponseReturnValue:
-    """Prometheus scrape target; 503 when the board cannot be read so the scrape shows as failed."""
+    """Prometheus scrape target; the counters are served even when the live board cannot be read."""
+    settings = runtime().settings
     try:
-        snapshot = runtime().live.snapshot(now())
+        snapshot: LiveSnapshot | None = runtime().live.snapshot(now())
     except StateStoreError as exc:
         log.warning("live board unavailable for /metrics: %s", exc)
-        return Response(UNAVAILABLE + "\n", status=503, content_type=TEXT_CONTENT_TYPE)
-    return Response(render_prometheus(snapshot), content_type=PROMETHEUS_CONTENT_TYPE)
+        snapshot = None
+    gauges = current_app.extensions.get(GAUGES_KEY, ())
+    body = render_prometheus(snapshot, gauges, settings.prometheus_multiproc_dir)
+    return Response(body, content_type=PROMETHEUS_CONTENT_TYPE)
 
 
 @blueprint.get("/api/v1/live")

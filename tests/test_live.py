@@ -12,6 +12,7 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from ivr import metrics
 from ivr.config import Settings
@@ -312,59 +313,67 @@ def fill(board: LiveBoard) -> None:
     board.agent_connected("BEKASI", "CA-a", T0)
 
 
-SAMPLE = re.compile(r'^[a-z_]+(\{[a-z]+="(?:[^"\\\n]|\\[\\"n])*"\})? (-?[0-9]+(\.[0-9]+)?|NaN|[+-]Inf)$')
+SAMPLE = re.compile(r'^[a-z_:]+(\{[a-z_]+="(?:[^"\\\n]|\\[\\"n])*"(,[a-z_]+="(?:[^"\\\n]|\\[\\"n])*")*\})? \S+$')
+LIVE = ("ivr_calls_in_menu", "ivr_calls_waiting", "ivr_queue_longest_wait_seconds", "ivr_agents_connected")
 
 
-def test_metrics_are_exact_prometheus_text(board: LiveBoard, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_metrics_are_prometheus_text_with_the_live_gauges(board: LiveBoard, monkeypatch: pytest.MonkeyPatch) -> None:
     fill(board)
     response = live_client(board, monkeypatch).get("/metrics")
 
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     assert response.headers["Cache-Control"] == "no-store"
-    lines = response.get_data(as_text=True).split("\n")
-    assert lines[-1] == ""  # the format ends with a newline
-    samples = [line for line in lines[:-1] if not line.startswith("#")]
-    assert samples == [
-        'ivr_calls_in_menu{region="BEKASI"} 3',
-        'ivr_calls_in_menu{region="BOGOR"} 1',
-        'ivr_calls_waiting{queue="BEKASI"} 2',
-        'ivr_calls_waiting{queue="NASIONAL"} 1',
-        'ivr_queue_longest_wait_seconds{queue="BEKASI"} 41',
-        'ivr_queue_longest_wait_seconds{queue="NASIONAL"} 0.5',
-        'ivr_agents_connected{queue="BEKASI"} 1',
-        'ivr_agents_connected{queue="NASIONAL"} 0',
-        "ivr_live_snapshot_timestamp_seconds 1700000060",
+    text = response.get_data(as_text=True)
+    assert text.endswith("\n")  # the format ends with a newline
+    assert all(SAMPLE.match(line) for line in text.splitlines() if not line.startswith("#")), text
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    live = [
+        (sample.name, sample.labels, sample.value)
+        for name in (*LIVE, "ivr_live_snapshot_timestamp_seconds", "ivr_live_board_up")
+        for sample in families[name].samples
     ]
-    typed: dict[str, str] = {}
-    for line in lines[:-1]:
-        if line.startswith("# TYPE "):
-            _, _, metric, kind = line.split(" ")
-            typed[metric] = kind
-        elif line.startswith("# HELP "):
-            assert line.split(" ")[2] not in typed  # HELP comes before TYPE, once per family
-        else:
-            assert SAMPLE.match(line), line
-            assert line.split("{")[0].split(" ")[0] in typed  # TYPE precedes the family's samples
-    assert typed == dict.fromkeys(
-        [
-            "ivr_calls_in_menu",
-            "ivr_calls_waiting",
-            "ivr_queue_longest_wait_seconds",
-            "ivr_agents_connected",
-            "ivr_live_snapshot_timestamp_seconds",
-        ],
-        "gauge",
-    )
+    assert live == [
+        ("ivr_calls_in_menu", {"region": "BEKASI"}, 3),
+        ("ivr_calls_in_menu", {"region": "BOGOR"}, 1),
+        ("ivr_calls_waiting", {"queue": "BEKASI"}, 2),
+        ("ivr_calls_waiting", {"queue": "NASIONAL"}, 1),
+        ("ivr_queue_longest_wait_seconds", {"queue": "BEKASI"}, 41),
+        ("ivr_queue_longest_wait_seconds", {"queue": "NASIONAL"}, 0.5),
+        ("ivr_agents_connected", {"queue": "BEKASI"}, 1),
+        ("ivr_agents_connected", {"queue": "NASIONAL"}, 0),
+        ("ivr_live_snapshot_timestamp_seconds", {}, 1700000060),
+        ("ivr_live_board_up", {}, 1),
+    ]
+    assert {name: families[name].type for name in LIVE} == dict.fromkeys(LIVE, "gauge")
+    # The service's own counters are there too, before anything was counted in this app.
+    assert families["ivr_webhook_duration_seconds"].type == "histogram"
+    assert families["ivr_apologies"].type == "counter"
 
 
 def test_label_values_are_escaped(board: LiveBoard, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert metrics.escape_label('a\\b"c\nd') == 'a\\\\b\\"c\\nd'
     board.call_waiting('Jakarta "Pusat"\\cabang\nbaru', "CA1", T0 + 30)
     text = live_client(board, monkeypatch).get("/metrics").get_data(as_text=True)
 
-    assert 'ivr_calls_waiting{queue="Jakarta \\"Pusat\\"\\\\cabang\\nbaru"} 1' in text.split("\n")
+    assert 'ivr_calls_waiting{queue="Jakarta \\"Pusat\\"\\\\cabang\\nbaru"} 1.0' in text.split("\n")
     assert all(SAMPLE.match(line) for line in text.split("\n") if line and not line.startswith("#"))
+
+
+def test_added_gauges_are_scraped_and_a_failing_one_is_left_out(
+    board: LiveBoard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook a future outbox uses: its depth and age read at each scrape."""
+    client = live_client(board, monkeypatch)
+    app = client.application
+    metrics.add_gauge(app, "ivr_outbox_depth", "Messages waiting to be sent.", lambda: 7)
+    metrics.add_gauge(app, "ivr_outbox_oldest_seconds", "Age of the oldest.", lambda: {"sms": 12.5}, label="channel")
+    metrics.add_gauge(app, "ivr_broken", "Cannot be read.", lambda: 1 / 0)
+
+    families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").get_data(as_text=True))}
+
+    assert [(s.labels, s.value) for s in families["ivr_outbox_depth"].samples] == [({}, 7)]
+    assert [(s.labels, s.value) for s in families["ivr_outbox_oldest_seconds"].samples] == [({"channel": "sms"}, 12.5)]
+    assert "ivr_broken" not in families
 
 
 def test_live_json_shape(board: LiveBoard, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -416,17 +425,25 @@ def test_access_rules(
         assert set(response.get_json()) == {"error"}
 
 
-def test_views_answer_503_when_redis_is_down(
+def test_counters_are_served_and_the_live_api_answers_503_when_redis_is_down(
     dead_board: RedisLiveBoard, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """The failure counters matter most while Redis is down: /metrics says the board is down, not 503."""
     client = live_client(dead_board, monkeypatch)
     with caplog.at_level(logging.WARNING, logger="ivr.metrics"):
         metrics = client.get("/metrics")
         api = client.get("/api/v1/live")
 
-    assert metrics.status_code == 503
-    assert metrics.headers["Content-Type"] == "text/plain; charset=utf-8"
-    assert metrics.get_data(as_text=True) == "live board unavailable\n"
+    assert metrics.status_code == 200
+    families = {f.name: f for f in text_string_to_metric_families(metrics.get_data(as_text=True))}
+    assert [s.value for s in families["ivr_live_board_up"].samples] == [0]
+    assert not set(LIVE) & set(families)
+    failures = {
+        s.labels["operation"]: s.value
+        for s in families["ivr_state_store_failures"].samples
+        if s.name == "ivr_state_store_failures_total"
+    }
+    assert failures["board_snapshot"] >= 1
     assert api.status_code == 503
     assert api.get_json() == {"error": "live board unavailable"}
     assert [r.getMessage().split(":")[0] for r in caplog.records] == [

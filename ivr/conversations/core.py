@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from db.models import DEFAULT_TIMEZONE, VOICE
 from db.session import Database
+from ivr import logs, telemetry
 from ivr.calls.row import RowChange
 from ivr.calls.writer import CallWriter
 from ivr.clock import Clock
@@ -101,6 +102,7 @@ class ConversationCore:
         adapter apologises.
         """
         mark, now = conversation.mark(), self.clock.now()
+        _log_node(conversation)
         for attempt in (1, 2):
             try:
                 turns, context = self._turn(conversation, run, settle, row_first, now)
@@ -112,6 +114,7 @@ class ConversationCore:
                 self._failed(conversation, mark, exc, now)
                 return None
             conversation.pending.clear()
+            _log_node(conversation)
             self._send(context)
             return turns
         raise AssertionError("unreachable: the second attempt returns or fails")
@@ -159,6 +162,9 @@ class ConversationCore:
     def _failed(self, conversation: Conversation, mark: Mark, exc: Exception, now: datetime) -> None:
         state = conversation.state
         log.exception("conversation %s failed at %s.%s", conversation.sid, state.flow, state.node)
+        telemetry.error("turn", exc)
+        if isinstance(exc, SQLAlchemyError):
+            telemetry.database_failed("turn")
         conversation.state = ConversationState.from_dict(mark.state)
         conversation.step = mark.values["step"] + 1
         conversation.call_id = mark.values["call_id"]  # a row written in the failed transaction is not there
@@ -201,6 +207,7 @@ class ConversationCore:
                 if attempt == 1 and _connection_lost(exc):
                     continue  # writes repeat safely: events by number, facts only move forward
                 kept = len(conversation.pending)
+                telemetry.database_failed("record")
                 log.exception("database unavailable; %d events kept for %s", kept, conversation.sid)
                 conversation.known_flags = None  # what the failed write wrote is not there
                 return False
@@ -220,6 +227,7 @@ class ConversationCore:
                 if attempt == 1 and _connection_lost(exc):
                     continue
                 log.exception("could not record a callback for %s", call_sid)
+                telemetry.database_failed("record")
                 return False
         return False
 
@@ -265,6 +273,13 @@ class ConversationCore:
                 self.sender.send(message.to, text)
             except Exception:
                 log.exception("could not send %s to %s", message.prompt, mask(message.to))
+
+
+def _log_node(conversation: Conversation) -> None:
+    """Log lines from here on name where the conversation is (flow.node), when it is at a node."""
+    state = conversation.state
+    if state.node:
+        logs.bind(flow_node=f"{state.flow}.{state.node}")
 
 
 def _connection_lost(exc: Exception) -> bool:

@@ -12,6 +12,8 @@ from redis.cluster import ClusterPipeline, RedisCluster
 from redis.exceptions import RedisClusterException
 from redis.retry import Retry
 
+from ivr import telemetry
+
 # One Redis, or a Redis Cluster (REDIS_CLUSTER=true): the callers use what both answer alike.
 Client: TypeAlias = redis.Redis | RedisCluster
 Pipe: TypeAlias = Pipeline | ClusterPipeline
@@ -23,6 +25,12 @@ ERRORS = (redis.RedisError, RedisClusterException)
 
 class StateStoreError(RuntimeError):
     """The store could not be reached or answered badly; the caller gets an apology."""
+
+
+def failure(operation: str, message: str) -> StateStoreError:
+    """The error to raise for a failed store operation, counted on /metrics (ivr_state_store_failures_total)."""
+    telemetry.store_failed(operation)
+    return StateStoreError(message)
 
 
 def connect(url: str, cluster: bool = False) -> Client:
@@ -56,4 +64,4 @@ def _connect_cluster(url: str) -> RedisCluster:
             retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
         )
     except ERRORS as exc:
-        raise StateStoreError(f"redis cluster unreachable at start: {exc}") from exc
+        raise failure("connect", f"redis cluster unreachable at start: {exc}") from exc

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from ivr.kv import ERRORS, Client, Pipe, StateStoreError, scripts
+from ivr.kv import ERRORS, Client, Pipe, failure, scripts
 from ivr.kv.scripts import LuaScript, ScriptCall
 from ivr.live.board import (
     END,
@@ -172,10 +172,10 @@ class RedisLiveBoard(PlaceBoard):
                 results = pipe.execute(raise_on_error=False)
             results = scripts.retry_unknown(self._client, calls, results)
         except ERRORS as exc:
-            raise StateStoreError(f"live board update failed: {exc}") from exc
+            raise failure("board_update", f"live board update failed: {exc}") from exc
         failed = [result for result in results if isinstance(result, Exception)]
         if failed:
-            raise StateStoreError(f"live board update failed: {failed[0]}")
+            raise failure("board_update", f"live board update failed: {failed[0]}")
 
     def _enter(self, kind: str, name: str, call_sid: str, at: float) -> None:
         self.apply([Move(ENTER, call_sid, kind, name, at)])
@@ -202,7 +202,7 @@ class RedisLiveBoard(PlaceBoard):
                     pipe.zcard(self._prefix + f"agents:{name}")
                 counts = pipe.execute()
         except ERRORS as exc:
-            raise StateStoreError(f"live board snapshot failed: {exc}") from exc
+            raise failure("board_snapshot", f"live board snapshot failed: {exc}") from exc
         in_menu = {name: RegionLive(in_menu=int(counts[i])) for i, name in enumerate(regions)}
         waiting = {}
         for i, name in enumerate(queues):
@@ -218,20 +218,20 @@ class RedisLiveBoard(PlaceBoard):
         try:
             return int(self._client.scard(self._prefix + "callers"))
         except ERRORS as exc:
-            raise StateStoreError(f"live board active calls failed: {exc}") from exc
+            raise failure("board_read", f"live board active calls failed: {exc}") from exc
 
     def active_callers(self) -> set[str]:
         try:
             return {_text(sid) for sid in self._client.smembers(self._prefix + "callers")}
         except ERRORS as exc:
-            raise StateStoreError(f"live board active callers failed: {exc}") from exc
+            raise failure("board_read", f"live board active callers failed: {exc}") from exc
 
     def prune(self, older_than: float) -> int:
         call = ScriptCall(PRUNE_SCRIPT, (self._prefix + "where",), (self._prefix, _number(older_than)))
         try:
             return int(scripts.run(self._client, call))
         except ERRORS as exc:
-            raise StateStoreError(f"live board prune failed: {exc}") from exc
+            raise failure("board_prune", f"live board prune failed: {exc}") from exc
 
     def _member_key(self, kind: str, name: str) -> str:
         return self._prefix + {MENU: "menu", QUEUE: "queue"}[kind] + f":{name}"

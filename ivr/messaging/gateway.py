@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ivr import telemetry
 from ivr.calls.records import CallFacts
 from ivr.calls.row import CallRow, RowChange
 from ivr.conversations.core import ConversationCore
@@ -111,7 +112,11 @@ class MessagingGateway:
         turns = self.core.take_turn(
             call, lambda context: self._turns(call, message, fresh, context), self._settle, row_first=fresh
         )
-        text = reply.join(u for turn in turns for u in turn.utterances) if turns is not None else self._apology(call)
+        text = (
+            reply.join(u for turn in turns for u in turn.utterances)
+            if turns is not None
+            else self._apology(call, "turn_failed")
+        )
         return self._answer(call, message, text)
 
     # -- conversations --------------------------------------------------------------------------
@@ -239,6 +244,7 @@ class MessagingGateway:
     def _limited(self, message: InboundMessage, call: Conversation, verdict: str) -> str:
         """Too many messages: keep this one on the timeline, ask politely once to slow down."""
         log.warning("rate limit reached for %s", mask(message.address))
+        telemetry.RATE_LIMITED.labels(verdict).inc()
         self._log_message(call, message, rate_limited=True)
         self.core.record(call)
         text = reply.join(self._prompt("messaging.rate_limited", call.language)) if verdict == RateLimiter.WARN else ""
@@ -251,9 +257,10 @@ class MessagingGateway:
         call.had_error = True
         call.add_events([Event("error", None, None, {"error": "StateStoreError"})], self.core.clock.now())
         self.core.record(call)
-        return reply.render(self._apology(call))
+        return reply.render(self._apology(call, "state_store"))
 
-    def _apology(self, call: Conversation) -> str:
+    def _apology(self, call: Conversation, cause: str) -> str:
+        telemetry.apologised("messaging", cause)
         language = call.language
         return reply.join(
             [*self._prompt("common.system_error", language), *self._prompt("messaging.try_later", language)]

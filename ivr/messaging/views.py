@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
+from ivr import telemetry
 from ivr.extensions import runtime
 from ivr.signatures import twilio_signed
 
@@ -33,6 +34,8 @@ def last_resort(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException):
         return error
     log.exception("unhandled error in the messaging webhook", exc_info=error)
+    telemetry.error("messaging", error)
+    telemetry.apologised("messaging", "unhandled")
     response = MessagingResponse()
     response.message(LAST_RESORT)
     return _twiml(str(response))

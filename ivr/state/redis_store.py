@@ -15,7 +15,7 @@ from typing import Any
 
 from redis.cluster import RedisCluster
 
-from ivr.kv import ERRORS, Client, StateStoreError, scripts
+from ivr.kv import ERRORS, Client, failure, scripts
 from ivr.kv.scripts import LuaScript, ScriptCall
 from ivr.live.redis_board import RedisLiveBoard
 from ivr.state.base import Closing, Opened, Opening
@@ -35,7 +35,7 @@ def _decode(raw: bytes | None) -> dict[str, Any] | None:
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise StateStoreError("stored call state is not valid JSON") from exc
+        raise failure("decode", "stored call state is not valid JSON") from exc
     return data if isinstance(data, dict) else None
 
 
@@ -75,7 +75,7 @@ class RedisStateStore:
                     pipe.execute_command("GET", key)
                 results = iter(pipe.execute(raise_on_error=False))
         except ERRORS as exc:
-            raise StateStoreError(f"redis open failed: {exc}") from exc
+            raise failure("open", f"redis open failed: {exc}") from exc
         state = _decode(_checked(next(results)))
         claimed = bool(_checked(next(results))) if opening.claim is not None else True
         seen = None
@@ -114,7 +114,7 @@ class RedisStateStore:
                     scripts.queue(pipe, call)
                 results = pipe.execute(raise_on_error=False)
         except ERRORS as exc:
-            raise StateStoreError(f"redis save failed: {exc}") from exc
+            raise failure("save", f"redis save failed: {exc}") from exc
         saved, script_results = results[: 1 + len(closing.puts)], results[1 + len(closing.puts) :]
         for result in saved:
             _checked(result)
@@ -131,26 +131,26 @@ class RedisStateStore:
         try:
             raw = self._client.execute_command("GET", key)
         except ERRORS as exc:
-            raise StateStoreError(f"redis load failed: {exc}") from exc
+            raise failure("load", f"redis load failed: {exc}") from exc
         return _decode(raw)
 
     def save(self, key: str, data: dict[str, Any], ttl_seconds: int) -> None:
         try:
             self._client.set(key, _encode(data), ex=ttl_seconds)
         except ERRORS as exc:
-            raise StateStoreError(f"redis save failed: {exc}") from exc
+            raise failure("save", f"redis save failed: {exc}") from exc
 
     def claim(self, key: str, ttl_seconds: int = 30, token: str = "1") -> bool:
         try:
             return bool(self._client.set(key, token, nx=True, ex=ttl_seconds))
         except ERRORS as exc:
-            raise StateStoreError(f"redis claim failed: {exc}") from exc
+            raise failure("claim", f"redis claim failed: {exc}") from exc
 
     def release(self, key: str, token: str) -> None:
         try:
             scripts.run(self._client, ScriptCall(RELEASE_SCRIPT, (key,), (token,)))
         except ERRORS as exc:
-            raise StateStoreError(f"redis release failed: {exc}") from exc
+            raise failure("release", f"redis release failed: {exc}") from exc
 
     def ping(self) -> None:
         try:
@@ -159,11 +159,11 @@ class RedisStateStore:
             else:
                 self._client.ping()
         except ERRORS as exc:
-            raise StateStoreError(f"redis ping failed: {exc}") from exc
+            raise failure("ping", f"redis ping failed: {exc}") from exc
 
 
 def _checked(result: Any) -> Any:
     """A pipeline result, or StateStoreError for a command that failed inside it."""
     if isinstance(result, Exception):
-        raise StateStoreError(f"redis command failed: {result}")
+        raise failure("command", f"redis command failed: {result}")
     return result

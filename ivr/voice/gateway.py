@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from db.models import VOICE
+from ivr import telemetry
 from ivr.calls.records import CallFacts
 from ivr.calls.row import CallRow, RowChange
 from ivr.conversations.core import ConversationCore, Run
@@ -175,7 +176,7 @@ class VoiceGateway:
         turns = self.core.take_turn(call, run, self._settle)
         if turns is None:
             call.queue = None
-            reply = self.apology(call.language, call.agent_number)
+            reply = self.apology(call.language, call.agent_number, cause="turn_failed")
             moves: tuple[board.Move, ...] = ()
         else:
             reply = self._render(call, turns[-1])
@@ -185,7 +186,7 @@ class VoiceGateway:
             self.core.save(self.key(call.sid), call, self.config.state_ttl, moves=moves)
         except StateStoreError:
             log.exception("could not save state for call %s", call.sid)
-            return self.apology(call.language, call.agent_number)
+            return self.apology(call.language, call.agent_number, cause="state_save")
         return reply
 
     def _settle(self, call: Conversation, turns: list[Turn], now: datetime) -> RowChange | None:
@@ -286,10 +287,11 @@ class VoiceGateway:
         call.had_error = True
         call.add_events([Event("error", None, None, {"error": "StateStoreError"})], self.core.clock.now())
         self.core.record(call)
-        return self.apology(call.language, call.agent_number)
+        return self.apology(call.language, call.agent_number, cause="state_store")
 
-    def apology(self, language: str, agent_number: str | None) -> str:
-        """An apology, then the region's agent line dialled directly (no queue state needed)."""
+    def apology(self, language: str, agent_number: str | None, *, cause: str) -> str:
+        """An apology, then the region's agent line dialled directly (no queue state needed); counted by cause."""
+        telemetry.apologised("voice", cause)
         apology = self.prompt("common.system_error", language)
         if agent_number:
             apology += self.prompt("common.connecting_agent", language)

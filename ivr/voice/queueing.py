@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr import telemetry
 from ivr.calls.row import CallRow, RowChange
 from ivr.conversations.model import Conversation
 from ivr.engine.model import Event, Utterance
@@ -163,6 +164,8 @@ class QueueGateway:
                 waiting, head = whisper.next_caller(session, line.queue, self.core.clock.now())
         except SQLAlchemyError:
             log.exception("agent line: database unavailable")
+            telemetry.database_failed("read")
+            telemetry.apologised("agent", "database")
             return twiml.render_ending(self.voice.prompt("common.system_error", language), self.voice.config.voice)
         connected = board.agent_in(line.queue, agent_call, self.core.clock.now().timestamp())
         try:
@@ -238,9 +241,10 @@ class QueueGateway:
         if call is not None:
             call.had_error = True
         self._record(call_sid, call, event, lambda row: _count_queue_time(row, now))
+        config = self.voice.config
         if call is None:
-            return self.voice.apology(self.voice.config.default_language, self.voice.config.fallback_agent_number)
-        return self.voice.apology(call.language, call.agent_number)
+            return self.voice.apology(config.default_language, config.fallback_agent_number, cause="queue_failed")
+        return self.voice.apology(call.language, call.agent_number, cause="queue_failed")
 
     def _record(self, call_sid: str, call: Conversation | None, event: Event, change: RowChange) -> None:
         if call is not None:
@@ -258,6 +262,7 @@ class QueueGateway:
                                       self.core.clock.now())  # fmt: skip
         except SQLAlchemyError:
             log.warning("wait estimate unavailable", exc_info=True)
+            telemetry.database_failed("read")
             return position * self.settings.default_answer_seconds
 
     def _whisper(self, queue: str, waiting: int, head: whisper.NextCaller | None, language: str) -> list[Utterance]:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
+from ivr import telemetry
 from ivr.conversations.model import Conversation
 from ivr.state import StateStoreError
 from ivr.voice import twiml
@@ -30,6 +31,7 @@ def fallback(gateway: VoiceGateway, form: Mapping[str, str]) -> str:
         "fallback for call %s: error %s at %s", form.get("CallSid", ""), form.get("ErrorCode", "")[:8], failed.path
     )
     if failed.path.endswith(STEP_URL):
+        telemetry.FALLBACKS.labels("step").inc()
         no_input = query.get("timeout") == ["1"]
         return gateway.step(
             form,
@@ -38,9 +40,11 @@ def fallback(gateway: VoiceGateway, form: Mapping[str, str]) -> str:
             on_claimed=lambda call: take_over(gateway, form, call, no_input),
         )
     if failed.path.endswith(INCOMING_URL):
+        telemetry.FALLBACKS.labels("incoming").inc()
         return gateway.incoming(form)
+    telemetry.FALLBACKS.labels("other").inc()
     call = gateway.core.load(gateway.key(form.get("CallSid", ""))) or gateway.new_call(form)
-    return gateway.apology(call.language, call.agent_number)
+    return gateway.apology(call.language, call.agent_number, cause="fallback")
 
 
 def take_over(gateway: VoiceGateway, form: Mapping[str, str], call: Conversation, no_input: bool) -> str:
@@ -51,12 +55,16 @@ def take_over(gateway: VoiceGateway, form: Mapping[str, str], call: Conversation
         time.sleep(0.1)
         landed = gateway.core.load(key)
         if landed is not None and landed.step > step:
+            telemetry.TAKEOVERS.labels("replayed").inc()
             return landed.last_reply
     try:
         first = gateway.core.store.claim(gateway.core.keys.call_claim(call.sid, step, "fallback"))
     except StateStoreError:
+        telemetry.TAKEOVERS.labels("store_down").inc()
         return gateway.state_store_down(form, call)
     if not first:  # a second fallback for the same step: the first one's reply is on its way
+        telemetry.TAKEOVERS.labels("asked_to_wait").inc()
         return twiml.render_retry_later(f"{STEP_URL}?step={step}")
     log.warning("call %s step %s: taking over from a failed request", call.sid, step)
+    telemetry.TAKEOVERS.labels("handled").inc()
     return gateway.answer(call, form, no_input)

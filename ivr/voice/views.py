@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from ivr import telemetry
 from ivr.extensions import runtime
 from ivr.signatures import twilio_signed
 from ivr.voice import recovery
@@ -106,6 +107,8 @@ def last_resort(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException):
         return error
     log.exception("unhandled error in a voice webhook", exc_info=error)
+    telemetry.error("voice", error)
+    telemetry.apologised("voice", "unhandled")
     response = VoiceResponse()
     settings = runtime().settings
     response.say(

@@ -20,6 +20,7 @@ class Reply:
     status_code: int
     body: str
     root: ET.Element | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def verbs(self) -> list[str]:
@@ -94,7 +95,7 @@ class FakeTwilio:
         sent_headers = {"X-Twilio-Signature": signature if signature is not None else self.sign(url, params)}
         sent_headers.update(headers or {})
         response = self.client.post(url, data=params, headers=sent_headers)
-        reply = Reply(response.status_code, response.get_data(as_text=True))
+        reply = Reply(response.status_code, response.get_data(as_text=True), headers=dict(response.headers))
         if response.status_code == 200:
             reply.root = ET.fromstring(reply.body)
             assert reply.root.tag == "Response"
