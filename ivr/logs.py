@@ -47,6 +47,8 @@ NUMBER = re.compile(
 MIN_DIGITS = 8  # shorter runs are counts, amounts, steps; a local number without its area code is 7
 KEEP = 4
 SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+MASKED = "_ivr_masked"  # set on a record the factory has masked, so formatters need not mask it again
 
 _installed = False
 _context: ContextVar[dict[str, Any] | None] = ContextVar("ivr_log_context", default=None)
@@ -72,7 +74,7 @@ def _mask_number(match: re.Match[str]) -> str:
 
 def mask_digits(text: str) -> str:
     """Keep the last four digits of any number of eight digits or more; Twilio ids and dates stay whole."""
-    if len(text) < MIN_DIGITS:
+    if len(text) - len(text.translate(_NO_DIGITS)) < MIN_DIGITS:  # the usual line: nothing to mask
         return text
     pieces, start = [], 0
     for protected in PROTECTED.finditer(text):
@@ -103,6 +105,7 @@ def install_masking() -> None:
             record.exc_text = mask_digits("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
         if record.stack_info:
             record.stack_info = mask_digits(record.stack_info)
+        setattr(record, MASKED, True)
         return record
 
     logging.setLogRecordFactory(factory)
@@ -152,7 +155,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": mask_digits(record.getMessage()),
+            "message": _masked(record, record.getMessage()),
         }
         line.update(_context.get() or {})
         for name in EXTRA_FIELDS:
@@ -162,9 +165,9 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and not record.exc_text:  # a record made before masking was installed
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
-            line["exception"] = mask_digits(record.exc_text)
+            line["exception"] = _masked(record, record.exc_text)
         if record.stack_info:
-            line["stack"] = mask_digits(record.stack_info)
+            line["stack"] = _masked(record, record.stack_info)
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
@@ -179,6 +182,10 @@ class TextFormatter(logging.Formatter):
         context = _context.get() or {}
         known = [str(context[key]) for key in ("request_id", "call_sid", "message_sid", "flow_node") if key in context]
         return f"{text} [{' '.join(known)}]" if known else text
+
+
+def _masked(record: logging.LogRecord, text: str) -> str:
+    return text if getattr(record, MASKED, False) else mask_digits(text)
 
 
 def formatter(log_format: str) -> logging.Formatter:

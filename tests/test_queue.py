@@ -320,7 +320,7 @@ def test_live_view_follows_the_caller_from_menu_to_queue_to_agent(
     assert (waiting["regions"]["BEKASI"]["in_menu"], waiting["queues"]["BEKASI"]["waiting"]) == (0, 1)
     assert (answered["queues"]["BEKASI"]["waiting"], answered["queues"]["BEKASI"]["agents_connected"]) == (0, 1)
     metrics = client.get("/metrics").get_data(as_text=True).splitlines()
-    assert 'ivr_agents_connected{queue="BEKASI"} 1' in metrics
+    assert 'ivr_agents_connected{queue="BEKASI"} 1.0' in metrics  # prometheus_client writes floats
 
 
 @pytest.mark.parametrize(
