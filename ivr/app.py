@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from db.session import Database
 from ivr import access, health, logs, metrics
 from ivr.api import routes as api_routes
+from ivr.auth.throttle import LoginLimits, LoginThrottle, counts_for
 from ivr.calls.row import CallRow
 from ivr.calls.writer import CallWriter, RowObserver
 from ivr.clock import Clock
@@ -145,7 +146,17 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
         RateLimiter(RateLimit(settings.messaging_rate_limit, settings.messaging_rate_window_seconds), clock.timestamp),
         MessagingConfig(settings.default_language, settings.messaging_idle_minutes * 60),
     )
-    bind(app, Runtime(settings, directory, clock, core, voice, queue, messaging))
+    logins = LoginThrottle(
+        LoginLimits(
+            settings.login_max_failures_per_user,
+            settings.login_max_failures_per_address,
+            settings.login_window_minutes * 60,
+        ),
+        counts_for(store, clock.timestamp),
+        settings.redis_namespace,
+        clock.timestamp,
+    )
+    bind(app, Runtime(settings, directory, clock, core, voice, queue, messaging, logins))
 
 
 def rollups_of(directory: RegionDirectory) -> RowObserver:

@@ -69,6 +69,9 @@ class Settings:
     fallback_agent_number: str | None = None
     metrics_token: str | None = None
     session_hours: int = 8
+    login_max_failures_per_user: int = 5  # failed console logins per user name per window, then 429
+    login_max_failures_per_address: int = 20  # failed console logins per client address per window
+    login_window_minutes: int = 15
     hold_music_url: str | None = None
     overflow_after_seconds: int = 180
     max_wait_seconds: int = 300
@@ -120,7 +123,15 @@ class Settings:
         if self.service_level_seconds not in SERVICE_LEVEL_THRESHOLDS:
             choices = ", ".join(map(str, SERVICE_LEVEL_THRESHOLDS))
             raise ConfigError(f"SERVICE_LEVEL_SECONDS={self.service_level_seconds} must be one of {choices}")
-        for name in ("messaging_idle_minutes", "messaging_rate_limit", "messaging_rate_window_seconds"):
+        for name in (
+            "messaging_idle_minutes",
+            "messaging_rate_limit",
+            "messaging_rate_window_seconds",
+            "session_hours",
+            "login_max_failures_per_user",
+            "login_max_failures_per_address",
+            "login_window_minutes",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.upper()}={getattr(self, name)} must be at least 1")
         if not self.redis_namespace or set(self.redis_namespace) & set("{} "):
@@ -173,6 +184,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     text("LOG_FORMAT", "log_format")
     text("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
     number("SESSION_HOURS", "session_hours")
+    number("LOGIN_MAX_FAILURES_PER_USER", "login_max_failures_per_user")
+    number("LOGIN_MAX_FAILURES_PER_ADDRESS", "login_max_failures_per_address")
+    number("LOGIN_WINDOW_MINUTES", "login_window_minutes")
     number("OVERFLOW_AFTER_SECONDS", "overflow_after_seconds")
     number("MAX_WAIT_SECONDS", "max_wait_seconds")
     number("DEFAULT_ANSWER_SECONDS", "default_answer_seconds")

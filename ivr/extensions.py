@@ -14,6 +14,7 @@ from flask import Flask, current_app
 
 if TYPE_CHECKING:  # names for the annotations only: the factory (ivr.app) builds the parts and imports them
     from db.session import Database
+    from ivr.auth.throttle import LoginThrottle
     from ivr.clock import Clock
     from ivr.config import Settings
     from ivr.conversations.core import ConversationCore
@@ -39,6 +40,7 @@ class Runtime:
     voice: VoiceGateway
     queue: QueueGateway
     messaging: MessagingGateway
+    logins: LoginThrottle  # console login failures, counted where every web process sees them
 
     @property
     def database(self) -> Database:

@@ -87,6 +87,11 @@ def test_agent_works_a_ticket_and_the_caller_hears_it(app: Flask, db_session, re
         browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/"))
         assert "Agent Bekasi" in browser.find_element(By.TAG_NAME, "header").text
+        # The console's CSS is a file the Content-Security-Policy allows: the header is styled, not bare.
+        assert (
+            browser.find_element(By.TAG_NAME, "header").value_of_css_property("background-color")
+            == "rgba(11, 79, 138, 1)"
+        )
 
         browser.get(f"{base}/console/calls")
         browser.find_element(By.CSS_SELECTOR, "table a[href*='/console/calls/']").click()
@@ -136,6 +141,7 @@ def test_supervisor_reads_the_dashboard(app: Flask, db_session, regions, browser
 
         browser.get(f"{base}/console/stats?from=2026-11-16&to=2026-11-22")
         assert browser.find_element(By.CSS_SELECTOR, "[data-figure=offered]").text == "14"
+        assert browser.find_element(By.CSS_SELECTOR, ".tiles").value_of_css_property("display") == "grid"  # stats.css
         assert browser.find_element(By.CSS_SELECTOR, "svg[data-chart=chart-volume]").size["height"] > 100
         browser.set_window_size(1280, browser.execute_script("return document.body.scrollHeight") + 40)
         DASHBOARD_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

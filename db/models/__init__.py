@@ -1,6 +1,6 @@
 """All models, importable from one place; each lives in the module of its concern."""
 
-from db.models.access import ApiToken, TicketUpdate
+from db.models.access import ApiToken, ConsoleSession, TicketUpdate
 from db.models.base import Base, UTCDateTime, utcnow
 from db.models.calls import CHANNELS, SMS, VOICE, WHATSAPP, Call, CallbackRequest, CallEvent
 from db.models.catalog import MaintenanceNotice, Tariff
@@ -41,6 +41,7 @@ __all__ = [
     "CallHourStats",
     "CallbackRequest",
     "Complaint",
+    "ConsoleSession",
     "Customer",
     "FlowDayStats",
     "MaintenanceNotice",

@@ -1,10 +1,11 @@
-"""API tokens and the history of what agents changed."""
+"""API tokens, console sessions and the history of what agents changed."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, UTCDateTime, utcnow
@@ -39,3 +40,24 @@ class TicketUpdate(Base):
     old_status: Mapped[str | None] = mapped_column(String(16))
     new_status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class ConsoleSession(Base):
+    """A console login, kept on the server: the browser holds only a random id, stored here as its SHA-256.
+
+    Logging out deletes the row; so do deactivating the user and changing their password.
+    `pending` holds one-time data for the next page (a freshly issued API token), never a cookie.
+    """
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    # A fingerprint of the user's password hash at login: a password changed any way ends the session.
+    password_stamp: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from db.models import ADMIN, AGENT, Region, User
 from ivr.auth.passwords import UNUSABLE, hash_password
 from ivr.auth.roles import STAFF
+from ivr.auth.sessions import end_sessions
 from ivr.auth.tokens import issue_token, revoke_token
 from ivr.extensions import runtime
 from ivr.phone.numbers import parse_caller
@@ -107,6 +108,25 @@ def create_admin(ctx: click.Context, username: str, password: str) -> None:
     )
 
 
+@click.command("set-password")
+@click.option("--username", required=True)
+@click.password_option("--password", help="At least 10 characters; asked for when not given.")
+@with_appcontext
+def set_password(username: str, password: str) -> None:
+    """Give a user a new password (or a first one, after add-agent); their console sessions end."""
+    try:
+        hashed = hash_password(password)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--password") from exc
+    with runtime().database.session() as db:
+        user = db.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        user.password_hash = hashed
+        end_sessions(db, user.id)
+    click.echo(f"password of {username} set; their console sessions ended")
+
+
 @click.command("create-token")
 @click.option("--username", required=True)
 @click.option("--name", required=True, help="What the token is for, e.g. 'wallboard'.")
@@ -132,4 +152,4 @@ def revoke_token_command(token_id: int) -> None:
     click.echo(f"token {token_id} revoked")
 
 
-COMMANDS = (create_user, add_agent, create_admin, create_token, revoke_token_command)
+COMMANDS = (create_user, add_agent, create_admin, set_password, create_token, revoke_token_command)

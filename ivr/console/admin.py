@@ -1,4 +1,4 @@
-"""Administration: console/API users (create, deactivate, reactivate) and their API tokens (issue, revoke)."""
+"""Administration: console/API users (create, deactivate, reactivate, new password) and their API tokens."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import ADMIN, AGENT, SUPERVISOR, ApiToken, Region, User
 from ivr.auth.passwords import MIN_LENGTH, hash_password
 from ivr.auth.roles import ADMINISTRATION, STAFF
-from ivr.auth.sessions import login_required, require_user
+from ivr.auth.sessions import end_sessions, log_in, login_required, require_user, stash, take
 from ivr.auth.tokens import issue_token, revoke_token
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
@@ -26,13 +26,14 @@ log = logging.getLogger(__name__)
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
 ROLE_LABELS = {AGENT: "Agen", SUPERVISOR: "Supervisor", ADMIN: "Administrator"}
-NEW_TOKEN = "admin_new_token"  # session key: a freshly issued raw token, shown on the next render only
+NEW_TOKEN = "admin_new_token"  # one-time session data (server-side): a freshly issued raw token, shown once
 MESSAGES = {
     "created": "Pengguna dibuat.",
     "deactivated": "Pengguna dinonaktifkan.",
     "reactivated": "Pengguna diaktifkan kembali.",
     "issued": "Token dibuat.",
     "revoked": "Token dicabut.",
+    "password": "Kata sandi diganti; sesi pengguna itu diakhiri.",
 }
 FIELDS = ("username", "full_name", "role", "region_id", "phone")
 
@@ -94,7 +95,7 @@ def validate(db: Session, typed: dict[str, str], password: str) -> NewUser:
 
 
 def _page(error: str | None = None, typed: dict[str, str] | None = None) -> ResponseReturnValue:
-    new_token = session.pop(NEW_TOKEN, None)  # shown once: gone from the session after this render
+    new_token = take(NEW_TOKEN)  # shown once: gone from the session row after this render
     with runtime().database.session() as db:
         users = db.scalars(select(User).order_by(User.username)).all()
         regions = db.scalars(select(Region).order_by(Region.name)).all()
@@ -107,7 +108,7 @@ def _page(error: str | None = None, typed: dict[str, str] | None = None) -> Resp
         tokens=tokens, roles=STAFF, role_labels=ROLE_LABELS, error=error, typed=typed or dict.fromkeys(FIELDS, ""),
         new_token=new_token, me=require_user(), message=MESSAGES.get(request.args.get("msg", "")),
     )  # fmt: skip
-    return response, 422 if error else 200, {"Cache-Control": "no-store"}
+    return response, 422 if error else 200
 
 
 @blueprint.get("/admin/users")
@@ -148,8 +149,31 @@ def set_active(id: int) -> ResponseReturnValue:
             abort(404)
         user.active = active
         username = user.username
+        if not active:
+            end_sessions(db, id)  # logged out everywhere at once, not at their next page
     log.info("admin %s %s user %s", me.username, "reactivated" if active else "deactivated", username)
     return redirect(url_for("console.users", msg="reactivated" if active else "deactivated"))
+
+
+@blueprint.post("/admin/users/<int:id>/password")
+@login_required(*ADMINISTRATION)
+def set_password(id: int) -> ResponseReturnValue:
+    """Give a user a new password; every session they have ends (an admin's own: a fresh one starts)."""
+    password = request.form.get("password", "")
+    if len(password) < MIN_LENGTH:
+        return _page(f"Kata sandi paling sedikit {MIN_LENGTH} karakter.")
+    me = require_user()
+    with runtime().database.session() as db:
+        user = db.get(User, id)
+        if user is None:
+            abort(404)
+        user.password_hash = hash_password(password)
+        end_sessions(db, id)
+        username = user.username
+    if id == me.id:
+        log_in(user)
+    log.info("admin %s set a new password for %s", me.username, username)
+    return redirect(url_for("console.users", msg="password"))
 
 
 @blueprint.post("/admin/users/<int:id>/tokens")
@@ -167,7 +191,7 @@ def issue(id: int) -> ResponseReturnValue:
         raw = issue_token(db, user, name) if user.active else None
     if raw is None:
         return _page("Pengguna nonaktif tidak dapat diberi token.")
-    session[NEW_TOKEN] = {"username": username, "name": name, "token": raw}
+    stash(NEW_TOKEN, {"username": username, "name": name, "token": raw})
     log.info("admin %s issued API token %r for %s", require_user().username, name, username)
     return redirect(url_for("console.users", msg="issued"))
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from ivr.auth.sessions import csrf_token, current_user
-from ivr.console import admin, auth_views, calls, customers, formatting, live, nav, readings, stats, work
+from ivr.console import admin, auth_views, calls, customers, formatting, headers, live, nav, readings, stats, work
 from ivr.console.blueprint import blueprint
 
-FEATURES = (auth_views, work, readings, calls, customers, live, admin, stats)  # imported for their routes
+FEATURES = (auth_views, headers, work, readings, calls, customers, live, admin, stats)  # imported for their routes
 
 
 def register(app: Flask) -> None:
