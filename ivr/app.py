@@ -29,7 +29,7 @@ from ivr.extensions import Runtime, bind
 from ivr.messaging import views as messaging_views
 from ivr.messaging.gateway import MESSAGING_PROMPTS, MessagingConfig, MessagingGateway
 from ivr.messaging.ratelimit import RateLimit, RateLimiter
-from ivr.notify import make_sender
+from ivr.notify.senders import make_sender
 from ivr.phone.routing import RegionDirectory, load_snapshot
 from ivr.services import build_registry
 from ivr.services.agents import QueueLimits

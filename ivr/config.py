@@ -79,6 +79,8 @@ class Settings:
     messaging_rate_limit: int = 10
     messaging_rate_window_seconds: int = 60
     max_active_calls: int = 0  # 0: no admission control
+    outbox_max_attempts: int = 5
+    outbox_retry_seconds: int = 30
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -125,6 +127,9 @@ class Settings:
             raise ConfigError("REDIS_CLUSTER=true needs REDIS_URL (any node of the cluster)")
         if self.redis_cluster and urlsplit(self.redis_url or "").path.strip("/") not in ("", "0"):
             raise ConfigError("REDIS_URL must name database 0 or none: a Redis Cluster (REDIS_CLUSTER) has no other")
+        for name in ("outbox_max_attempts", "outbox_retry_seconds"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name.upper()}={getattr(self, name)} must be at least 1")
         if self.max_active_calls < 0:
             raise ConfigError(f"MAX_ACTIVE_CALLS={self.max_active_calls} must be 0 (no limit) or more")
         if not self.secret_key and self.env == "production":
@@ -172,6 +177,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     number("MESSAGING_RATE_LIMIT", "messaging_rate_limit")
     number("MESSAGING_RATE_WINDOW_SECONDS", "messaging_rate_window_seconds")
     number("MAX_ACTIVE_CALLS", "max_active_calls")
+    number("OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts")
+    number("OUTBOX_RETRY_SECONDS", "outbox_retry_seconds")
     if env.get("FLOWS_DIR"):
         values["flows_dir"] = Path(env["FLOWS_DIR"])
     if "REDIS_CLUSTER" in env:
