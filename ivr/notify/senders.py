@@ -51,7 +51,10 @@ class TwilioSmsSender:
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        client = http_client or TwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS)
+        # Twilio's client logs eight INFO lines per request; our own line per message is enough.
+        quiet = logging.getLogger(f"{__name__}.twilio_http")
+        quiet.setLevel(logging.WARNING)
+        client = http_client or TwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS, logger=quiet)
         self._client = Client(account_sid, auth_token, http_client=client)
         self._from = from_number
 
