@@ -26,12 +26,13 @@ from ivr.engine.loader import load_flows
 from ivr.engine.prompts import load_prompts
 from ivr.engine.runtime import Engine
 from ivr.engine.services import ServiceRegistry
-from ivr.extensions import Runtime, bind
+from ivr.extensions import Runtime, bind, runtime
 from ivr.messaging import views as messaging_views
 from ivr.messaging.gateway import MESSAGING_PROMPTS, MessagingConfig, MessagingGateway
 from ivr.messaging.ratelimit import RateLimit, RateLimiter
-from ivr.notify import make_sender
+from ivr.notify.senders import make_sender
 from ivr.phone.routing import RegionDirectory, load_snapshot
+from ivr.queries.outbox import oldest_pending_age, outbox_depth
 from ivr.services import build_registry
 from ivr.services.agents import QueueLimits
 from ivr.state import make_store
@@ -71,6 +72,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, services: ServiceR
     access.register(app)
     register_extensions(app, settings, services)
     register_blueprints(app)
+    register_gauges(app)
     register_commands(app)
     return app
 
@@ -182,6 +184,22 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(metrics.blueprint)
     app.register_blueprint(voice_views.blueprint)
     app.register_blueprint(messaging_views.blueprint)
+
+
+def register_gauges(app: Flask) -> None:
+    """/metrics reads the outbox at each scrape: a growing age means the sender is down or Twilio refuses."""
+    rt = runtime(app)
+
+    def depth() -> float:
+        with rt.database.session() as session:
+            return float(outbox_depth(session))
+
+    def age() -> float:
+        with rt.database.session() as session:
+            return oldest_pending_age(session, rt.clock.now())
+
+    metrics.add_gauge(app, "ivr_outbox_pending_messages", "Outgoing messages not yet sent nor given up on.", depth)
+    metrics.add_gauge(app, "ivr_outbox_oldest_pending_seconds", "Seconds the oldest unsent message has waited.", age)
 
 
 def register_commands(app: Flask) -> None:

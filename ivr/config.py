@@ -84,6 +84,8 @@ class Settings:
     max_active_calls: int = 0  # 0: no admission control
     log_format: str | None = None  # json | text; unset: text in development, json elsewhere
     prometheus_multiproc_dir: str | None = None  # gunicorn workers' metric files (gunicorn.conf.py sets it)
+    outbox_max_attempts: int = 5
+    outbox_retry_seconds: int = 30
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -143,6 +145,9 @@ class Settings:
             raise ConfigError("REDIS_CLUSTER=true needs REDIS_URL (any node of the cluster)")
         if self.redis_cluster and urlsplit(self.redis_url or "").path.strip("/") not in ("", "0"):
             raise ConfigError("REDIS_URL must name database 0 or none: a Redis Cluster (REDIS_CLUSTER) has no other")
+        for name in ("outbox_max_attempts", "outbox_retry_seconds"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name.upper()}={getattr(self, name)} must be at least 1")
         if self.max_active_calls < 0:
             raise ConfigError(f"MAX_ACTIVE_CALLS={self.max_active_calls} must be 0 (no limit) or more")
         if self.log_format not in (None, "json", "text"):
@@ -197,6 +202,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     number("MESSAGING_RATE_LIMIT", "messaging_rate_limit")
     number("MESSAGING_RATE_WINDOW_SECONDS", "messaging_rate_window_seconds")
     number("MAX_ACTIVE_CALLS", "max_active_calls")
+    number("OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts")
+    number("OUTBOX_RETRY_SECONDS", "outbox_retry_seconds")
     if env.get("FLOWS_DIR"):
         values["flows_dir"] = Path(env["FLOWS_DIR"])
     if "REDIS_CLUSTER" in env:

@@ -104,3 +104,11 @@ def test_service_level_threshold_must_have_a_counter() -> None:
     assert settings_from_env({**base, "SERVICE_LEVEL_SECONDS": "30"}).service_level_seconds == 30
     with pytest.raises(ConfigError, match="SERVICE_LEVEL_SECONDS=25 must be one of"):
         settings_from_env({**base, "SERVICE_LEVEL_SECONDS": "25"}).check()
+
+
+def test_outbox_retries_are_read_and_checked() -> None:
+    base = {"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}
+    settings = settings_from_env({**base, "OUTBOX_MAX_ATTEMPTS": "8", "OUTBOX_RETRY_SECONDS": "10"})
+    assert (settings.outbox_max_attempts, settings.outbox_retry_seconds) == (8, 10)
+    with pytest.raises(ConfigError, match="OUTBOX_MAX_ATTEMPTS=0 must be at least 1"):
+        settings_from_env({**base, "OUTBOX_MAX_ATTEMPTS": "0"}).check()

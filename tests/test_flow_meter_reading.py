@@ -179,7 +179,9 @@ def test_a_retried_confirmation_stores_one_reading(twilio: FakeTwilio, db_sessio
     assert len(_readings(db_session)) == 1
 
 
-def test_sms_confirmation_goes_to_a_mobile_after_the_commit(app: Flask, twilio: FakeTwilio, db_session, meter) -> None:
+def test_sms_confirmation_goes_to_a_mobile_through_the_outbox(
+    app: Flask, twilio: FakeTwilio, db_session, meter
+) -> None:
     sender = RecordingSender()
     runtime(app).core.sender = sender
     twilio.caller = "+6281234567890"
@@ -190,6 +192,8 @@ def test_sms_confirmation_goes_to_a_mobile_after_the_commit(app: Flask, twilio: 
     assert "konfirmasi melalui SMS, tekan 1" in offer.spoken()
     assert "akan kami kirim melalui SMS" in queued.spoken()
     reference = _readings(db_session)[0].reference
+    assert sender.asked == 0  # the webhooks only wrote it down; the outbox worker sends it
+    assert app.test_cli_runner().invoke(args=["send-outbox"]).exit_code == 0
     assert sender.sent == [
         ("+6281234567890", f"PLN: Angka stand 5150 untuk meter ***0001 telah kami terima. No. referensi {reference}.")
     ]

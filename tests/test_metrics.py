@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -12,8 +13,10 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from ivr.extensions import runtime
+from ivr.notify.outbox import Outgoing, enqueue
 from ivr.voice import recovery
 from tests.conftest import AUTH_TOKEN
+from tests.support.journeys import set_clock
 from tests.support.messaging import FakeMessenger
 from tests.support.outages import break_database, break_state_store, restore_database
 from tests.support.twilio import BASE_URL, FakeTwilio
@@ -138,3 +141,14 @@ def test_metrics_still_need_the_token_outside_development(app: Flask) -> None:
 
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer t0k"}).status_code == 200
+
+
+def test_the_outbox_shows_how_many_messages_wait_and_for_how_long(app: Flask, scrape: Scrape) -> None:
+    rt = runtime(app)
+    queued_at = rt.clock.now()
+    with rt.database.session() as session:
+        enqueue(session, "CAmetrics", 1, [Outgoing("p", "+6281234567890", "PLN: hello")], queued_at)
+    set_clock(app, queued_at + timedelta(minutes=7))
+    after = scrape()
+    assert after[("ivr_outbox_pending_messages", ())] == 1
+    assert after[("ivr_outbox_oldest_pending_seconds", ())] == pytest.approx(420, abs=1)

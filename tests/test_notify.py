@@ -1,46 +1,43 @@
-"""The Twilio SMS sender builds the right Messages API request, and stays off when unconfigured."""
+"""The Twilio SMS sender: the Messages API request, lasting errors told from passing ones, off when unconfigured."""
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future
 from typing import Any
 from urllib.parse import parse_qs
 
+import pytest
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from ivr.notify import DisabledSender, TwilioSmsSender, make_sender
+from ivr.notify.senders import DisabledSender, SendError, TwilioSmsSender, make_sender
 
-
-class InlineExecutor:
-    """Runs submitted work at once, so the test sees the request."""
-
-    def submit(self, fn, *args: Any) -> Future:
-        future: Future = Future()
-        future.set_result(fn(*args))
-        return future
+MESSAGE_SID = "SM" + "0" * 32
 
 
 class RecordingHttpClient(HttpClient):
     """Stands in for the network: records the request Twilio's client would send."""
 
-    def __init__(self, status: int = 201) -> None:
+    def __init__(self, status: int = 201, body: str = '{"sid": "' + MESSAGE_SID + '", "status": "queued"}') -> None:
         super().__init__(logging.getLogger("test.twilio.http"), is_async=False)
         self.requests: list[dict[str, Any]] = []
         self.status = status
+        self.body = body
 
     def request(
         self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False
     ):
         self.requests.append({"method": method, "url": url, "data": data, "auth": auth})
-        return Response(self.status, '{"sid": "SM' + "0" * 32 + '", "status": "queued"}')
+        return Response(self.status, self.body)
 
 
-def test_message_is_posted_to_the_messages_api() -> None:
+def _sender(http: HttpClient) -> TwilioSmsSender:
+    return TwilioSmsSender("AC" + "1" * 32, "token", "+62215550199", http_client=http)
+
+
+def test_message_is_posted_to_the_messages_api_and_its_sid_returned() -> None:
     http = RecordingHttpClient()
-    sender = TwilioSmsSender("AC" + "1" * 32, "token", "+62215550199", http_client=http, executor=InlineExecutor())
-    sender.send("+6281234567890", "PLN: Angka stand 5150 diterima.")
+    assert _sender(http).send("+6281234567890", "PLN: Angka stand 5150 diterima.") == MESSAGE_SID
 
     [request] = http.requests
     assert request["method"] == "POST"
@@ -51,15 +48,29 @@ def test_message_is_posted_to_the_messages_api() -> None:
     assert data["Body"] == "PLN: Angka stand 5150 diterima."
 
 
-def test_a_failing_api_is_logged_not_raised(caplog) -> None:
-    http = RecordingHttpClient(status=500)
-    sender = TwilioSmsSender("AC" + "1" * 32, "token", "+62215550199", http_client=http, executor=InlineExecutor())
-    sender.send("+6281234567890", "hello")
-    assert "SMS to" in caplog.text
-    assert "failed" in caplog.text
+@pytest.mark.parametrize(("status", "permanent"), [(500, False), (503, False), (429, False), (400, True)])
+def test_a_failing_api_raises_a_send_error_saying_whether_to_retry(status: int, permanent: bool) -> None:
+    http = RecordingHttpClient(status, '{"code": 21211, "message": "The To number is not valid.", "status": 400}')
+    with pytest.raises(SendError) as failed:
+        _sender(http).send("+6281234567890", "hello")
+    assert failed.value.permanent is permanent
+    assert f"Twilio {status}" in str(failed.value)
+
+
+def test_the_network_failing_is_worth_a_retry() -> None:
+    class Down(RecordingHttpClient):
+        def request(self, *args, **kwargs):
+            raise ConnectionError("connection refused")
+
+    with pytest.raises(SendError) as failed:
+        _sender(Down()).send("+6281234567890", "hello")
+    assert failed.value.permanent is False
+    assert "ConnectionError" in str(failed.value)
 
 
 def test_sending_is_off_without_credentials() -> None:
     assert isinstance(make_sender(None, "token", "+62215550199"), DisabledSender)
     assert isinstance(make_sender("AC1", "token", None), DisabledSender)
     assert make_sender("AC1", "token", "+62215550199").enabled is True
+    with pytest.raises(SendError):
+        DisabledSender().send("+6281234567890", "hello")

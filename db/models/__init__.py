@@ -13,6 +13,7 @@ from db.models.customers import (
     Reading,
     TokenPurchase,
 )
+from db.models.outbox import FAILED, OUTBOX_STATUSES, QUEUED, SENT, OutboxMessage
 from db.models.regions import DEFAULT_TIMEZONE, Region, RegionAreaCode, RegionNumber
 from db.models.stats import CallHourStats, FlowDayStats
 from db.models.tickets import ACTIVE_STATUSES, DONE_STATUSES, TICKET_STATUSES, Complaint, ServiceRequest
@@ -25,9 +26,13 @@ __all__ = [
     "CHANNELS",
     "DEFAULT_TIMEZONE",
     "DONE_STATUSES",
+    "FAILED",
+    "OUTBOX_STATUSES",
     "POSTPAID",
     "PREPAID",
+    "QUEUED",
     "ROLES",
+    "SENT",
     "SMS",
     "SUPERVISOR",
     "TICKET_STATUSES",
@@ -46,6 +51,7 @@ __all__ = [
     "FlowDayStats",
     "MaintenanceNotice",
     "Meter",
+    "OutboxMessage",
     "Reading",
     "Region",
     "RegionAreaCode",

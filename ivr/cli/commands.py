@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.models import Region
-from ivr.cli import history, stats, users
+from ivr.cli import history, outbox, stats, users
 from ivr.cli.chat import chat_command
 from ivr.cli.simulator import simulate_command
 from ivr.extensions import Runtime, runtime
@@ -32,7 +32,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(chat_command)
     app.cli.add_command(demo_ids)
     app.cli.add_command(sweep_calls)
-    for command in (*users.COMMANDS, *stats.COMMANDS, *history.COMMANDS):
+    for command in (*users.COMMANDS, *stats.COMMANDS, *history.COMMANDS, *outbox.COMMANDS):
         app.cli.add_command(command)
 
 
@@ -73,7 +73,7 @@ def seed_demo_command(customers: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def demo(host: str, port: int) -> None:
-    """Migrate, load demo data if the database is empty, and serve on localhost."""
+    """Migrate, load demo data if the database is empty, and serve on localhost (sending the outbox too)."""
     from db.migrate import upgrade
 
     upgrade(runtime().database.engine)
@@ -85,6 +85,12 @@ def demo(host: str, port: int) -> None:
         f"  make chat                      (text it as WhatsApp would: one line per message)\n"
     )
     from werkzeug.serving import run_simple
+
+    from ivr.notify.worker import start_in_background
+
+    # One process serves everything here, so the outbox's sender is a thread of it (the Procfile runs
+    # it as a process of its own); it never runs on the server's request threads.
+    start_in_background(outbox.outbox_worker(runtime()), outbox.DEMO_EVERY_SECONDS)
 
     # current_app is a werkzeug LocalProxy that Flask annotates as the Flask it stands for; the
     # server's threads need the app itself, outside this app context.

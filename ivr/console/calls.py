@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,8 +20,9 @@ from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.console.formatting import ZONE_NAMES, link
 from ivr.extensions import runtime
-from ivr.queries.calls import CallFilter, get_call, list_calls, visible_regions
+from ivr.queries.calls import CallFilter, EventRow, get_call, list_calls, visible_regions
 from ivr.queries.customers import RegionRef
+from ivr.queries.outbox import OutboxRow, call_messages
 
 OUTCOME_LABELS = {
     "in_progress": "Sedang berlangsung",
@@ -37,6 +39,7 @@ OUTCOME_LABELS = {
 }
 LANGUAGE_LABELS = {"id": "Indonesia", "en": "Inggris"}
 CHANNEL_LABELS = {"voice": "Telepon", "sms": "SMS", "whatsapp": "WhatsApp"}
+MESSAGE_STATUS_LABELS = {"queued": "Dalam antrean kirim", "sent": "Terkirim", "failed": "Gagal"}
 FILTER_KEYS = ("from", "to", "region", "caller", "outcome", "flow", "channel")
 
 nav.add("console.calls", "Panggilan", STAFF, order=10)
@@ -169,6 +172,7 @@ def call(call_sid: str) -> ResponseReturnValue:
     principal = require_user()
     with runtime().database.session() as db:
         detail = get_call(db, principal, call_sid)
+        messages = call_messages(db, detail.call_sid) if detail is not None else ()
     if detail is None:
         abort(404)
     zone = detail.region.timezone if detail.region else DEFAULT_TIMEZONE
@@ -176,5 +180,23 @@ def call(call_sid: str) -> ResponseReturnValue:
         "Panggilan" if detail.channel == VOICE else f"Percakapan {CHANNEL_LABELS.get(detail.channel, detail.channel)}"
     )
     return render_template(
-        "console/call.html", call=detail, zone=zone, noun=noun, https_link=link, message_media=message_media
+        "console/call.html",
+        call=detail,
+        timeline=timeline(detail.events, messages),
+        message_status_labels=MESSAGE_STATUS_LABELS,
+        zone=zone,
+        noun=noun,
+        https_link=link,
+        message_media=message_media,
     )
+
+
+def timeline(events: Sequence[EventRow], messages: Sequence[OutboxRow]) -> list[EventRow | OutboxRow]:
+    """The call's events with its outgoing messages among them, each after the events of the turn that wrote it."""
+    merged: list[EventRow | OutboxRow] = []
+    waiting = list(messages)
+    for event in events:
+        while waiting and waiting[0].created_at < event.at:
+            merged.append(waiting.pop(0))
+        merged.append(event)
+    return merged + waiting

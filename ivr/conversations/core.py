@@ -3,7 +3,7 @@
     open   the conversation's state and the claim of its turn (and, for a text, whether the message
            was seen and how many its sender sent), in one round trip to the call-state store
     turn   the engine runs; the turn's effects (events, the call's facts, readings, tickets,
-           requests, rollups) are written in one database transaction
+           requests, rollups, the outbox's messages) are written in one database transaction
     save   the new state with its reply, the replies kept for retries, the live board's moves, in
            one round trip
 
@@ -33,8 +33,8 @@ from ivr.engine.model import Event, Hangup, Turn
 from ivr.engine.runtime import Engine
 from ivr.engine.state import ConversationState
 from ivr.live.board import Move
-from ivr.notify import SmsSender
-from ivr.phone.numbers import mask
+from ivr.notify.outbox import Outgoing, enqueue
+from ivr.notify.senders import SmsSender
 from ivr.phone.routing import RegionDirectory
 from ivr.services.context import ServiceContext
 from ivr.state import CallStateStore, Closing, Opened, Opening, StateStoreError
@@ -105,7 +105,7 @@ class ConversationCore:
         _log_node(conversation)
         for attempt in (1, 2):
             try:
-                turns, context = self._turn(conversation, run, settle, row_first, now)
+                turns = self._turn(conversation, run, settle, row_first, now)
             except (EngineError, SQLAlchemyError) as exc:
                 if attempt == 1 and _connection_lost(exc):
                     log.warning("database connection lost; running the turn of %s again", conversation.sid)
@@ -115,13 +115,12 @@ class ConversationCore:
                 return None
             conversation.pending.clear()
             _log_node(conversation)
-            self._send(context)
             return turns
         raise AssertionError("unreachable: the second attempt returns or fails")
 
     def _turn(
         self, conversation: Conversation, run: Run, settle: Settle | None, row_first: bool, now: datetime
-    ) -> tuple[list[Turn], ServiceContext]:
+    ) -> list[Turn]:
         # The session connects on first use: a turn that asks no service runs the engine first (so
         # when the database is down its events are kept, pending, and written later), and then
         # writes alone, with no transaction (the session is never committed: it never began).
@@ -138,9 +137,11 @@ class ConversationCore:
             if isinstance(turns[-1].ending, Hangup):
                 conversation.ivr_hung_up = True
             change = settle(conversation, turns, now) if settle is not None else None
+            if context.outbox:  # only a turn that sends opens a transaction for it
+                enqueue(session, conversation.facts.call_sid, context.step, self._messages(context), now)
             conversation.step += 1
             if change is None and not session.in_transaction() and self._write_alone(conversation):
-                return turns, context
+                return turns
             if session.new or session.dirty or session.deleted:
                 session.flush()
             self.writer.write(session.connection(), conversation, change)
@@ -150,7 +151,7 @@ class ConversationCore:
             raise
         finally:
             session.close()
-        return turns, context
+        return turns
 
     def _write_alone(self, conversation: Conversation) -> bool:
         """A turn that asked no service the database: its writes as one statement outside a transaction."""
@@ -261,18 +262,20 @@ class ConversationCore:
         except Exception:
             log.warning("live board update failed", exc_info=True)
 
-    # -- after the commit -------------------------------------------------------------------------
+    # -- outgoing messages ----------------------------------------------------------------------
 
-    def _send(self, context: ServiceContext) -> None:
-        """Hand queued messages to the sender, only after their turn's work is committed."""
-        for message in context.outbox:
-            try:
-                text = self.engine.prompts.render(
+    def _messages(self, context: ServiceContext) -> list[Outgoing]:
+        """The turn's notifications in the caller's words, for the outbox row written with the turn."""
+        return [
+            Outgoing(
+                purpose=message.prompt,
+                to=message.to,
+                body=self.engine.prompts.render(
                     message.prompt, message.language, {**self.engine.constants, **message.variables}
-                ).text
-                self.sender.send(message.to, text)
-            except Exception:
-                log.exception("could not send %s to %s", message.prompt, mask(message.to))
+                ).text,
+            )
+            for message in context.outbox
+        ]
 
 
 def _log_node(conversation: Conversation) -> None:

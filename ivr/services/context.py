@@ -15,9 +15,10 @@ from ivr.phone.routing import RegionInfo
 
 @dataclass(frozen=True)
 class Notification:
-    """A text message to send once the request's work is committed (never before).
+    """A text message a service asks for: the turn writes it to the outbox in its own transaction.
 
-    Its wording is a prompt in flows/prompts, rendered by the adapter in the caller's language.
+    Its wording is a prompt in flows/prompts, rendered by the conversation core in the caller's
+    language; the outbox worker sends it (ivr/notify), never the web request.
     """
 
     to: str

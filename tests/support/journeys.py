@@ -24,12 +24,22 @@ def choose(twilio: FakeTwilio, option: str, *, english: bool = False) -> Reply:
 
 
 class RecordingSender:
-    """An SMS sender that keeps what it was asked to send (stands in for Twilio's API)."""
+    """An SMS sender that keeps what it was asked to send (stands in for Twilio's API).
+
+    `failures` are raised, one per send, before it starts taking messages; `asked` counts every
+    send, so a test can tell the web requests asked for none.
+    """
 
     enabled = True
 
-    def __init__(self) -> None:
+    def __init__(self, failures: list[Exception] | None = None) -> None:
         self.sent: list[tuple[str, str]] = []
+        self.failures = list(failures or [])
+        self.asked = 0
 
-    def send(self, to: str, body: str) -> None:
+    def send(self, to: str, body: str) -> str:
+        self.asked += 1
+        if self.failures:
+            raise self.failures.pop(0)
         self.sent.append((to, body))
+        return f"SM{len(self.sent):032d}"
