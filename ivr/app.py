@@ -10,12 +10,13 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Connection
 
+from db.models import DEFAULT_TIMEZONE
 from db.session import Database
 from ivr import health, logs, metrics
 from ivr.api import routes as api_routes
 from ivr.calls.row import CallRow
 from ivr.calls.writer import CallWriter, RowObserver
-from ivr.clock import Clock
+from ivr.clock import Clock, on_day
 from ivr.config import Settings, settings_from_env
 from ivr.console import routes as console_routes
 from ivr.conversations.core import ConversationCore
@@ -97,7 +98,7 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
     if services is not None:
         registry = registry.merged(services)
     database = Database(settings.database_url)
-    clock = Clock()  # the one clock: the turns, the console, the live board and the rate limit read it
+    clock = make_clock(settings)  # the one clock: the turns, the console, the live board and the rate limit read it
     store = make_store(
         settings.redis_url, settings.redis_namespace, cluster=settings.redis_cluster, clock=clock.timestamp
     )
@@ -145,6 +146,14 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
         MessagingConfig(settings.default_language, settings.messaging_idle_minutes * 60),
     )
     bind(app, Runtime(settings, directory, clock, core, voice, queue, messaging))
+
+
+def make_clock(settings: Settings) -> Clock:
+    """The wall clock, or with DEMO_TODAY (demos, drills) that date on the national clock at the real time of day."""
+    if settings.demo_today is None:
+        return Clock()
+    log.warning("DEMO_TODAY=%s: the clock says it is that day (national clock), real time of day", settings.demo_today)
+    return Clock(on_day(settings.demo_today, DEFAULT_TIMEZONE))
 
 
 def rollups_of(directory: RegionDirectory) -> RowObserver:

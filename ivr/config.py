@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS
+from db.session import driver_url
 from ivr.engine.speech import LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +44,13 @@ def _parse_int(name: str, raw: str) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name}={raw!r} is not a whole number") from exc
+
+
+def _parse_date(name: str, raw: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a date (use YYYY-MM-DD)") from exc
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,12 @@ class Settings:
     messaging_rate_limit: int = 10
     messaging_rate_window_seconds: int = 60
     max_active_calls: int = 0  # 0: no admission control
+    demo_today: date | None = None  # demos and drills: the clock reports this date (national), real time of day
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # postgres:// (Heroku) and postgresql:// name no driver: every reader of the URL gets psycopg's.
+        object.__setattr__(self, "database_url", driver_url(self.database_url))
 
     @property
     def is_development(self) -> bool:
@@ -127,6 +141,8 @@ class Settings:
             raise ConfigError("REDIS_URL must name database 0 or none: a Redis Cluster (REDIS_CLUSTER) has no other")
         if self.max_active_calls < 0:
             raise ConfigError(f"MAX_ACTIVE_CALLS={self.max_active_calls} must be 0 (no limit) or more")
+        if self.demo_today is not None and self.env == "production":
+            raise ConfigError("DEMO_TODAY pins the date for demos and drills; it is refused with IVR_ENV=production")
         if not self.secret_key and self.env == "production":
             raise ConfigError("SECRET_KEY is required: it signs console sessions")
 
@@ -172,6 +188,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     number("MESSAGING_RATE_LIMIT", "messaging_rate_limit")
     number("MESSAGING_RATE_WINDOW_SECONDS", "messaging_rate_window_seconds")
     number("MAX_ACTIVE_CALLS", "max_active_calls")
+    if env.get("DEMO_TODAY"):
+        values["demo_today"] = _parse_date("DEMO_TODAY", env["DEMO_TODAY"])
     if env.get("FLOWS_DIR"):
         values["flows_dir"] = Path(env["FLOWS_DIR"])
     if "REDIS_CLUSTER" in env:
