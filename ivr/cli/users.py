@@ -68,7 +68,7 @@ def create_user(
                 password_hash=hashed,
             )
         )
-    click.echo(f"{role} {username} created")
+    click.echo(f"{role} {username!r} created")
 
 
 @click.command("add-agent")
