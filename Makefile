@@ -6,7 +6,13 @@ DEMO_TOKEN ?= local-demo-token
 DEMO_SECRET ?= local-demo-session-key
 # Every demo command runs the app the same way: development mode, the demo token and session key.
 DEMO_ENV = IVR_ENV=development TWILIO_AUTH_TOKEN=$(DEMO_TOKEN) SECRET_KEY=$(DEMO_SECRET)
+# The demo's port: give the same one to every target, e.g. make run PORT=5050, then make call PORT=5050.
 PORT ?= 5000
+# The console user `make admin` creates (it asks for the password).
+ADMIN_USER ?= admin
+# Settings come from the environment only: nothing reads .env, and Flask's CLI is told not to either
+# (with python-dotenv installed it would, and a copied .env.example would point the demo at PostgreSQL).
+export FLASK_SKIP_DOTENV = 1
 
 .PHONY: install run call chat ids admin test lint format bench clean
 
@@ -18,10 +24,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-run: install ## Serve on http://127.0.0.1:5000 with SQLite + in-process state and demo data
+run: install ## Serve on http://127.0.0.1:$(PORT) (make run PORT=5050) with SQLite + in-process state and demo data
 	$(DEMO_ENV) $(PY) -m flask --app ivr demo --port $(PORT)
 
-call: install ## Place a simulated call: make call, or make call DIGITS="9 0"
+call: install ## Place a simulated call: make call, or make call DIGITS="9 0" (PORT=... as given to make run)
 	$(DEMO_ENV) $(PY) -m flask --app ivr simulate --url http://127.0.0.1:$(PORT) \
 		$(if $(DIGITS),--digits "$(DIGITS)") $(if $(TO),--to "$(TO)") $(if $(FROM),--from "$(FROM)")
 
@@ -33,8 +39,8 @@ chat: install ## Text the demo as SMS/WhatsApp: make chat, or make chat MESSAGES
 ids: install ## Demo ids to type in a simulated call or chat (make ids COUNT=20 for more)
 	$(DEMO_ENV) $(PY) -m flask --app ivr demo-ids $(if $(COUNT),--count $(COUNT))
 
-admin: install ## Create a console admin in the demo database (asks for a password)
-	$(DEMO_ENV) $(PY) -m flask --app ivr create-admin
+admin: install ## Create the console user admin (make admin ADMIN_USER=name for another) in the demo database
+	$(DEMO_ENV) $(PY) -m flask --app ivr create-admin --username "$(ADMIN_USER)"
 
 test: install ## Every test, on the embedded default and on PostgreSQL + Redis
 	$(PY) -m pytest

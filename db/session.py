@@ -21,21 +21,33 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Heroku-style and plain PostgreSQL URLs name no driver (or a name SQLAlchemy no longer knows);
+# this service talks to PostgreSQL through psycopg 3 only.
+_DRIVERLESS_POSTGRES = ("postgres://", "postgresql://")
+PSYCOPG_SCHEME = "postgresql+psycopg://"
+
+
+def driver_url(url: str) -> str:
+    """The URL with the psycopg 3 driver named: `postgres://` and `postgresql://` mean psycopg here."""
+    for prefix in _DRIVERLESS_POSTGRES:
+        if url.startswith(prefix):
+            return PSYCOPG_SCHEME + url[len(prefix) :]
+    return url
+
+
 def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     """Create an engine tuned for the backend: WAL SQLite file or pooled PostgreSQL.
 
     `autocommit`: every statement commits on its own, and a connection handed back to the pool
     is not rolled back (there is nothing to roll back): for writes that are one statement.
     """
-    parsed = make_url(url)
+    parsed = make_url(driver_url(url))
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 5})
+        engine = create_engine(parsed, connect_args={"timeout": 5})
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         return engine
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
     # No ping before each checkout (one more round trip and transaction per webhook): a connection
     # the server dropped fails its first statement, SQLAlchemy then discards every pooled one, and
     # the conversation core runs that turn again (ivr/conversations/core.py).

@@ -5,19 +5,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
+from flask.cli import ScriptInfo
 from sqlalchemy import Connection
 
+from db.models import DEFAULT_TIMEZONE
 from db.session import Database
 from ivr import access, health, logs, metrics
 from ivr.api import routes as api_routes
 from ivr.auth.throttle import LoginLimits, LoginThrottle, counts_for
 from ivr.calls.row import CallRow
 from ivr.calls.writer import CallWriter, RowObserver
-from ivr.clock import Clock
-from ivr.config import Settings, settings_from_env
+from ivr.clock import Clock, on_day
+from ivr.config import ConfigError, Settings, settings_from_env
 from ivr.console import routes as console_routes
 from ivr.conversations.core import ConversationCore
 from ivr.conversations.keys import Keys
@@ -57,6 +62,7 @@ ADAPTER_PROMPTS = (
 
 def create_app(overrides: Mapping[str, Any] | None = None, *, services: ServiceRegistry | None = None) -> Flask:
     """Build the app; `overrides` replace settings (tests), `services` add to the registry."""
+    refuse_cli_dotenv()
     settings = settings_from_env().with_overrides(overrides)
     settings.check()
     app = Flask(__name__)
@@ -75,6 +81,34 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, services: ServiceR
     register_gauges(app)
     register_commands(app)
     return app
+
+
+def dotenv_files(start: Path) -> list[Path]:
+    """The `.flaskenv` and `.env` Flask's CLI would read: the nearest of each in `start` or above."""
+    found = []
+    for name in (".flaskenv", ".env"):
+        found += [folder / name for folder in (start, *start.parents) if (folder / name).is_file()][:1]
+    return found
+
+
+def refuse_cli_dotenv() -> None:
+    """Settings come from the environment only: refuse a Flask CLI run that has read a .env file into it.
+
+    Flask's CLI loads `.env` from the working directory (or above) whenever python-dotenv happens to
+    be installed, and gunicorn never does; a copied `.env.example` would then quietly point the demo
+    commands at PostgreSQL. One rule for every entry point instead: nothing in the service reads it.
+    """
+    context = click.get_current_context(silent=True)
+    info = context.find_object(ScriptInfo) if context else None
+    if info is None or not info.load_dotenv_defaults or find_spec("dotenv") is None:
+        return
+    found = dotenv_files(Path.cwd())
+    if found:
+        raise ConfigError(
+            f"Flask's CLI has read {', '.join(map(str, found))} into the environment; this service takes its "
+            "settings from the environment only, as gunicorn does. Run flask with FLASK_SKIP_DOTENV=1 (make does) "
+            "and export the settings (set -a; . ./.env; set +a), or let your process manager read the file."
+        )
 
 
 def configure_logging(settings: Settings) -> None:
@@ -101,7 +135,7 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
     if services is not None:
         registry = registry.merged(services)
     database = Database(settings.database_url)
-    clock = Clock()  # the one clock: the turns, the console, the live board and the rate limit read it
+    clock = make_clock(settings)  # the one clock: the turns, the console, the live board and the rate limit read it
     store = make_store(
         settings.redis_url, settings.redis_namespace, cluster=settings.redis_cluster, clock=clock.timestamp
     )
@@ -159,6 +193,14 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
         clock.timestamp,
     )
     bind(app, Runtime(settings, directory, clock, core, voice, queue, messaging, logins))
+
+
+def make_clock(settings: Settings) -> Clock:
+    """The wall clock, or with DEMO_TODAY (demos, drills) that date on the national clock at the real time of day."""
+    if settings.demo_today is None:
+        return Clock()
+    log.warning("DEMO_TODAY=%s: the clock says it is that day (national clock), real time of day", settings.demo_today)
+    return Clock(on_day(settings.demo_today, DEFAULT_TIMEZONE))
 
 
 def rollups_of(directory: RegionDirectory) -> RowObserver:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS
+from db.session import driver_url
 from ivr.engine.speech import LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +44,13 @@ def _parse_int(name: str, raw: str) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name}={raw!r} is not a whole number") from exc
+
+
+def _parse_date(name: str, raw: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a date (use YYYY-MM-DD)") from exc
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,12 @@ class Settings:
     prometheus_multiproc_dir: str | None = None  # gunicorn workers' metric files (gunicorn.conf.py sets it)
     outbox_max_attempts: int = 5
     outbox_retry_seconds: int = 30
+    demo_today: date | None = None  # demos and drills: the clock reports this date (national), real time of day
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # postgres:// (Heroku) and postgresql:// name no driver: every reader of the URL gets psycopg's.
+        object.__setattr__(self, "database_url", driver_url(self.database_url))
 
     @property
     def is_development(self) -> bool:
@@ -152,6 +166,8 @@ class Settings:
             raise ConfigError(f"MAX_ACTIVE_CALLS={self.max_active_calls} must be 0 (no limit) or more")
         if self.log_format not in (None, "json", "text"):
             raise ConfigError(f"LOG_FORMAT={self.log_format!r} must be json or text")
+        if self.demo_today is not None and self.env == "production":
+            raise ConfigError("DEMO_TODAY pins the date for demos and drills; it is refused with IVR_ENV=production")
         if not self.secret_key and self.env == "production":
             raise ConfigError("SECRET_KEY is required: it signs console sessions")
 
@@ -204,6 +220,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     number("MAX_ACTIVE_CALLS", "max_active_calls")
     number("OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts")
     number("OUTBOX_RETRY_SECONDS", "outbox_retry_seconds")
+    if env.get("DEMO_TODAY"):
+        values["demo_today"] = _parse_date("DEMO_TODAY", env["DEMO_TODAY"])
     if env.get("FLOWS_DIR"):
         values["flows_dir"] = Path(env["FLOWS_DIR"])
     if "REDIS_CLUSTER" in env:

@@ -84,7 +84,7 @@ def test_environment_selects_the_production_backends() -> None:
         }
     )
     assert (settings.database_url, settings.redis_url, settings.uses_redis) == (
-        "postgresql://u@db/ivr",
+        "postgresql+psycopg://u@db/ivr",  # the one driver (tests/test_database_url.py)
         "redis://cache:6379/1",
         True,
     )

@@ -47,7 +47,9 @@ from db.seed import (
     tariff_for,
     token_kwh,
 )
+from db.seed.catalog import reading_window
 from db.session import make_engine
+from ivr.services.readings import window_dates
 
 TODAY = date(2026, 11, 23)
 TODAY_UTC = datetime.combine(TODAY, time(0, 0), tzinfo=UTC)
@@ -448,7 +450,36 @@ def test_readings_fall_in_the_regions_reading_window(full: Seeded) -> None:
         assert start <= local.day <= end
         assert 8 <= local.hour <= 16
         windows.add((start, end))
-    assert windows == {(22, 25), (24, 27)}
+    assert windows == {(23, 26), (21, 24)}  # around the seeding day, the 23rd
+
+
+def _every_day(year: int) -> Iterator[date]:
+    day = date(year, 1, 1)
+    while day.year == year:
+        yield day
+        day += timedelta(days=1)
+
+
+@pytest.mark.parametrize("year", [2026, 2028])  # 2028 has a 29 February
+def test_the_demo_reading_window_is_open_on_the_day_it_is_seeded_whatever_the_day(year: int) -> None:
+    for today in _every_day(year):
+        for code in NON_NATIONAL:
+            start, end = reading_window(code, today)
+            assert 1 <= start <= 28 and end - start == 3, (code, today)
+            assert window_dates(today, start, end)[0], (code, today)
+        start, end = reading_window("JAYAPURA", today)  # WIT, two hours ahead: its today may be tomorrow
+        tomorrow = today + timedelta(days=1)
+        if tomorrow.month == today.month:
+            assert window_dates(tomorrow, start, end)[0], today
+    assert reading_window("BEKASI", date(2026, 11, 24)) == (24, 27)  # and the three days after
+    assert reading_window("BEKASI", date(2026, 11, 30)) == (28, 31)
+    assert reading_window("CIKARANG", date(2026, 12, 1)) == (1, 4)
+
+
+def test_a_window_past_a_short_months_end_still_gives_every_month_a_reading() -> None:
+    seeded = _seed(20, today=date(2027, 3, 31))  # windows up to the 31st; February has 28 days
+    periods = Counter(seeded.session.scalars(select(Reading.period)))
+    assert len(periods) == 12 and periods[date(2027, 2, 1)] == periods[date(2026, 4, 1)] > 0
 
 
 def test_maintenance_ahead_in_every_region(full: Seeded) -> None:

@@ -140,6 +140,8 @@ WALKS = {
     "7 tariffs": ("7 1 1 3 !", "tarif tenaga listrik yang berlaku"),
     "7 maintenance": ("7 2 !", "emeliharaan"),
     "0 agent in English": ("9 0", "Please hold while we connect you"),
+    "README: English, an unknown ticket, the menu, an agent": ("9 4 6000000000# 2 0", "Please hold while we"),
+    "make ids: English, a ticket's status, then an agent": ("9 4 {ticket}# 0", "Please hold while we connect you"),
 }
 
 

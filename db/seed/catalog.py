@@ -66,13 +66,19 @@ IDPEL_PREFIX = {
     "JAYAPURA": "91110",
     "DENPASAR": "55110",
 }
-READING_WINDOW = {
-    "BEKASI": (24, 27),
-    "CIKARANG": (22, 25),
-    "KUPANG": (24, 27),
-    "JAYAPURA": (22, 25),
-    "DENPASAR": (24, 27),
-}
+# A region's four-day reading window starts this many days after the seeding day (national clock),
+# so the demo's customers can report a reading on the day it is seeded and a day or three after;
+# a window from two days before to the day after also holds Jayapura's date, two hours ahead.
+READING_WINDOW_LEAD = {"BEKASI": 0, "CIKARANG": -2, "KUPANG": 0, "JAYAPURA": -2, "DENPASAR": 0}
+READING_WINDOW_DAYS = 4
+LAST_WINDOW_START = 28  # a window starting later could not fit in February
+
+
+def reading_window(region_code: str, today: date) -> tuple[int, int]:
+    """The region's monthly window (first and last day), placed around `today` and always holding it."""
+    start = min(max(1, today.day + READING_WINDOW_LEAD[region_code]), LAST_WINDOW_START)
+    return start, start + READING_WINDOW_DAYS - 1
+
 
 TARIFF_EFFECTIVE_FROM = date(2025, 1, 1)
 MINIMUM_HOURS = 40

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from db.models import POSTPAID, PREPAID, Customer, Meter, Region, Tariff
-from db.seed.catalog import CUSTOMER_SHARE, IDPEL_PREFIX, READING_WINDOW, tariff_for
+from db.seed.catalog import CUSTOMER_SHARE, IDPEL_PREFIX, reading_window, tariff_for
 from db.seed.helpers import Unique, utc
 
 # (class, VA, weight %, prepaid share, typical monthly kWh range for a customer's mean).
@@ -148,7 +148,7 @@ def _new_account(
     idpels, meter_numbers, phones = uniques
     cls, power, _, prepaid_share, usage = rng.choices(CUSTOMER_MIX, MIX_WEIGHTS)[0]
     zone = ZoneInfo(region.timezone)
-    window = READING_WINDOW[region.code]
+    window = reading_window(region.code, today)
     connected = today - timedelta(days=rng.randint(365, 365 * 20))
     customer = Customer(
         idpel=idpels.draw(IDPEL_PREFIX[region.code], 7),

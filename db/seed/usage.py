@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import random
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -50,6 +51,11 @@ def _whole(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), ROUND_HALF_UP))
 
 
+def _day_of(first_of_month: date, day: int) -> date:
+    """That day of the month, or its last day for a window reaching past a short month's end."""
+    return first_of_month.replace(day=min(day, calendar.monthrange(first_of_month.year, first_of_month.month)[1]))
+
+
 def _add_months(first_of_month: date, months: int) -> date:
     index = first_of_month.year * 12 + first_of_month.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
@@ -69,7 +75,7 @@ def seed_postpaid_history(
         unpaid = _unpaid_count(rng)
         stand = rng.randint(2_000, 60_000)
         for index, (period, kwh) in enumerate(zip(periods, usage, strict=True)):
-            read_on = period.replace(day=rng.randint(*account.reading_window))
+            read_on = _day_of(period, rng.randint(*account.reading_window))
             readings.append(_reading(rng, references, account, period, read_on, stand + kwh))
             paid = index < len(periods) - unpaid
             bills.append(_bill(rng, account, period, read_on, stand, kwh, paid, today))

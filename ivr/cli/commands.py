@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from time import sleep
 from typing import TYPE_CHECKING, cast
 
@@ -78,12 +78,7 @@ def demo(host: str, port: int) -> None:
 
     upgrade(runtime().database.engine)
     _seed_if_empty(1000)
-    click.echo(
-        f"\nServing on http://{host}:{port}. Place a simulated call in another terminal:\n"
-        f"  make call                      (interactive: type keys, Enter for no input)\n"
-        f'  make call DIGITS="9 0"         (scripted: English, then an agent)\n'
-        f"  make chat                      (text it as WhatsApp would: one line per message)\n"
-    )
+    click.echo(banner(host, port, today_in(runtime().clock.now())))
     from werkzeug.serving import run_simple
 
     from ivr.notify.worker import start_in_background
@@ -96,6 +91,25 @@ def demo(host: str, port: int) -> None:
     # server's threads need the app itself, outside this app context.
     app = cast("LocalProxy[Flask]", current_app)._get_current_object()
     run_simple(host, port, app, threaded=True)
+
+
+def banner(host: str, port: int, today: date) -> str:
+    """What to type next, with this server's port in every make command (make call dials 5000 otherwise)."""
+    on = "" if port == 5000 else f" PORT={port}"
+    commands = (
+        (f"make call{on}", "interactive call: type keys, Enter for no input"),
+        (f'make call{on} DIGITS="9 0"', "scripted: English, then an agent"),
+        (f"make chat{on}", "text it as WhatsApp would: one line per message"),
+        ("make ids", "demo customer numbers, meters and tickets to type"),
+        ("make admin", f"the console user admin, for http://{host}:{port}/console/"),
+    )
+    width = max(len(command) for command, _ in commands) + 3
+    lines = [f"  {command:<{width}}{what}" for command, what in commands]
+    return (
+        f"\nServing on http://{host}:{port} (today on the demo's clock: {today}). In another terminal:\n"
+        + "\n".join(lines)
+        + "\n"
+    )
 
 
 @click.command("demo-ids")
@@ -118,6 +132,8 @@ def demo_ids(count: int) -> None:
         for idpel, meter, _, region, timezone in [r for r in rows if r.payment_type == payment_type][:count]:
             click.echo(f"  {idpel}  {meter}  {region} ({timezone})")
     click.echo("complaint tickets (menu 4): " + ", ".join(tickets))
+    if tickets:
+        click.echo(f'  e.g. make call DIGITS="9 4 {tickets[0]}# 0"  (English, its status, then an agent)')
 
 
 @click.command("sweep-calls")

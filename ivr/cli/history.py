@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import click
 from flask.cli import with_appcontext
 
+from ivr.cli.progress import progress
 from ivr.demo.history import SID_PREFIX, HistoryError, HistorySummary, generate_history
 from ivr.extensions import runtime
 from ivr.stats.request import today_in
 
 DEMO_CALLS, DEMO_DAYS = 3000, 60
 SETTLED = timedelta(minutes=30)  # a history ending today starts its calls this long before now, so they have ended
-PROGRESS_EVERY = 5.0  # seconds between progress lines
 
 
 def generate(
@@ -47,22 +46,10 @@ def describe(summary: HistorySummary) -> str:
     )
 
 
-def _progress_printer() -> Callable[[int, int], None]:
-    started = last = time.perf_counter()
-
-    def report(done: int, total: int) -> None:
-        nonlocal last
-        now = time.perf_counter()
-        if now - last >= PROGRESS_EVERY or done == total:
-            last = now
-            click.echo(f"  {done:,} of {total:,} calls written ({now - started:.0f} s)")
-
-    return report
-
-
 def demo_history() -> None:
     """A few weeks of calls for the supervisor dashboard of a freshly seeded demo."""
-    summary = generate(DEMO_CALLS, DEMO_DAYS, today_in(runtime().clock.now()), seed=1)
+    with progress("demo call history", "calls") as report:
+        summary = generate(DEMO_CALLS, DEMO_DAYS, today_in(runtime().clock.now()), seed=1, progress=report)
     click.echo(f"demo call history: {describe(summary)}")
 
 
@@ -77,7 +64,8 @@ def stats_generate(calls: int, days: int, end: datetime | None, seed: int) -> No
     last_day = end.date() if end else today_in(runtime().clock.now())
     click.echo(f"generating {calls:,} calls over {days} days ending {last_day} (seed {seed})")
     try:
-        summary = generate(calls, days, last_day, seed, _progress_printer())
+        with progress("writing calls", "calls") as report:
+            summary = generate(calls, days, last_day, seed, report)
     except HistoryError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {describe(summary)}; their CallSids start with {SID_PREFIX}")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import CHANNELS, SMS, VOICE, WHATSAPP, Region
+from ivr.cli.progress import progress
 from ivr.extensions import runtime
 from ivr.stats import definitions, export, figures, rollup
 from ivr.stats.charts import clock
@@ -28,8 +29,8 @@ CHANNEL_NAMES = {VOICE: "phone calls", SMS: "SMS conversations", WHATSAPP: "What
 @with_appcontext
 def stats_rebuild() -> None:
     """Recompute the statistics rollups from every ended call (after an upgrade or a bulk import)."""
-    with runtime().database.session() as session:
-        counted = rollup.rebuild(session)
+    with runtime().database.session() as session, progress("reading ended calls", "calls") as report:
+        counted = rollup.rebuild(session, report)
     click.echo(f"statistics rebuilt from {counted} ended calls")
 
 

@@ -69,7 +69,7 @@ def create_user(
                 password_hash=hashed,
             )
         )
-    click.echo(f"{role} {username} created")
+    click.echo(f"{role} {username!r} created")
 
 
 @click.command("add-agent")
@@ -98,14 +98,18 @@ def add_agent(username: str, phone: str, region_code: str | None, full_name: str
 
 
 @click.command("create-admin")
-@click.option("--username", default="admin", show_default=True)
-@click.password_option("--password")
+@click.option("--username", default="admin", show_default=True, help="The user name to log in to the console with.")
+@click.option("--password", default=None, help="At least 10 characters; asked for (twice) when not given.")
 @click.pass_context
-def create_admin(ctx: click.Context, username: str, password: str) -> None:
-    """Create the first administrator."""
+def create_admin(ctx: click.Context, username: str, password: str | None) -> None:
+    """Create the first administrator, saying the user name to log in with (a newcomer never typed one)."""
+    click.echo(f"Creating the console administrator {username!r}.")
+    if password is None:
+        password = click.prompt(f"Password for {username!r}", hide_input=True, confirmation_prompt=True)
     ctx.invoke(
         create_user, username=username, role=ADMIN, region_code=None, full_name="", phone=None, password=password
     )
+    click.echo(f"Log in to the console (/console/) with user name {username!r} and that password.")
 
 
 @click.command("set-password")

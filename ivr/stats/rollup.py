@@ -10,13 +10,13 @@ menu steps never touch the rollups; the cost of a write does not depend on how m
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, TextClause, bindparam, delete, select, text
+from sqlalchemy import Connection, TextClause, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from db.models import DEFAULT_TIMEZONE, Base, Call, CallHourStats, FlowDayStats, Region
@@ -161,22 +161,26 @@ def _add_flows(executor: Executor, counts: list[tuple[tuple[DayKey, FlowKey], in
     executor.execute(_FLOW_UPSERT, rows)  # executemany of one cached statement, rows in key order
 
 
-def rebuild(session: Session) -> int:
+def rebuild(session: Session, progress: Callable[[int, int], None] | None = None) -> int:
     """Recompute both rollups from every ended call; returns how many calls were counted.
 
     On PostgreSQL the rollups are locked first: a call ending meanwhile waits at its increment and
     applies it on top of the rebuilt rows, instead of being read too late or wiped by the delete.
+    `progress(read, total)` is told every REBUILD_BATCH calls read, and once more at the end.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("LOCK TABLE stats_call_hours, stats_flow_days IN EXCLUSIVE MODE"))
     zones = Zones.load(session)
     hours: dict[HourKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     flows: dict[tuple[DayKey, FlowKey], int] = defaultdict(int)
-    counted = 0
-    rows = session.execute(
-        select(*_STATS_COLUMNS).where(Call.ended_at.is_not(None)).execution_options(yield_per=REBUILD_BATCH)
-    )
+    counted = read = 0
+    ended = Call.ended_at.is_not(None)
+    total = (session.scalar(select(func.count()).select_from(Call).where(ended)) or 0) if progress is not None else 0
+    rows = session.execute(select(*_STATS_COLUMNS).where(ended).execution_options(yield_per=REBUILD_BATCH))
     for row in rows:
+        read += 1
+        if progress is not None and read % REBUILD_BATCH == 0:
+            progress(read, max(read, total))
         part = contribution(row, zones.of(row.region_id))
         if part is None:
             continue
@@ -187,6 +191,8 @@ def rebuild(session: Session) -> int:
         bucket["wait_max"] = max(bucket["wait_max"], part.wait)
         for key, value in part.flows.items():
             flows[(part.day_key, key)] += value
+    if progress is not None:
+        progress(read, read)
     session.execute(delete(CallHourStats))
     session.execute(delete(FlowDayStats))
     _insert_batches(session, CallHourStats, (_hour_row(key, counters) for key, counters in hours.items()))
