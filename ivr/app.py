@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import Connection
 
 from db.session import Database
-from ivr import health, logs, metrics
+from ivr import edge, health, logs, metrics
 from ivr.api import routes as api_routes
 from ivr.calls.row import CallRow
 from ivr.calls.writer import CallWriter, RowObserver
@@ -67,6 +67,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, services: ServiceR
         SESSION_COOKIE_SECURE=settings.env == "production",
     )
     configure_logging(settings)
+    edge.register(app, settings)
     register_extensions(app, settings, services)
     register_blueprints(app)
     register_commands(app)

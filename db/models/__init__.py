@@ -1,7 +1,7 @@
 """All models, importable from one place; each lives in the module of its concern."""
 
 from db.models.access import ApiToken, TicketUpdate
-from db.models.base import Base, UTCDateTime, utcnow
+from db.models.base import INT_MAX, INT_MIN, Base, UTCDateTime, utcnow, whole_number
 from db.models.calls import CHANNELS, SMS, VOICE, WHATSAPP, Call, CallbackRequest, CallEvent
 from db.models.catalog import MaintenanceNotice, Tariff
 from db.models.customers import (
@@ -25,6 +25,8 @@ __all__ = [
     "CHANNELS",
     "DEFAULT_TIMEZONE",
     "DONE_STATUSES",
+    "INT_MAX",
+    "INT_MIN",
     "POSTPAID",
     "PREPAID",
     "ROLES",
@@ -56,4 +58,5 @@ __all__ = [
     "UTCDateTime",
     "User",
     "utcnow",
+    "whole_number",
 ]
