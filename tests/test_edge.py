@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from db.models import Call, CallEvent
+from db.models import Call
 from ivr import create_app
 from ivr.config import ConfigError, settings_from_env
 from ivr.edge import MAX_FORM_FIELDS, MAX_REQUEST_BYTES
@@ -19,27 +19,8 @@ from ivr.extensions import runtime
 from tests.conftest import AUTH_TOKEN
 from tests.support.console import add_staff, bearer, log_in, token_for
 from tests.support.messaging import FakeMessenger
+from tests.support.stored import holds_nul, stored_text
 from tests.support.twilio import FakeTwilio
-
-
-def stored_text(db_session) -> list[str]:
-    """Every string the calls and their timelines hold, JSON details included (as JSON text)."""
-    db_session.expire_all()
-    found: list[str] = []
-    for model in (Call, CallEvent):
-        for row in db_session.scalars(select(model)):
-            for column in model.__table__.columns:
-                value = getattr(row, column.key)
-                if isinstance(value, str):
-                    found.append(value)
-                elif isinstance(value, dict | list):
-                    found.append(json.dumps(value, ensure_ascii=False))
-    return found
-
-
-def holds_nul(texts: list[str]) -> bool:
-    return any("\x00" in text or "\\u0000" in text for text in texts)
-
 
 # -- body limits ----------------------------------------------------------------------------------
 
