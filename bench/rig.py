@@ -87,10 +87,11 @@ def gunicorn(
     log_path = ROOT / "var" / f"load-{port}.log"  # the server's own log, kept out of the report
     log_path.parent.mkdir(exist_ok=True)
     log_file = log_path.open("w")
+    base = f"http://{HOST}:{port}"
+    env = {"PUBLIC_BASE_URL": base, **env}  # the URL the drill's callers sign, as Twilio signs the public one
     process = subprocess.Popen(
         command, cwd=checkout, env={**os.environ, **env}, stdout=log_file, stderr=log_file, start_new_session=True
     )
-    base = f"http://{HOST}:{port}"
     try:
         for _ in range(100):
             try:

@@ -27,9 +27,16 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def register(app: Flask) -> None:
+    """Hooks that run for every request, the refused ones included (their access line too)."""
     app.before_request(begin)
     app.after_request(finish)
     app.teardown_request(end)
+
+
+def register_webhook_ids(app: Flask) -> None:
+    """Name the CallSid or MessageSid in the log context; registered after ivr.edge's guard, since
+    reading the form parses it and the guard must refuse an oversized form first."""
+    app.before_request(bind_webhook_id)
 
 
 def request_id() -> str:
@@ -57,7 +64,13 @@ def begin() -> None:
     g.request_started = time.perf_counter()
     g.request_id = request_id()
     telemetry.begin_request()
-    logs.begin_request(g.request_id, request.path, _sid())
+    logs.begin_request(g.request_id, request.path)
+
+
+def bind_webhook_id() -> None:
+    sid = _sid()
+    if sid is not None:
+        logs.bind_sid(*sid)
 
 
 def finish(response: Response) -> Response:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from db.models import DEFAULT_TIMEZONE
 from db.session import Database
-from ivr import access, health, logs, metrics
+from ivr import access, edge, health, logs, metrics
 from ivr.api import routes as api_routes
 from ivr.auth.throttle import LoginLimits, LoginThrottle, counts_for
 from ivr.calls.row import CallRow
@@ -76,6 +76,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, services: ServiceR
     )
     configure_logging(settings)
     access.register(app)
+    edge.register(app, settings)
+    access.register_webhook_ids(app)
     register_extensions(app, settings, services)
     register_blueprints(app)
     register_gauges(app)

@@ -67,6 +67,7 @@ class Settings:
     twilio_sms_from: str | None = None
     validate_twilio_signature: bool = True
     public_base_url: str | None = None
+    trusted_proxy_hops: int = 0  # proxies in front whose X-Forwarded-Proto/Host/Port are believed
     secret_key: str | None = None
     flows_dir: Path = PROJECT_ROOT / "flows"
     call_state_ttl_seconds: int = 4 * 3600
@@ -170,6 +171,22 @@ class Settings:
             raise ConfigError("DEMO_TODAY pins the date for demos and drills; it is refused with IVR_ENV=production")
         if not self.secret_key and self.env == "production":
             raise ConfigError("SECRET_KEY is required: it signs console sessions")
+        self._check_public_url()
+
+    def _check_public_url(self) -> None:
+        """Webhook signatures are checked against the URL Twilio called, which a client's Host header must not pick."""
+        if self.trusted_proxy_hops < 0:
+            raise ConfigError(f"TRUSTED_PROXY_HOPS={self.trusted_proxy_hops} must be 0 (no proxy) or more")
+        if self.public_base_url:
+            parts = urlsplit(self.public_base_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+                raise ConfigError(f"PUBLIC_BASE_URL={self.public_base_url!r} must be like https://ivr.example.co.id")
+        elif self.env == "production" and self.validate_twilio_signature and not self.trusted_proxy_hops:
+            raise ConfigError(
+                "PUBLIC_BASE_URL (the https URL Twilio calls) is required in production, or TRUSTED_PROXY_HOPS "
+                "(how many proxies in front set X-Forwarded-Proto/Host): else a request's Host header would "
+                "pick the URL its signature is checked against"
+            )
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
@@ -222,6 +239,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     number("OUTBOX_RETRY_SECONDS", "outbox_retry_seconds")
     if env.get("DEMO_TODAY"):
         values["demo_today"] = _parse_date("DEMO_TODAY", env["DEMO_TODAY"])
+    number("TRUSTED_PROXY_HOPS", "trusted_proxy_hops")
     if env.get("FLOWS_DIR"):
         values["flows_dir"] = Path(env["FLOWS_DIR"])
     if "REDIS_CLUSTER" in env:

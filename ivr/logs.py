@@ -115,13 +115,14 @@ def install_masking() -> None:
 # -- request context --------------------------------------------------------------------------
 
 
-def begin_request(request_id: str, path: str, sid: tuple[str, str] | None = None) -> None:
-    """Start a request's context: its id, its path (masked), and its CallSid or MessageSid when it has one."""
-    context: dict[str, Any] = {"request_id": request_id, "path": mask_digits(path)}
-    if sid is not None:
-        field, value = sid
-        context[field] = value if SID.match(value) else mask_digits(value[:64])
-    _context.set(context)
+def begin_request(request_id: str, path: str) -> None:
+    """Start a request's context: its id and its path (masked)."""
+    _context.set({"request_id": request_id, "path": mask_digits(path)})
+
+
+def bind_sid(field: str, value: str) -> None:
+    """Name the request's CallSid or MessageSid: whole when it looks like Twilio's, masked otherwise."""
+    bind(**{field: value if SID.match(value) else mask_digits(value[:64])})
 
 
 def bind(**fields: Any) -> None:

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Request, abort, current_app, request
 from werkzeug.datastructures import MultiDict
 
+from ivr.edge import without_nul
+
 log = logging.getLogger(__name__)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -80,6 +82,7 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
         ):
             log.warning("rejected webhook with a bad signature: %s %s", request.method, request.path)
             abort(403)
+        request.form = without_nul(request.form)  # checked as sent; read without what no column can hold
         return view(*args, **kwargs)
 
     return wrapper

@@ -96,11 +96,11 @@ def test_environment_selects_the_production_backends() -> None:
 def test_production_needs_a_session_key() -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY is required"):
         settings_from_env({"TWILIO_AUTH_TOKEN": "t"}).check()
-    settings_from_env({"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}).check()
+    settings_from_env({"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s", "PUBLIC_BASE_URL": "https://ivr.example"}).check()
 
 
 def test_service_level_threshold_must_have_a_counter() -> None:
-    base = {"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}
+    base = {"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s", "PUBLIC_BASE_URL": "https://ivr.example"}
     assert settings_from_env({**base, "SERVICE_LEVEL_SECONDS": "30"}).service_level_seconds == 30
     with pytest.raises(ConfigError, match="SERVICE_LEVEL_SECONDS=25 must be one of"):
         settings_from_env({**base, "SERVICE_LEVEL_SECONDS": "25"}).check()

@@ -166,7 +166,8 @@ def test_a_text_message_logs_its_message_sid_whole(client: FlaskClient, regions,
 
 def test_text_format_names_the_request_and_masks_too() -> None:
     install_masking()
-    logs.begin_request("req-1", "/voice/step", ("call_sid", CALL_SID))
+    logs.begin_request("req-1", "/voice/step")
+    logs.bind_sid("call_sid", CALL_SID)
     try:
         record = logging.getLogger("ivr.test").makeRecord("ivr.test", logging.INFO, __file__, 1, "from %s",
                                                           ("081213000000",), None)  # fmt: skip

@@ -237,6 +237,58 @@ def test_a_flood_is_rate_limited_politely_once_and_every_message_is_kept(
     assert sum(1 for m in messages if m.detail.get("rate_limited")) == 5
 
 
+def test_a_flood_holds_no_turn_and_waits_for_none(app: Flask, whatsapp: FakeMessenger) -> None:
+    """Every message over the limit is answered at once: after it the sender's turn is free."""
+    rt = runtime(app)
+    rt.messaging.limiter.clock = lambda: 1_000_000.0
+    waits: list[float] = []
+    rt.messaging.pause = waits.append  # a message that waits for its turn would show here
+    address = InboundMessage.from_form(whatsapp.params("*")).address
+    for _ in range(rt.settings.messaging_rate_limit + 5):
+        whatsapp.send("*")
+        assert rt.store.claim(rt.core.keys.chat_lock(address), token="probe")  # free after every message
+        rt.store.release(rt.core.keys.chat_lock(address), "probe")
+    assert waits == []
+
+
+def test_over_the_limit_a_message_does_not_wait_for_a_busy_turn(
+    app: Flask, whatsapp: FakeMessenger, db_session
+) -> None:
+    """Another message holds the turn (a slow one): one over the limit is answered now, not in 5 s."""
+    rt = runtime(app)
+    rt.messaging.limiter.clock = lambda: 1_000_000.0
+    for _ in range(rt.settings.messaging_rate_limit):
+        whatsapp.send("*")
+    waits: list[float] = []
+    rt.messaging.pause = waits.append
+    address = InboundMessage.from_form(whatsapp.params("*")).address
+    assert rt.store.claim(rt.core.keys.chat_lock(address), token="SMbusy")
+
+    warned, quiet = whatsapp.send("*"), whatsapp.send("*")
+
+    assert waits == []
+    assert "terlalu banyak" in warned.text and quiet.status_code == 200 and quiet.messages == []
+    assert not rt.store.claim(rt.core.keys.chat_lock(address), token="probe")  # still the busy message's
+    [conversation] = _conversations(db_session)
+    assert len(_events(db_session, conversation, "message")) == rt.settings.messaging_rate_limit
+
+
+def test_a_crash_in_a_turn_lets_the_next_message_in(app: Flask, whatsapp: FakeMessenger, monkeypatch) -> None:
+    rt = runtime(app)
+    whatsapp.send("Halo")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(rt.messaging, "_handle", crash)
+    assert "gangguan" in whatsapp.send("1").text
+    monkeypatch.undo()
+    waits: list[float] = []
+    rt.messaging.pause = waits.append
+
+    assert whatsapp.send("7").messages and waits == []
+
+
 def test_the_limit_resets_with_the_next_window(app: Flask, whatsapp: FakeMessenger) -> None:
     settings = runtime(app).settings
     runtime(app).messaging.limiter.clock = lambda: 1_000_000.0

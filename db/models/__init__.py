@@ -1,7 +1,7 @@
 """All models, importable from one place; each lives in the module of its concern."""
 
 from db.models.access import ApiToken, ConsoleSession, TicketUpdate
-from db.models.base import Base, UTCDateTime, utcnow
+from db.models.base import INT_MAX, INT_MIN, Base, UTCDateTime, utcnow, whole_number
 from db.models.calls import CHANNELS, SMS, VOICE, WHATSAPP, Call, CallbackRequest, CallEvent
 from db.models.catalog import MaintenanceNotice, Tariff
 from db.models.customers import (
@@ -27,6 +27,8 @@ __all__ = [
     "DEFAULT_TIMEZONE",
     "DONE_STATUSES",
     "FAILED",
+    "INT_MAX",
+    "INT_MIN",
     "OUTBOX_STATUSES",
     "POSTPAID",
     "PREPAID",
@@ -63,4 +65,5 @@ __all__ = [
     "UTCDateTime",
     "User",
     "utcnow",
+    "whole_number",
 ]

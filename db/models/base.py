@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,6 +18,20 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# What an Integer column holds (PostgreSQL's int4; ids, durations, counts): a number outside it
+# fails the statement, so the web edge refuses it first (ivr/edge.py, ivr/api/params.py).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+_WHOLE = re.compile(r"-?[0-9]{1,10}")
+
+
+def whole_number(raw: str | None, minimum: int = INT_MIN, maximum: int = INT_MAX) -> int | None:
+    """`raw` as a whole number an Integer column holds (ASCII digits, within bounds), else None."""
+    if raw is None or not _WHOLE.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if max(minimum, INT_MIN) <= value <= min(maximum, INT_MAX) else None
 
 
 def utcnow() -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +21,13 @@ def bad_request(error: BadRequest) -> ResponseReturnValue:
 @blueprint.errorhandler(PermissionError)
 def forbidden(error: PermissionError) -> ResponseReturnValue:
     return jsonify(error="not allowed for this user"), 403
+
+
+def unrouted(error: HTTPException) -> ResponseReturnValue:
+    """No route matched (an unknown path, an id no column holds): the blueprint's handlers never see it."""
+    if request.path.startswith(blueprint.url_prefix or "/api/"):
+        return http_error(error)
+    return error
 
 
 @blueprint.errorhandler(HTTPException)

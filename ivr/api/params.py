@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import request
 
+from db.models import INT_MAX, INT_MIN, whole_number
 from ivr.api.errors import BadRequest
 
 MAX_PER_PAGE = 200
@@ -18,15 +19,16 @@ def page_args() -> tuple[int, int]:
     return integer("page", 1, minimum=1), integer("per_page", 50, minimum=1, maximum=MAX_PER_PAGE)
 
 
-def integer(name: str, default: int | None = None, *, minimum: int | None = None, maximum: int | None = None) -> Any:
-    raw = request.args.get(name)
-    if raw in (None, ""):
+def integer(name: str, default: int | None = None, *, minimum: int = INT_MIN, maximum: int = INT_MAX) -> Any:
+    """A whole number argument; by default within what an Integer column holds (larger ones are 400, not 500)."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be a whole number") from exc
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+    value = whole_number(raw, minimum, maximum)
+    if value is None:
+        digits = raw.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()):
+            raise BadRequest(f"{name} must be a whole number")
         raise BadRequest(f"{name} must be between {minimum} and {maximum}")
     return value
 

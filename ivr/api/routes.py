@@ -12,3 +12,5 @@ RESOURCES = (errors, spec, calls, work, admin, stats)  # imported for their rout
 
 def register(app: Flask) -> None:
     app.register_blueprint(blueprint)
+    app.register_error_handler(404, errors.unrouted)
+    app.register_error_handler(405, errors.unrouted)

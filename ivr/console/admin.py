@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import ADMIN, AGENT, SUPERVISOR, ApiToken, Region, User
+from db.models import ADMIN, AGENT, SUPERVISOR, ApiToken, Region, User, whole_number
 from ivr.auth.passwords import MIN_LENGTH, hash_password
 from ivr.auth.roles import ADMINISTRATION, STAFF
 from ivr.auth.sessions import end_sessions, log_in, login_required, require_user, stash, take
@@ -55,9 +55,10 @@ class NewUser:
 def _region_id(db: Session, raw: str) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or db.get(Region, int(raw)) is None:
+    region_id = whole_number(raw, minimum=1)
+    if region_id is None or db.get(Region, region_id) is None:
         raise AdminError("Wilayah tidak dikenal.")
-    return int(raw)
+    return region_id
 
 
 def _phone(raw: str) -> str | None:

@@ -19,6 +19,7 @@ from ivr.calls.outcome import OUTCOMES
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.console.formatting import ZONE_NAMES, link
+from ivr.console.work import page_arg
 from ivr.extensions import runtime
 from ivr.queries.calls import CallFilter, EventRow, get_call, list_calls, visible_regions
 from ivr.queries.customers import RegionRef
@@ -136,10 +137,6 @@ def build_filter(
     return filt, form, problems, ZONE_NAMES.get(zone_name, zone_name)
 
 
-def _page_number(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and len(text) < 7 else 1
-
-
 @blueprint.get("/calls")
 @login_required(*STAFF)
 def calls() -> ResponseReturnValue:
@@ -148,7 +145,7 @@ def calls() -> ResponseReturnValue:
     with runtime().database.session() as db:
         regions = visible_regions(db, principal)
         filt, form, problems, zone = build_filter(request.args, regions, principal)
-        page = list_calls(db, principal, filt, page=_page_number(request.args.get("page")))
+        page = list_calls(db, principal, filt, page=page_arg())
     kept: dict[str, Any] = {key: value for key, value in form.items() if value}  # url_for's **values
     return render_template(
         "console/calls.html",

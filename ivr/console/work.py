@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from db.models import TICKET_STATUSES
+from db.models import TICKET_STATUSES, whole_number
 from ivr.auth.roles import STAFF
 from ivr.auth.sessions import login_required, require_user
 from ivr.console import nav
@@ -57,7 +57,12 @@ def age(seconds: int) -> str:
 
 
 def page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    """The page asked for (1 when none is); anything but a page number is a 400, never a 500 from the database."""
+    raw = request.args.get("page", "").strip()
+    page = whole_number(raw, minimum=1) if raw else 1
+    if page is None:
+        abort(400, description="Nomor halaman tidak valid.")
+    return page
 
 
 def _kind_pages(kind: str) -> tuple[str, str, str]:

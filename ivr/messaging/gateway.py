@@ -4,9 +4,11 @@ A conversation is the customer's channel and number ("whatsapp:+62..."); it live
 call-state store until it has been idle for the configured time, and in the database as a row
 of `calls` with its channel, so agents and statistics see it like a call. Every message is
 handled once (Twilio's retries of a MessageSid get the first reply again), counted against the
-sender's rate limit, written to the conversation's timeline, and always answered with valid
-TwiML, whatever fails. One round trip opens the message (seen before? how many this window? the
-conversation and its turn), one saves it.
+sender's rate limit, written to the conversation's timeline (but for one over the limit that came
+while another message held the turn: answered at once, logged only), and always answered with
+valid TwiML, whatever fails. No message holds its turn past its request, and one over the limit
+never waits for it, so a flood stalls nothing. One round trip opens the message (seen before? how
+many this window? the conversation and its turn), one saves it.
 """
 
 from __future__ import annotations
@@ -92,20 +94,30 @@ class MessagingGateway:
             counter=keys.chat_rate(address, self.limiter.window()),
             counter_ttl=self.limiter.limit.window_seconds + 1,
         )
+        verdict = RateLimiter.ALLOW
         try:
             call, opened = self.core.open(opening)
             if opened.seen is not None:
                 return self._replay(message, opened)
+            verdict = self.limiter.verdict(opened.count)
+            if verdict != RateLimiter.ALLOW and not opened.claimed:
+                return self._limited_at_once(message, call, verdict)
             if not opened.claimed:
                 call = self._wait_for_turn(message)
         except StateStoreError:
             log.exception("call state store unavailable for message %s", message.sid)
             return self._store_down(message)
+        try:
+            return self._handle(message, call, verdict)
+        except BaseException:  # whatever broke, the sender's next message must not wait for this claim
+            self._release_quietly(message)
+            raise
+
+    def _handle(self, message: InboundMessage, call: Conversation | None, verdict: str) -> str:
         fresh = call is None or call.closed
         if fresh:
             call = self._new(message)
         assert call is not None
-        verdict = self.limiter.verdict(opened.count)
         if verdict != RateLimiter.ALLOW:
             return self._limited(message, call, verdict)
         self._log_message(call, message)
@@ -249,6 +261,27 @@ class MessagingGateway:
         self.core.record(call)
         text = reply.join(self._prompt("messaging.rate_limited", call.language)) if verdict == RateLimiter.WARN else ""
         return self._answer(call, message, text)
+
+    def _limited_at_once(self, message: InboundMessage, call: Conversation | None, verdict: str) -> str:
+        """Over the limit while another message of this sender is being handled: answer now, wait for nothing.
+
+        A flood must not hold web threads: this message neither waits for the conversation's turn
+        nor takes it, so it cannot be written to the conversation (that would race the turn that
+        holds it); the log keeps it, and a retry of it gets an empty reply.
+        """
+        log.warning(
+            "rate limit reached for %s; message %s answered without its turn", mask(message.address), message.sid
+        )
+        if verdict != RateLimiter.WARN:
+            return reply.render("")
+        language = call.language if call is not None else self.config.default_language
+        return reply.render(reply.join(self._prompt("messaging.rate_limited", language)))
+
+    def _release_quietly(self, message: InboundMessage) -> None:
+        try:
+            self.core.store.release(self.core.keys.chat_lock(message.address), message.sid)
+        except StateStoreError:
+            log.warning("could not release the turn of %s", mask(message.address), exc_info=True)
 
     def _store_down(self, message: InboundMessage) -> str:
         """No conversation state: keep the message on a record of its own and apologise."""

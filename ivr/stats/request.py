@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import DEFAULT_TIMEZONE, VOICE, Region
+from db.models import DEFAULT_TIMEZONE, INT_MAX, VOICE, Region, whole_number
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS
 from ivr.stats.figures import BUCKETS, RangeError, StatsRange
 
@@ -35,9 +35,10 @@ def _whole(args: Mapping[str, str], name: str) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
-        raise RangeError(f"{name} must be a whole number")
-    return int(raw)
+    value = whole_number(raw, minimum=0)
+    if value is None:
+        raise RangeError(f"{name} must be a whole number from 0 to {INT_MAX}")
+    return value
 
 
 def _channel(args: Mapping[str, str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from db.models import whole_number
 from ivr.engine.model import Keys, NoInput, Recording, UserInput
 
 MAX_URL = 500  # a recording URL longer than this is not Twilio's
@@ -19,11 +20,8 @@ def user_input(form: Mapping[str, str], no_input: bool) -> UserInput:
 
 
 def to_int(value: str | None) -> int | None:
-    """A number from the form; None when it is missing or not a number."""
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+    """A count or duration from the form; None when it is missing, not a number, or more than a column holds."""
+    return whole_number((value or "").strip(), minimum=0)
 
 
 def int_or_zero(value: str | None) -> int:

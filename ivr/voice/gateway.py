@@ -75,8 +75,8 @@ class VoiceGateway:
         except StateStoreError:
             log.exception("call state store unavailable at call start")
             return self.state_store_down(form)
-        if existing is not None:
-            return existing.last_reply
+        if existing is not None:  # a retry; or a call a callback already saw ended, which has no reply to repeat
+            return existing.last_reply or twiml.render_ending([], self.config.voice)
         if not opened.claimed:  # the same first request is being answered right now
             return twiml.render_retry_later(INCOMING_URL)
         return self._start(form, busy_at=self._lines_busy(opened.active_calls))
@@ -112,7 +112,7 @@ class VoiceGateway:
             return twiml.render_ending([], self.config.voice)
         if step is not None and step < call.step:
             log.info("retried webhook for call %s step %s; replaying the stored reply", sid, step)
-            return call.last_reply
+            return call.last_reply or twiml.render_ending([], self.config.voice)
         if not claimed:
             if on_claimed is not None:
                 return on_claimed(call)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from ivr import telemetry
 from ivr.conversations.model import Conversation
@@ -23,9 +23,17 @@ log = logging.getLogger(__name__)
 WAIT_SECONDS = 1.0  # how long the fallback waits for a failed request's own reply to land
 
 
+def _error_url(raw: str) -> SplitResult:
+    """The URL that failed; an unreadable one (a bracket with no IPv6 address in it) is no URL of ours."""
+    try:
+        return urlsplit(raw)
+    except ValueError:
+        return urlsplit("")
+
+
 def fallback(gateway: VoiceGateway, form: Mapping[str, str]) -> str:
     """Twilio got no TwiML from `ErrorUrl`; go on where we safely can."""
-    failed = urlsplit(form.get("ErrorUrl", ""))
+    failed = _error_url(form.get("ErrorUrl", ""))
     query = parse_qs(failed.query)
     log.warning(
         "fallback for call %s: error %s at %s", form.get("CallSid", ""), form.get("ErrorCode", "")[:8], failed.path
