@@ -26,6 +26,7 @@ from ivr.kv import StateStoreError, connect
 from ivr.state.redis_store import RedisStateStore
 from tests.conftest import AUTH_TOKEN
 from tests.support import backends
+from tests.support.console import PASSWORD, add_user, log_in
 from tests.support.messaging import FakeMessenger
 from tests.support.twilio import FakeTwilio
 
@@ -183,9 +184,20 @@ def test_redis_cluster_is_a_strict_boolean_that_needs_a_url() -> None:
     assert settings_from_env({}).redis_cluster is False
     with pytest.raises(ConfigError, match="REDIS_CLUSTER"):
         settings_from_env({"REDIS_CLUSTER": "cluster"})
-    secrets = {"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}
+    secrets = {"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s", "PUBLIC_BASE_URL": "https://ivr.example.co.id"}
     with pytest.raises(ConfigError, match="REDIS_CLUSTER=true needs REDIS_URL"):
         settings_from_env({**secrets, "REDIS_CLUSTER": "yes"}).check()
     with pytest.raises(ConfigError, match="database 0"):
         settings_from_env({**secrets, "REDIS_CLUSTER": "yes", "REDIS_URL": "redis://10.0.0.5:7000/2"}).check()
     settings_from_env({**secrets, "REDIS_CLUSTER": "yes", "REDIS_URL": "redis://10.0.0.5:7000/0"}).check()
+
+
+@on_the_cluster
+def test_login_throttling_counts_on_the_cluster(backend, app: Flask, client: FlaskClient, db_session, regions) -> None:
+    """The throttle's counters (per name and per address, in other slots) work through the cluster client."""
+    add_user(db_session, "agent.bekasi", "agent", regions["BEKASI"])
+    db_session.commit()
+    for _ in range(5):
+        assert log_in(client, "agent.bekasi", "wrong password!").status_code == 401
+    refused = log_in(client, "agent.bekasi", PASSWORD)
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
