@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from db.models import Call
 from ivr.phone.numbers import mask, national_format, parse_caller
-from ivr.phone.routing import RegionDirectory, Snapshot
+from ivr.phone.routing import RegionDirectory, Snapshot, dialed_area
 from tests.support.factories import DIALED, UNKNOWN_DIALED
 from tests.support.twilio import FakeTwilio
 
@@ -18,6 +18,10 @@ from tests.support.twilio import FakeTwilio
     ("dialed", "caller", "region", "routed_by"),
     [
         (DIALED["JAYAPURA"], "+62215551234", "JAYAPURA", "dialed"),
+        ("+62380123", "+6281234567890", "KUPANG", "dialed_area"),  # (0380) 123 from a mobile
+        ("+62967123", "anonymous", "JAYAPURA", "dialed_area"),
+        ("+6221123", "+623808251234", "BEKASI", "dialed_area"),  # the dialed area wins over the caller's
+        ("+62999123", "+623808251234", "KUPANG", "area_code"),  # no region owns 0999: the caller's area
         (UNKNOWN_DIALED, "+623808251234", "KUPANG", "area_code"),
         (UNKNOWN_DIALED, "+62967531234", "JAYAPURA", "area_code"),
         (UNKNOWN_DIALED, "+6281234567890", "NASIONAL", "national"),  # a mobile has no area code
@@ -35,6 +39,26 @@ def test_call_is_routed_and_dials_that_regions_agents(
     assert reply.queue_name == region
     call = db_session.scalars(select(Call)).one()
     assert (call.region_id, call.routed_by) == (regions[region], routed_by)
+
+
+@pytest.mark.parametrize(
+    ("dialed", "area"),
+    [
+        ("+62380123", "380"),
+        ("0380123", "380"),
+        ("(0380) 123", "380"),
+        ("+6221123", "21"),
+        ("+62218850123", None),  # a region's own full number, routed as dialed
+        ("+62812123", None),  # 08xx is mobile, not an area
+        ("+1380123", None),
+        ("380123", None),
+        ("+62380124", None),
+        ("", None),
+        ("client:agent", None),
+    ],
+)
+def test_an_area_code_plus_123_names_its_area(dialed: str, area: str | None) -> None:
+    assert dialed_area(dialed) == area
 
 
 def test_directory_keeps_routing_on_the_last_snapshot_when_refresh_fails() -> None:

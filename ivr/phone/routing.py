@@ -1,4 +1,4 @@
-"""Region routing: dialed number, else the caller's landline area code, else national.
+"""Region routing: dialed number, else "area code + 123" dialed, else the caller's landline area code, else national.
 
 Regions change rarely, so a snapshot is kept in memory and refreshed in the background of
 requests; if the database is briefly down, calls keep routing on the last good snapshot.
@@ -7,6 +7,7 @@ requests; if the database is briefly down, calls keep routing on the last good s
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time as clock
 from collections.abc import Callable
@@ -18,6 +19,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from db.models import Region
 from ivr.phone.numbers import CallerId, to_e164
+
+SHORT_CODE = "123"  # the line's number after an area code: (0380) 123 is Kupang's
+COUNTRY_CODE = "62"
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +131,9 @@ class RegionDirectory:
         region = snapshot.by_number.get(to_e164(dialed) or dialed)
         if region is not None:
             return Route(region, "dialed")
+        area = dialed_area(dialed)
+        if area is not None and area in snapshot.by_area_code:
+            return Route(snapshot.by_area_code[area], "dialed_area")
         if caller.area_code and caller.area_code in snapshot.by_area_code:
             return Route(snapshot.by_area_code[caller.area_code], "area_code")
         if snapshot.national is not None:
@@ -138,3 +145,24 @@ class RegionDirectory:
 
     def national(self) -> RegionInfo | None:
         return self.snapshot().national
+
+
+def dialed_area(dialed: str) -> str | None:
+    """The area code (without its 0) of an "area code + 123" number: +62380123, 0380123, (0380) 123.
+
+    The seeds' and the utility's own words: "123 with the area code". None for anything else.
+    """
+    text = dialed.strip()
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+"):
+        if not digits.startswith(COUNTRY_CODE):
+            return None
+        national = digits[len(COUNTRY_CODE) :]
+    elif digits.startswith("0"):
+        national = digits[1:]
+    else:
+        return None
+    area = national[: -len(SHORT_CODE)]
+    if not national.endswith(SHORT_CODE) or not 2 <= len(area) <= 3 or area.startswith("8"):
+        return None  # Indonesian area codes are 2-3 digits; 8xx starts mobile numbers
+    return area
