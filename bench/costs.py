@@ -33,7 +33,8 @@ from counters import Delta, Probe, gunicorn_workers
 from faults import ScratchRedis
 from rig import TOKEN, gunicorn, service_env
 from sqlalchemy import func, make_url, select, text
-from swarm import Client, call_params
+from swarm import call_params
+from webhook_client import Client
 
 from db.models import Call, Region, User
 from db.session import Database

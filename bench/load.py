@@ -42,6 +42,7 @@ from twilio.request_validator import RequestValidator
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/; rig puts the project root on the path
 
 import swarm
+import webhook_client
 from counters import Others
 from rig import (
     BASELINE,
@@ -247,11 +248,11 @@ def main() -> int:
                         help="--saturate: sign webhooks on the way out, not before each window")  # fmt: skip
     parser.add_argument("--costs", action="store_true", help="what one webhook of each kind costs (bench/costs.py)")
     parser.add_argument("--cost-samples", type=int, default=200, help="--costs: webhooks of each kind")
-    parser.add_argument("--client", choices=sorted(swarm.CLIENTS), default="sockets",
+    parser.add_argument("--client", choices=sorted(webhook_client.CLIENTS), default="sockets",
                         help="the async generator's HTTP client (bench/swarm.py)")  # fmt: skip
     args = parser.parse_args()
     args.callers = args.callers or (16 if args.saturate else 20)
-    print(f"open files limit raised to {swarm.raise_fd_limit()}")
+    print(f"open files limit raised to {webhook_client.raise_fd_limit()}")
 
     settings = {"workers": args.workers, "threads": args.threads}
     baseline_app = (BASELINE, args.port, {"PYTHONPATH": str(ROOT / "bench"), "TWILIO_AUTH_TOKEN": TOKEN})
