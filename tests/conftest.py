@@ -17,6 +17,8 @@ from ivr.extensions import runtime
 from tests.support import backends
 from tests.support.backends import Backend
 from tests.support.factories import add_regions
+from tests.support.journeys import set_clock
+from tests.support.readings import IN_WINDOW, add_read_meter
 from tests.support.twilio import FakeTwilio
 
 AUTH_TOKEN = "test-auth-token-not-a-secret"
@@ -87,3 +89,12 @@ def regions(app: Flask, database: Database) -> dict[str, int]:
 @pytest.fixture
 def twilio(client: FlaskClient, regions: dict[str, int]) -> FakeTwilio:
     return FakeTwilio(client=client, auth_token=AUTH_TOKEN)
+
+
+@pytest.fixture
+def meter(app: Flask, db_session, regions):
+    """A postpaid customer in Bekasi, last read 5000 in October, using ~150 kWh a month; the clock in its window."""
+    set_clock(app, IN_WINDOW)
+    meter = add_read_meter(db_session, regions["BEKASI"])
+    db_session.commit()
+    return meter

@@ -15,9 +15,8 @@ from db.models import Call, Reading
 from ivr.cli import chat
 from ivr.cli.chat import ChatError, ChatSimulator, Outgoing, parse_messages
 from tests.conftest import AUTH_TOKEN
-from tests.support.journeys import set_clock
 from tests.support.live_server import serving
-from tests.support.readings import IN_WINDOW, METER, add_read_meter
+from tests.support.readings import METER
 
 BASE = "http://localhost"
 
@@ -54,15 +53,6 @@ def _chat(app: Flask, sender: str = "whatsapp:+6281234567890") -> tuple[ChatSimu
     shown: list[str] = []
     transport = FlaskTransport(app)
     return ChatSimulator(BASE, AUTH_TOKEN, sender=sender, transport=transport, output=shown.append), transport, shown
-
-
-@pytest.fixture
-def meter(app: Flask, db_session, regions):
-    """A demo-like postpaid customer in Bekasi, last read 5000 in October, using ~150 kWh a month."""
-    set_clock(app, IN_WINDOW)
-    meter = add_read_meter(db_session, regions["BEKASI"])
-    db_session.commit()
-    return meter
 
 
 @pytest.fixture

@@ -13,17 +13,8 @@ from db.references import READING_PREFIX, is_reference
 from ivr.extensions import runtime
 from tests.support.factories import add_customer
 from tests.support.journeys import RecordingSender, choose, set_clock
-from tests.support.readings import IN_WINDOW, METER, add_read_meter
+from tests.support.readings import IN_WINDOW, METER
 from tests.support.twilio import FakeTwilio
-
-
-@pytest.fixture
-def meter(app: Flask, db_session, regions):
-    """A postpaid customer in Bekasi, last read 5000 in October, using ~150 kWh a month."""
-    set_clock(app, IN_WINDOW)
-    meter = add_read_meter(db_session, regions["BEKASI"])
-    db_session.commit()
-    return meter
 
 
 def _readings(db_session) -> list[Reading]:

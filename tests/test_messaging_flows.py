@@ -19,7 +19,7 @@ from tests.support.console import add_staff, log_in
 from tests.support.factories import add_bill, add_customer
 from tests.support.journeys import set_clock
 from tests.support.messaging import PHOTO_URL, FakeMessenger, TextReply
-from tests.support.readings import IDPEL, IN_WINDOW, METER, add_read_meter
+from tests.support.readings import IDPEL, METER
 from tests.support.twilio import FakeTwilio
 
 CHANNELS = [("whatsapp", "+6281234567890"), ("sms", "+6281298765432")]
@@ -33,15 +33,6 @@ ALL = [(channel, number, language) for channel, number in CHANNELS for language 
 def customer(request, client, regions) -> tuple[FakeMessenger, str]:
     channel, number, language = request.param
     return FakeMessenger(client, AUTH_TOKEN, channel=channel, number=number), language
-
-
-@pytest.fixture
-def meter(app: Flask, db_session, regions):
-    """A postpaid customer in Bekasi, last read 5000 in October, using ~150 kWh a month."""
-    set_clock(app, IN_WINDOW)
-    meter = add_read_meter(db_session, regions["BEKASI"])
-    db_session.commit()
-    return meter
 
 
 def _begin(messenger: FakeMessenger, language: str, option: str) -> TextReply:

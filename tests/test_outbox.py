@@ -19,7 +19,7 @@ from ivr.notify.senders import SendError
 from ivr.queries.outbox import oldest_pending_age, outbox_depth
 from tests.support.console import add_staff, log_in
 from tests.support.journeys import RecordingSender, choose, set_clock
-from tests.support.readings import IN_WINDOW, METER, add_read_meter
+from tests.support.readings import IN_WINDOW, METER
 from tests.support.twilio import FakeTwilio
 
 MOBILE = "+6281234567890"
@@ -37,14 +37,6 @@ def sender(app: Flask) -> RecordingSender:
     fake = RecordingSender()
     runtime(app).core.sender = fake
     return fake
-
-
-@pytest.fixture
-def meter(app: Flask, db_session, regions):
-    set_clock(app, IN_WINDOW)
-    meter = add_read_meter(db_session, regions["BEKASI"])
-    db_session.commit()
-    return meter
 
 
 def _ask_for_sms(twilio: FakeTwilio):
