@@ -48,6 +48,7 @@ from ivr import create_app
 from ivr.conversations.model import Conversation
 from ivr.engine.model import CollectNode, ConfirmNode, FlowSet, MenuNode, Node, SetLanguageNode
 from ivr.engine.prompts import FILTERS
+from ivr.engine.services import ServiceRegistry
 from ivr.engine.state import ConversationState
 from ivr.extensions import runtime
 
@@ -410,8 +411,11 @@ def add_account(database: Database, region_id: int, number: int) -> Account:
 
 
 @contextmanager
-def bench_app() -> Iterator[tuple[Flask, int]]:
-    """The embedded default backend in a temporary directory, its clock at NOW; yields the app and Bekasi's id."""
+def bench_app(flows_dir: Path | None = None, services: ServiceRegistry | None = None) -> Iterator[tuple[Flask, int]]:
+    """The embedded default backend in a temporary directory, its clock at NOW; yields the app and Bekasi's id.
+
+    `flows_dir` and `services` (added to the registry) let a test play flows the journeys were not written for.
+    """
     with tempfile.TemporaryDirectory(prefix="caller-time-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'caller-time.sqlite3'}"
         database = Database(url)
@@ -428,7 +432,9 @@ def bench_app() -> Iterator[tuple[Flask, int]]:
                 "validate_twilio_signature": True,
                 "public_base_url": None,
                 "redis_namespace": f"caller-time-{uuid.uuid4().hex[:8]}",
-            }
+                **({"flows_dir": flows_dir} if flows_dir else {}),
+            },
+            services=services,
         )
         logging.getLogger("ivr").setLevel(logging.WARNING)  # every webhook logs a line at INFO: keep the table
         parts = runtime(app)
