@@ -155,10 +155,14 @@ def language_key(flows: FlowSet, node: Node, language: str, wanted: str) -> str 
 class Turn:
     """One reply the caller heard, and what they gave back to it."""
 
-    waiting_at: str  # flow.node the call waits at after this reply
-    passed: list[str]  # the nodes this reply went through, in order
+    state: ConversationState  # the call's state after this reply: where it waits, its variables
+    passed: list[str]  # the nodes this reply went through (flow.node), in order
     says: list[str]
     answer: str | None = None  # keys pressed, "(recording)", or None for the reply carrying the result
+
+    @property
+    def waiting_at(self) -> str:
+        return f"{self.state.flow}.{self.state.node}"
 
 
 @dataclass
@@ -167,6 +171,7 @@ class Outcome:
     language: str
     prompts: int = 0
     words: int = 0
+    recordings_played: int = 0  # <Play> of a recorded prompt: heard, but no words to count
     turns: list[Turn] = field(default_factory=list)
 
     @property
@@ -237,7 +242,6 @@ class Caller:
         self.call = PhoneCall(app, account.phone if journey.registered_caller else UNKNOWN_CALLER)
         self.outcome = Outcome(journey, language)
         self.answered: dict[str, int] = {}
-        self.state: ConversationState | None = None
 
     def fail(self, why: str, says: list[str]) -> JourneyError:
         return JourneyError(f"{self.journey.name} ({self.language}): {why}; it said: {' | '.join(says) or '(nothing)'}")
@@ -260,7 +264,8 @@ class Caller:
     def hear(self, doc: ET.Element) -> Turn:
         """The reply's <Say>s, where the call now waits and the nodes it passed; an answer not taken fails."""
         says = [say.text or "" for say in doc.iter("Say")]
-        self.state = state = self.call.conversation().state
+        self.outcome.recordings_played += len(doc.findall(".//Play"))
+        state = self.call.conversation().state
         passed = []
         for kind, node in self.call.new_events():
             if kind in REFUSED:
@@ -268,15 +273,15 @@ class Caller:
                 raise self.fail(f"{node} did not take {given!r} ({kind})", says)
             if kind == "node":
                 passed.append(node)
-        turn = Turn(f"{state.flow}.{state.node}", passed, says)
+        turn = Turn(state, passed, says)
         self.outcome.turns.append(turn)
         return turn
 
     def reached(self, turn: Turn) -> bool:
         """Whether this reply carries the result; if so its <Say>s are cut after the one that speaks it."""
         name, filter_name = self.journey.result
-        value = self.state.vars.get(name)
-        spoken = None if value is None else FILTERS[filter_name](value, self.language)
+        value = turn.state.vars.get(name)
+        spoken = None if value is None else FILTERS[filter_name](value, turn.state.language)
         for index, text in enumerate(turn.says):
             if spoken and spoken in text:
                 turn.says = turn.says[: index + 1]
@@ -311,7 +316,7 @@ class Caller:
         answers = self.journey.answers
         pattern = next((p for p in answers if fnmatch.fnmatchcase(where, p)), None)
         keys = (
-            language_key(self.flows, node, self.state.language, self.language)
+            language_key(self.flows, node, turn.state.language, self.language)
             or answers.get(where)
             or (answers[pattern] if pattern else None)
             or general_answer(node, self.account)
@@ -520,6 +525,8 @@ def main() -> int:
         f"\nabout = words / {WORDS_PER_SECOND} words a second (Indonesian speech rate; the same for English); "
         "words from the greeting to the utterance that carries the result"
     )
+    if played := sum(outcome.recordings_played for outcome in outcomes):
+        print(f"NOTE: {played} recorded prompts (<Play>) were heard and are not counted in the words")
     if args.check:
         failures = over_targets(outcomes)
         for failure in failures:

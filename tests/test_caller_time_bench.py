@@ -128,10 +128,10 @@ def test_the_journeys_follow_flows_they_were_not_written_for(tmp_path: Path) -> 
                                                              "meter_reading.ask_stand"]  # fmt: skip
 
 
-def test_a_node_without_an_answer_stops_the_journey_naming_it(tmp_path: Path) -> None:
+def test_a_node_without_an_answer_stops_the_journey_naming_it(bench_app: tuple[Flask, int]) -> None:
     journey = replace(caller_time.JOURNEYS[0], answers={"main_menu.menu": "@meter_reading"})  # no stand to give
+    app, region_id = bench_app
+    account = caller_time.add_account(runtime(app).database, region_id, 99)
 
-    with caller_time.bench_app() as (app, region_id):
-        account = caller_time.add_account(runtime(app).database, region_id, 1)
-        with pytest.raises(caller_time.JourneyError, match=r"no answer for meter_reading\.ask_stand .*Masukkan angka"):
-            caller_time.run_journey(app, journey, "id", account)
+    with pytest.raises(caller_time.JourneyError, match=r"no answer for meter_reading\.ask_stand .*Masukkan angka"):
+        caller_time.run_journey(app, journey, "id", account)
