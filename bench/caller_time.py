@@ -12,7 +12,15 @@ reading's reference, the bill's amount, the ticket number) as the prompts render
 counted in every <Say> from the greeting up to and including that utterance (spoken text as
 rendered: a digit read one by one is one word); "about" is words / 2.5 words a second, the
 Indonesian speech rate, used for English too. Prompts answered counts the <Gather>s answered
-(a <Record> is answered with a recording, as Twilio posts it, and not counted). Run by hand:
+(a <Record> is answered with a recording, as Twilio posts it, and not counted). The caller
+listens to every prompt to its end (no typing ahead); an English caller presses the main menu's
+language key first, so English journeys include the Indonesian greeting and menu.
+
+A journey is a `Journey` in JOURNEYS: its name, whether it calls from the customer's registered
+number, a map from `flow.node` to keys (`@flow` for "the menu key leading to that flow"), the
+nodes that give the result, and the variable that carries it. A journey that cannot reach its
+result (a node without an answer, an answer refused, the call ending) stops the run with exit
+status 2 and a message naming the node and what it said. Run by hand:
 
     .venv/bin/python bench/caller_time.py                       # Indonesian, plain table
     .venv/bin/python bench/caller_time.py --language both --markdown
