@@ -37,6 +37,8 @@ QUEUE_RESULT_URL = "/voice/queue/result"
 QUEUE_WAIT_URL = "/voice/queue/wait"
 CLOSED_STATE_TTL = 600
 BUSY_FLOW = "busy"  # where a new call starts when every line is busy (MAX_ACTIVE_CALLS)
+# The CallStatus values that end a call; the others (queued, ringing, in-progress) only report progress.
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,10 @@ class VoiceGateway:
         except StateStoreError:
             log.exception("call state store unavailable at call start")
             return self.state_store_down(form)
-        if existing is not None:  # a retry; or a call a callback already saw ended, which has no reply to repeat
-            return existing.last_reply or twiml.render_ending([], self.config.voice)
+        if existing is not None:  # a retry: its reply again, unless the call has ended meanwhile
+            if existing.closed or not existing.last_reply:
+                return twiml.render_ending([], self.config.voice)
+            return existing.last_reply
         if not opened.claimed:  # the same first request is being answered right now
             return twiml.render_retry_later(INCOMING_URL)
         return self._start(form, busy_at=self._lines_busy(opened.active_calls))
@@ -147,19 +151,33 @@ class VoiceGateway:
         return twiml.render_ending(self.prompt("common.agent_unavailable", language), self.config.voice)
 
     def status(self, form: Mapping[str, str]) -> str:
-        """Twilio's final status callback: close the call record, once, whatever came before."""
+        """Twilio's status callback: a final status closes the call record, once; progress changes nothing.
+
+        Callbacks may arrive in any order. A non-final status (ringing, in-progress) never closes,
+        reopens or zeroes a call; a final status never replaces one with a later SequenceNumber.
+        """
         sid = form.get("CallSid", "")
-        call = self.core.load(self.key(sid)) or self.new_call(form)
         status = form.get("CallStatus", "")[:16]
+        if status not in FINAL_STATUSES:
+            log.info("call %s reported %s; not a final status, nothing to record", sid, status)
+            return twiml.empty_response()
+        call = self.core.load(self.key(sid)) or self.new_call(form)
+        sequence = to_int(form.get("SequenceNumber"))
         duration = to_int(form.get("CallDuration"))
         now = self.core.clock.now()
+        later = call.closed and _is_later(sequence, call.status_sequence)  # a final status to correct
+        if not call.closed or later:
+            call.status_sequence = sequence
         if not call.closed:
             call.closed = True
-            call.add_events([Event("call_ended", call.state.flow, call.state.node, {"status": status})], now)
+            detail: dict[str, Any] = {"status": status, "sequence": sequence}
+            call.add_events([Event("call_ended", call.state.flow, call.state.node, detail)], now)
 
         def close(row: CallRow) -> None:
+            if row.final_status in FINAL_STATUSES and not later:  # closed already (a retry, or state lost)
+                return
             row.ended_at = row.ended_at or now
-            row.final_status = status or row.final_status
+            row.final_status = status
             row.duration_seconds = duration if duration is not None else row.duration_seconds
 
         self.core.record(call, close)
@@ -306,6 +324,11 @@ class VoiceGateway:
     def prompt(self, key: str, language: str, **variables: Any) -> list[Utterance]:
         engine = self.core.engine
         return [engine.prompts.render(key, language, {**engine.constants, **variables})]
+
+
+def _is_later(sequence: int | None, applied: int | None) -> bool:
+    """Whether a callback's SequenceNumber comes after the one applied (unknown ones never do)."""
+    return sequence is not None and applied is not None and sequence > applied
 
 
 def enter_queue(row: CallRow, queue: str, now: datetime) -> None:
