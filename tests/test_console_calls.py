@@ -338,7 +338,8 @@ def test_customer_page_bills_tokens_and_calls(client: FlaskClient, calls: Scenar
 
 
 @pytest.mark.parametrize(
-    ("window", "shown"), [((24, 27), "tanggal 24\u201327, setiap bulan"), ((25, 5), "tanggal 25\u20135 bulan berikutnya")]
+    ("window", "shown"),
+    [((24, 27), "tanggal 24\u201327, setiap bulan"), ((25, 5), "tanggal 25\u20135 bulan berikutnya")],
 )
 def test_customer_page_says_when_a_reading_window_ends_the_month_after(
     client: FlaskClient, calls: Scenario, db_session, window: tuple[int, int], shown: str
