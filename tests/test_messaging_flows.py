@@ -17,10 +17,10 @@ from db.models import Call, CallbackRequest, Complaint, Reading
 from tests.conftest import AUTH_TOKEN
 from tests.support.console import add_staff, log_in
 from tests.support.factories import add_bill, add_customer
-from tests.support.tickets import add_complaint
 from tests.support.journeys import set_clock
 from tests.support.messaging import PHOTO_URL, FakeMessenger, TextReply
 from tests.support.readings import IDPEL, METER
+from tests.support.tickets import add_complaint
 from tests.support.twilio import FakeTwilio
 
 CHANNELS = [("whatsapp", "+6281234567890"), ("sms", "+6281298765432")]
