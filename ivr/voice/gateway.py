@@ -16,6 +16,7 @@ from typing import Any
 
 from db.models import VOICE
 from ivr import telemetry
+from ivr.calls import records
 from ivr.calls.records import CallFacts
 from ivr.calls.row import CallRow, RowChange
 from ivr.conversations.core import ConversationCore, Run
@@ -24,6 +25,7 @@ from ivr.engine.model import Event, Transfer, Turn, Utterance
 from ivr.live import board
 from ivr.phone.numbers import mask, parse_caller, to_e164
 from ivr.queues import policy
+from ivr.services.context import ServiceContext
 from ivr.state import Opening, StateStoreError
 from ivr.voice import twiml
 from ivr.voice.form import to_int, user_input
@@ -36,6 +38,7 @@ DIAL_RESULT_URL = "/voice/dial-result"
 QUEUE_RESULT_URL = "/voice/queue/result"
 QUEUE_WAIT_URL = "/voice/queue/wait"
 CLOSED_STATE_TTL = 600
+STATE_MISSING = "state_missing"  # the call_started note of a call whose state was lost
 BUSY_FLOW = "busy"  # where a new call starts when every line is busy (MAX_ACTIVE_CALLS)
 # The CallStatus values that end a call; the others (queued, ringing, in-progress) only report progress.
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
@@ -111,7 +114,7 @@ class VoiceGateway:
             return self.state_store_down(form)
         if call is None:
             log.warning("no state for call %s; starting it afresh", sid)
-            return self._start(form, note="state_missing")
+            return self._start(form, note=STATE_MISSING)
         if call.closed:
             return twiml.render_ending([], self.config.voice)
         if step is not None and step < call.step:
@@ -295,7 +298,14 @@ class VoiceGateway:
             call.add_events([Event("busy", None, None, busy)], now)
             log.info("call %s turned away: %d calls active", facts.call_sid, busy_at)
         log.info("call %s from %s routed by %s", facts.call_sid, mask(facts.caller), facts.routed_by)
+        if note == STATE_MISSING:
+            return self.respond(call, lambda context: [self._start_again(call, context)])
         return self.respond(call, lambda context: [self.core.engine.start(call.state, context)])
+
+    def _start_again(self, call: Conversation, context: ServiceContext) -> Turn:
+        """The call's state was lost mid-call: the main menu again, in the call's language, after an apology."""
+        language = records.call_language(context.session.connection(), call.sid)
+        return self.core.start_again(call, context, language)
 
     # -- when things break ----------------------------------------------------------------------
 
