@@ -337,6 +337,21 @@ def test_customer_page_bills_tokens_and_calls(client: FlaskClient, calls: Scenar
     page(client, "/console/customers/999999", 404)
 
 
+@pytest.mark.parametrize(
+    ("window", "shown"),
+    [((24, 27), "tanggal 24\u201327, setiap bulan"), ((25, 5), "tanggal 25\u20135 bulan berikutnya")],
+)
+def test_customer_page_says_when_a_reading_window_ends_the_month_after(
+    client: FlaskClient, calls: Scenario, db_session, window: tuple[int, int], shown: str
+) -> None:
+    customer = db_session.get(Customer, calls.customer_id)
+    customer.reading_window_start_day, customer.reading_window_end_day = window
+    db_session.commit()
+    log_in(client, "agent.bekasi")
+
+    assert shown in page(client, f"/console/customers/{calls.customer_id}")
+
+
 # -- live ----------------------------------------------------------------------------------------
 
 

@@ -61,14 +61,42 @@ def test_unpaid_bill_not_yet_due(twilio: FakeTwilio, db_session, customer) -> No
 
 
 def test_overdue_bills_say_the_total_owed(twilio: FakeTwilio, db_session, customer) -> None:
-    add_bill(db_session, customer, date(2026, 9, 1), kwh=150, amount=230_000, paid=False)  # due 20 Oct
-    add_bill(db_session, customer, date(2026, 10, 1), kwh=160, amount=240_000, paid=False)
+    add_bill(db_session, customer, date(2026, 8, 1), kwh=150, amount=230_000, paid=False)  # due 20 Sep
+    add_bill(db_session, customer, date(2026, 9, 1), kwh=160, amount=240_000, paid=False)  # due 20 Oct
+    add_bill(db_session, customer, date(2026, 10, 1), kwh=155, amount=235_000, paid=True)
     db_session.commit()
     choose(twilio, "1")
     spoken = twilio.press(IDPEL).spoken()
 
     assert "dua tagihan yang belum dibayar dan sudah melewati jatuh tempo" in spoken
     assert "total empat ratus tujuh puluh ribu rupiah" in spoken
+    assert "belum jatuh tempo" not in spoken
+
+
+def test_a_bill_not_yet_due_is_not_counted_as_overdue(twilio: FakeTwilio, db_session, customer) -> None:
+    add_bill(db_session, customer, date(2026, 9, 1), kwh=150, amount=230_000, paid=False)  # due 20 Oct: overdue
+    add_bill(db_session, customer, date(2026, 10, 1), kwh=160, amount=240_000, paid=False)  # due 20 Nov: not yet
+    db_session.commit()
+    choose(twilio, "1")
+    spoken = twilio.press(IDPEL).spoken()
+
+    assert "satu tagihan yang belum dibayar dan sudah melewati jatuh tempo" in spoken
+    assert "dengan total dua ratus tiga puluh ribu rupiah" in spoken
+    assert "dua tagihan" not in spoken
+    assert "empat ratus tujuh puluh ribu" not in spoken
+    assert "Tagihan terbaru Anda juga belum dibayar, tetapi belum jatuh tempo" in spoken
+    assert "Batas pembayarannya tanggal dua puluh November" in spoken
+
+
+def test_a_bill_not_yet_due_is_not_counted_as_overdue_in_english(twilio: FakeTwilio, db_session, customer) -> None:
+    add_bill(db_session, customer, date(2026, 9, 1), kwh=150, amount=230_000, paid=False)
+    add_bill(db_session, customer, date(2026, 10, 1), kwh=160, amount=240_000, paid=False)
+    db_session.commit()
+    choose(twilio, "1", english=True)
+    spoken = twilio.press(IDPEL).spoken()
+
+    assert "Unpaid bills past their due date: one, totalling two hundred thirty thousand rupiah" in spoken
+    assert "Your latest bill is also unpaid, but not yet due. Please pay it by November twentieth" in spoken
 
 
 @pytest.mark.parametrize(("previous", "latest", "warned"), [(200_000, 240_000, True), (200_000, 239_999, False)])

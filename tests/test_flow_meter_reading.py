@@ -11,6 +11,7 @@ from sqlalchemy import select
 from db.models import Reading
 from db.references import READING_PREFIX, is_reference
 from ivr.extensions import runtime
+from tests.conftest import AUTH_TOKEN
 from tests.support.factories import add_customer
 from tests.support.journeys import RecordingSender, choose, set_clock
 from tests.support.readings import IN_WINDOW, METER
@@ -211,3 +212,113 @@ def test_garbage_stand_is_refused_with_a_reason(twilio: FakeTwilio, db_session, 
     reply = twilio.press("12a4")
     assert reply.says()[0].text.startswith("Maaf, angka stand hanya berisi angka")
     assert _readings(db_session) == []
+
+
+# -- a reading window across a month end (start day after end day) ---------------------------------
+
+
+def _window(db_session, meter, start: int, end: int) -> None:
+    meter.customer.reading_window_start_day, meter.customer.reading_window_end_day = start, end
+    db_session.commit()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 12, 27, 17, 30, tzinfo=UTC),  # 00:30 WIB on 28 December: the window opens
+        datetime(2026, 12, 31, 16, 30, tzinfo=UTC),  # 23:30 WIB on New Year's Eve
+        datetime(2027, 1, 3, 16, 30, tzinfo=UTC),  # 23:30 WIB on 3 January: the window's last day
+    ],
+)
+def test_a_window_across_the_year_end_is_open_on_both_sides(
+    app: Flask, twilio: FakeTwilio, db_session, meter, moment: datetime
+) -> None:
+    _window(db_session, meter, 28, 3)
+    set_clock(app, moment)
+    _report(twilio, "05150")
+    twilio.press("1")
+
+    [reading] = _readings(db_session)
+    assert (reading.stand, reading.status, reading.period) == (5150, "accepted", date(2026, 12, 1))
+
+
+@pytest.mark.parametrize(
+    ("moment", "opens", "closes"),
+    [
+        (  # 23:30 WIB on 27 December: not yet
+            datetime(2026, 12, 27, 16, 30, tzinfo=UTC),
+            "dua puluh delapan Desember dua ribu dua puluh enam",
+            "tiga Januari dua ribu dua puluh tujuh",
+        ),
+        (  # 00:30 WIB on 4 January: over, next is January's
+            datetime(2027, 1, 3, 17, 30, tzinfo=UTC),
+            "dua puluh delapan Januari dua ribu dua puluh tujuh",
+            "tiga Februari dua ribu dua puluh tujuh",
+        ),
+    ],
+)
+def test_outside_a_window_across_the_year_end_names_its_real_dates(
+    app: Flask, twilio: FakeTwilio, db_session, meter, moment: datetime, opens: str, closes: str
+) -> None:
+    _window(db_session, meter, 28, 3)
+    set_clock(app, moment)
+    choose(twilio, "2")
+    spoken = twilio.press(METER).spoken()
+
+    assert "di luar jadwal baca meter mandiri" in spoken
+    assert f"mulai tanggal {opens} sampai tanggal {closes}" in spoken
+    assert _readings(db_session) == []
+
+
+def test_outside_a_window_across_a_month_end_in_english(app: Flask, twilio: FakeTwilio, db_session, meter) -> None:
+    _window(db_session, meter, 25, 5)
+    set_clock(app, datetime(2026, 12, 6, 3, 0, tzinfo=UTC))  # 10:00 WIB on 6 December
+    choose(twilio, "2", english=True)
+    spoken = twilio.press(METER).spoken()
+
+    assert (
+        "from December twenty-fifth, two thousand twenty-six until January fifth, two thousand twenty-seven" in spoken
+    )
+
+
+def test_one_window_across_a_month_end_is_one_reading_period(app: Flask, client, db_session, meter) -> None:
+    """A reading on 30 November and another on 2 December fall in the same window: the second replaces it."""
+    _window(db_session, meter, 25, 5)
+    set_clock(app, datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
+    first = FakeTwilio(client=client, auth_token=AUTH_TOKEN)
+    _report(first, "5100")
+    first.press("1")
+
+    set_clock(app, datetime(2026, 12, 2, 3, 0, tzinfo=UTC))
+    second = FakeTwilio(client=client, auth_token=AUTH_TOKEN)
+    choose(second, "2")
+    asked = second.press(METER)
+    second.press("1")
+    second.press("5120")
+    second.press("1")
+
+    assert "sudah melaporkan angka stand lima, satu, nol, nol untuk periode baca meter ini" in asked.spoken()
+    old, new = _readings(db_session)
+    assert (old.status, old.period) == ("replaced", date(2026, 11, 1))
+    assert (new.stand, new.status, new.period) == (5120, "accepted", date(2026, 11, 1))
+
+
+def test_a_window_across_the_year_end_follows_the_regions_clock(
+    app: Flask, twilio: FakeTwilio, db_session, regions
+) -> None:
+    """3 Jan 15:30 UTC is still the 3rd in Bekasi (WIB) but already the 4th in Jayapura (WIT): closed there."""
+    set_clock(app, datetime(2027, 1, 3, 15, 30, tzinfo=UTC))
+    add_customer(db_session, regions["JAYAPURA"], idpel="911100000001", meter_number="45000000001", window=(28, 3))
+    add_customer(db_session, regions["BEKASI"], window=(28, 3))
+    db_session.commit()
+    twilio.caller = "+62967531234"
+    choose(twilio, "2")
+    papua = twilio.press("45000000001")
+
+    other = FakeTwilio(client=twilio.client, auth_token=twilio.auth_token)
+    choose(other, "2")
+    bekasi = other.press(METER)
+
+    assert "di luar jadwal baca meter mandiri" in papua.spoken()
+    assert "mulai tanggal dua puluh delapan Januari" in papua.spoken()
+    assert bekasi.says()[0].text.startswith("Masukkan angka stand meter")

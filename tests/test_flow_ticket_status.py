@@ -199,3 +199,41 @@ def test_the_call_timeline_shows_the_lookup(twilio: FakeTwilio, db_session, tick
     ]
     assert events[1].detail["digits"] == TICKET
     assert [e.detail["outcome"] for e in events if e.kind == "service"] == ["complaint", "in_progress", "note"]
+
+
+# -- an agent's note with markup is read as plain words --------------------------------------------
+
+MARKED_UP = (
+    "<p><b>Petugas</b> &amp; tim&nbsp;teknik **sedang menuju** lokasi.</p>\n\n"
+    '<break time="10s"/><prosody rate="x-slow">Cek</prosody> https://pln.example/peta?id=1&amp;x=2 '
+    "&lt;speak&gt;estimasi&lt;/speak&gt; _2 jam_ [peta gangguan](https://pln.example/g)."
+)
+PLAIN = "Petugas & tim teknik sedang menuju lokasi. Cek estimasi 2 jam peta gangguan."
+
+
+@pytest.mark.parametrize("english", [False, True])
+def test_a_note_with_markup_is_spoken_as_plain_words(twilio: FakeTwilio, db_session, regions, english) -> None:
+    add_complaint(db_session, regions["BEKASI"], ticket_number=TICKET, updated_at=CHANGED, last_note=MARKED_UP)
+    db_session.commit()
+    choose(twilio, "4", english=english)
+    reply = twilio.press(TICKET)
+
+    says = reply.says()
+    [note] = [say for say in says if say.text == PLAIN]
+    assert (note.get("language"), list(note)) == ("id-ID", [])  # plain text: no SSML child elements
+    everything = " ".join(say.text or "" for say in says)
+    for leftover in ("<", ">", "*", "_", "http", "pln.example", "time=", "prosody", "nbsp", "&amp;", "&lt;"):
+        assert leftover not in everything
+
+
+def test_a_long_note_is_cut_at_a_word(twilio: FakeTwilio, db_session, regions) -> None:
+    note = "Petugas   kami\n\nakan  datang. " * 40  # 1,120 characters with runs of spaces and blank lines
+    add_complaint(db_session, regions["BEKASI"], ticket_number=TICKET, updated_at=CHANGED, last_note=note)
+    db_session.commit()
+    choose(twilio, "4")
+    texts = [say.text or "" for say in twilio.press(TICKET).says()]
+
+    [heard] = [text for text in texts if text.startswith("Petugas kami akan datang.")]
+    assert len(heard) <= 300
+    assert heard.endswith("...") and "  " not in heard
+    assert heard[: -len("...")].split(" ")[-1] in {"Petugas", "kami", "akan", "datang."}

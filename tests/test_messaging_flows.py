@@ -20,6 +20,7 @@ from tests.support.factories import add_bill, add_customer
 from tests.support.journeys import set_clock
 from tests.support.messaging import PHOTO_URL, FakeMessenger, TextReply
 from tests.support.readings import IDPEL, METER
+from tests.support.tickets import add_complaint
 from tests.support.twilio import FakeTwilio
 
 CHANNELS = [("whatsapp", "+6281234567890"), ("sms", "+6281298765432")]
@@ -279,3 +280,16 @@ def test_an_urgent_report_by_message_books_an_urgent_callback(customer, db_sessi
     conversation = _conversation(db_session)
     assert (conversation.outcome, conversation.ended_at is not None) == ("callback_requested", True)
     assert messenger.send("Halo").lines  # a new conversation starts
+
+
+def test_a_note_with_markup_reaches_a_text_as_plain_words(customer, db_session, regions) -> None:
+    messenger, language = customer
+    note = "<b>Petugas</b> &amp; tim **sedang menuju** lokasi. Lihat https://pln.example/peta &lt;br/&gt;"
+    add_complaint(db_session, regions["BEKASI"], ticket_number="3123456789", last_note=note)
+    db_session.commit()
+    _begin(messenger, language, "4")
+    status = messenger.send("3123456789")
+
+    assert "Petugas & tim sedang menuju lokasi. Lihat" in status.lines
+    for leftover in ("<b>", "**", "&amp;", "https://", "pln.example", "br/"):
+        assert leftover not in status.text

@@ -22,10 +22,38 @@ from tests.support.factories import add_bill, add_customer
         (date(2026, 11, 28), (24, 27), (False, date(2026, 12, 24), date(2026, 12, 27))),
         (date(2026, 12, 30), (24, 27), (False, date(2027, 1, 24), date(2027, 1, 27))),
         (date(2027, 2, 28), (27, 31), (True, date(2027, 2, 27), date(2027, 2, 28))),  # short month
+        # A window across a month end (the 25th to the 5th), on both sides of the boundary.
+        (date(2026, 11, 24), (25, 5), (False, date(2026, 11, 25), date(2026, 12, 5))),
+        (date(2026, 11, 25), (25, 5), (True, date(2026, 11, 25), date(2026, 12, 5))),
+        (date(2026, 11, 30), (25, 5), (True, date(2026, 11, 25), date(2026, 12, 5))),
+        (date(2026, 12, 1), (25, 5), (True, date(2026, 11, 25), date(2026, 12, 5))),
+        (date(2026, 12, 5), (25, 5), (True, date(2026, 11, 25), date(2026, 12, 5))),
+        (date(2026, 12, 6), (25, 5), (False, date(2026, 12, 25), date(2027, 1, 5))),
+        # ...across the year end (28 December to 3 January).
+        (date(2026, 12, 27), (28, 3), (False, date(2026, 12, 28), date(2027, 1, 3))),
+        (date(2026, 12, 31), (28, 3), (True, date(2026, 12, 28), date(2027, 1, 3))),
+        (date(2027, 1, 1), (28, 3), (True, date(2026, 12, 28), date(2027, 1, 3))),
+        (date(2027, 1, 3), (28, 3), (True, date(2026, 12, 28), date(2027, 1, 3))),
+        (date(2027, 1, 4), (28, 3), (False, date(2027, 1, 28), date(2027, 2, 3))),
+        (date(2027, 2, 27), (30, 2), (False, date(2027, 2, 28), date(2027, 3, 2))),  # opens on February's last day
+        (date(2027, 3, 1), (30, 2), (True, date(2027, 2, 28), date(2027, 3, 2))),
     ],
 )
 def test_reading_window(today: date, window: tuple[int, int], expected: tuple[bool, date, date]) -> None:
     assert readings.window_dates(today, *window) == expected
+
+
+@pytest.mark.parametrize(
+    ("today", "window", "period"),
+    [
+        (date(2026, 11, 24), (24, 27), date(2026, 11, 1)),
+        (date(2027, 1, 3), (28, 3), date(2026, 12, 1)),  # the window opened in December: December's reading
+        (date(2026, 12, 30), (28, 3), date(2026, 12, 1)),
+        (date(2027, 1, 4), (28, 3), date(2027, 1, 1)),  # outside: the month it is taken in
+    ],
+)
+def test_a_reading_belongs_to_the_month_its_window_opened(today: date, window: tuple[int, int], period: date) -> None:
+    assert readings.reading_period(today, *window) == period
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from db.models import Complaint
 from ivr.engine.services import ServiceRegistry
 from ivr.services import tickets
+from ivr.services.notes import SPOKEN_NOTE_MAX_CHARS
 from tests.support.factories import add_customer
 from tests.support.tickets import (
     NOW,
@@ -311,7 +312,7 @@ def test_unknown_or_malformed_reference_reveals_nothing(db_session, regions, ref
 def test_long_notes_are_cut_short(db_session, regions) -> None:
     add_complaint(db_session, regions["BEKASI"], ticket_number="3000000002", last_note="x" * 1000)
     result = tickets.lookup_status(context(db_session, region_id=regions["BEKASI"]), {"reference": "3000000002"})
-    assert len(result.vars["status_note"]) == tickets.NOTE_MAX_CHARS
+    assert len(result.vars["status_note"]) == SPOKEN_NOTE_MAX_CHARS
 
 
 @pytest.mark.parametrize(

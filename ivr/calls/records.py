@@ -224,3 +224,11 @@ _LAST_SEQ = select(func.coalesce(func.max(CallEvent.seq), 0)).where(CallEvent.ca
 def last_event_seq(connection: Connection, call_id: int) -> int:
     """The highest event number stored for a call (0 for none)."""
     return connection.execute(_LAST_SEQ, {"call_id": call_id}).scalar() or 0
+
+
+_LANGUAGE = select(CALLS.c.language).where(CALLS.c.call_sid == bindparam("sid"))
+
+
+def call_language(connection: Connection, call_sid: str) -> str | None:
+    """The language a call's row was last written in; None for a call never recorded."""
+    return connection.execute(_LANGUAGE, {"sid": call_sid}).scalar()

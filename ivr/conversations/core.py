@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 Run = Callable[[ServiceContext], list[Turn]]
 Settle = Callable[[Conversation, list[Turn], datetime], RowChange | None]
 """The adapter's own facts from a turn (a caller queued, a chat closed): may add events, returns a row change."""
+STATE_LOST_PROMPT = "common.state_lost"  # said before the main menu when a conversation's state was lost
 
 
 class ConversationCore:
@@ -174,6 +175,20 @@ class ConversationCore:
         error = Event("error", conversation.state.flow, conversation.state.node, {"error": type(exc).__name__})
         conversation.add_events([error], now)
         self.record(conversation)
+
+    def start_again(self, conversation: Conversation, context: ServiceContext, language: str | None) -> Turn:
+        """Start over a conversation whose state was lost: in its last known language, sorry first.
+
+        The customer was somewhere in a menu; the greeting again without a word would sound as if
+        the line had dropped them. Channel-agnostic: a call and a text conversation say the same.
+        """
+        engine, state = self.engine, conversation.state
+        if language in engine.prompts.languages:
+            state.language = language
+        turn = engine.start(state, context)
+        apology = engine.prompts.render(STATE_LOST_PROMPT, state.language, engine.constants, state.medium)
+        turn.utterances.insert(0, apology)
+        return turn
 
     def context(self, conversation: Conversation, session: Session, now: datetime) -> ServiceContext:
         """What the services of this turn get: its unit of work and the conversation's facts."""

@@ -45,6 +45,7 @@ class Conversation:
     event_seq: int = 0
     pending: list[dict[str, Any]] = field(default_factory=list)
     closed: bool = False
+    status_sequence: int | None = None  # the SequenceNumber of the final status callback applied
     # Facts for the call record (see ivr/calls/outcome.py); they only ever become true or grow.
     served: bool = False
     ivr_hung_up: bool = False
@@ -133,6 +134,7 @@ class Conversation:
             "event_seq": self.event_seq,
             "pending": self.pending,
             "closed": self.closed,
+            "status_sequence": self.status_sequence,
             "served": self.served,
             "ivr_hung_up": self.ivr_hung_up,
             "had_error": self.had_error,
@@ -162,6 +164,7 @@ class Conversation:
             event_seq=int(data.get("event_seq", 0)),
             pending=list(data.get("pending", [])),
             closed=bool(data.get("closed", False)),
+            status_sequence=data.get("status_sequence"),
             served=bool(data.get("served", False)),
             ivr_hung_up=bool(data.get("ivr_hung_up", False)),
             had_error=bool(data.get("had_error", False)),

@@ -63,8 +63,14 @@ def close_idle_conversations(session: Session, now: datetime, idle: timedelta) -
     return len(idle_calls)
 
 
-def close_expired_conversations(session: Session, channel: str, caller: str, keep: str) -> int:
-    """End a texting customer's earlier conversations that went quiet, when they write again."""
+def close_expired_conversations(
+    session: Session, channel: str, caller: str, keep: str, live_since: datetime
+) -> str | None:
+    """End a texting customer's earlier conversations, when they write again.
+
+    One with a sign of life since `live_since` (the idle time ago) had not gone quiet: its state
+    was lost, not expired. Returns that conversation's language (the latest one's), else None.
+    """
     idle = list(
         session.scalars(
             select(Call)
@@ -72,9 +78,13 @@ def close_expired_conversations(session: Session, channel: str, caller: str, kee
             .with_for_update()
         )
     )
+    lost: tuple[datetime, str] | None = None
     for call in idle:
         close_at_last_sign_of_life(session, call, EXPIRED_STATUS)
-    return len(idle)
+        last = call.ended_at
+        if last is not None and last >= live_since and (lost is None or last > lost[0]):
+            lost = (last, call.language)
+    return lost[1] if lost is not None else None
 
 
 def close_at_last_sign_of_life(session: Session, call: Call, status: str) -> None:

@@ -53,7 +53,7 @@ SURGE_MENU_WEIGHTS: dict[str, dict[str, float]] = {
 # Service outcomes; the services of Walker.dynamic are decided there instead.
 SERVICE_WEIGHTS: dict[str, dict[str, float]] = {
     "billing.latest": {"found": 80, "not_found": 8, "prepaid": 8, "no_bill": 4},
-    "billing.payment_status": {"paid": 62, "unpaid": 28, "overdue": 10},
+    "billing.payment_status": {"paid": 62, "unpaid": 26, "overdue": 8, "overdue_and_unpaid": 4},
     "billing.jump_check": {"normal": 86, "jump": 14},
     "readings.check": {"plausible": 86, "lower": 6, "jump": 8},
     "readings.usage_known": {"known": 75, "unknown": 25},

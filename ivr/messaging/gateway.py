@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ivr import telemetry
@@ -194,8 +194,10 @@ class MessagingGateway:
             )
         typed = Text(message.body)
         if fresh:
-            close_expired_conversations(context.session, call.facts.channel, call.facts.caller, call.facts.call_sid)
-            greeting = engine.start(state, context)
+            live_since = context.now - timedelta(seconds=self.config.idle_seconds)
+            facts = call.facts
+            lost = close_expired_conversations(context.session, facts.channel, facts.caller, facts.call_sid, live_since)
+            greeting = self.core.start_again(call, context, lost) if lost else engine.start(state, context)
             waiting = engine.waiting_node(state)
             if waiting is None or not message.body.strip() or not engine.accepts(state, typed):
                 return [*turns, greeting]

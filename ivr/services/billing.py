@@ -46,15 +46,21 @@ def latest_bill(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResu
 
 
 def payment_status(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
-    """Paid, unpaid but not yet due, or overdue with the total of every unpaid bill."""
+    """Paid, unpaid but not yet due, or overdue: the count and total cover only bills past due.
+
+    A bill not yet due is never called overdue; when older bills are overdue and the latest one is
+    unpaid but not yet due, `overdue_and_unpaid` lets the flow say both, each for what it is.
+    """
     customer_id = int(args["customer_ref"])
     unpaid = list(context.session.scalars(select(Bill).where(Bill.customer_id == customer_id, Bill.paid_at.is_(None))))
     latest = _latest_bills(context.session, customer_id, 1)[0]
     today = context.local_now.date()
     overdue = [bill for bill in unpaid if bill.due_date < today]
+    latest_open = latest in unpaid and latest not in overdue
     if overdue:
-        return ServiceResult("overdue", {"owed_total": sum(b.amount_rupiah for b in unpaid), "owed_count": len(unpaid)})
-    if latest in unpaid:
+        owed = {"owed_total": sum(b.amount_rupiah for b in overdue), "owed_count": len(overdue)}
+        return ServiceResult("overdue_and_unpaid" if latest_open else "overdue", owed)
+    if latest_open:
         return ServiceResult("unpaid")
     return ServiceResult("paid", {"paid_on": _paid_on(context, latest)})
 
@@ -85,5 +91,5 @@ def jump_check(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResul
 
 def register(registry: ServiceRegistry) -> None:
     registry.add("billing.latest", latest_bill, {"found", "not_found", "prepaid", "no_bill"})
-    registry.add("billing.payment_status", payment_status, {"paid", "unpaid", "overdue"})
+    registry.add("billing.payment_status", payment_status, {"paid", "unpaid", "overdue", "overdue_and_unpaid"})
     registry.add("billing.jump_check", jump_check, {"normal", "jump"})

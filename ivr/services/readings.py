@@ -36,9 +36,14 @@ USUAL_MONTHS = 6
 _NO_PHOTO = {"meter_photo_url": None, "meter_photo_type": None}  # the conversation's kept photo, used up
 
 
-def reading_period(today: date) -> date:
-    """Readings belong to the month they are taken in (local time)."""
-    return today.replace(day=1)
+def reading_period(today: date, start_day: int, end_day: int) -> date:
+    """The month a reading belongs to: the one its window opened in, else the one it is taken in.
+
+    A window from the 25th to the 5th is one reading period: a reading on 3 January is December's,
+    so a second one that window replaces it instead of counting as January's.
+    """
+    inside, opens, _ = window_dates(today, start_day, end_day)
+    return opens.replace(day=1) if inside else today.replace(day=1)
 
 
 def customer_today(context: ServiceContext, customer: Customer) -> date:
@@ -46,19 +51,31 @@ def customer_today(context: ServiceContext, customer: Customer) -> date:
     return context.now.astimezone(ZoneInfo(customer.region.timezone)).date()
 
 
+def customer_period(context: ServiceContext, customer: Customer) -> date:
+    """The reading period of today, in the customer's region and window."""
+    today = customer_today(context, customer)
+    return reading_period(today, customer.reading_window_start_day, customer.reading_window_end_day)
+
+
+def _month_day(year: int, month: int, day: int) -> date:
+    """`day` of a month, or its last day when the month is shorter (the 31st in February)."""
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
 def window_dates(today: date, start_day: int, end_day: int) -> tuple[bool, date, date]:
-    """Whether today is inside the monthly window, and the window's next (or current) dates."""
+    """Whether today is inside the monthly window, and the window's current (or next) dates.
 
-    def on(year: int, month: int, day: int) -> date:
-        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-    start, end = on(today.year, today.month, start_day), on(today.year, today.month, end_day)
-    if start <= today <= end:
-        return True, start, end
-    if today < start:
-        return False, start, end
-    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    return False, on(year, month, start_day), on(year, month, end_day)
+    A window whose start day comes after its end day (the 25th to the 5th) crosses a month end:
+    it opens in one month and closes in the next, over a year end too (28 December to 3 January).
+    """
+    crosses = start_day > end_day
+    for month in (today.month - 1, today.month, today.month + 1):  # the window that opened last month may be open
+        opens = _month_day(today.year, month, start_day)
+        closes = _month_day(today.year, month + 1 if crosses else month, end_day)
+        if today <= closes:
+            return opens <= today, opens, closes
+    raise AssertionError("next month's window closes after today")
 
 
 def baseline(session: Session, meter_id: int, period: date) -> Reading | None:
@@ -120,7 +137,7 @@ def identify(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
     if not is_open:
         return ServiceResult("outside_window", {"window_opens": opens.isoformat(), "window_closes": closes.isoformat()})
     found = {"meter_ref": meter.id, "meter_number": meter.meter_number}
-    existing = current_self_reading(context.session, meter.id, reading_period(today))
+    existing = current_self_reading(context.session, meter.id, opens.replace(day=1))
     if existing is not None:
         return ServiceResult(
             "already_submitted", {**found, "existing_stand": existing.stand, "existing_reference": existing.reference}
@@ -132,7 +149,7 @@ def check(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
     """Compare the entered stand with the history before asking the caller to confirm it."""
     meter = context.session.get(Meter, int(args["meter_ref"]))
     assert meter is not None
-    period = reading_period(customer_today(context, meter.customer))
+    period = customer_period(context, meter.customer)
     outcome, facts = plausibility(context.session, meter, int(args["stand"]), period)
     return ServiceResult(outcome, facts)
 
@@ -142,7 +159,7 @@ def submit(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
     session = context.session
     meter = session.get(Meter, int(args["meter_ref"]))
     assert meter is not None
-    stand, period = int(args["stand"]), reading_period(customer_today(context, meter.customer))
+    stand, period = int(args["stand"]), customer_period(context, meter.customer)
     repeat = session.scalar(
         select(Reading).where(
             Reading.call_sid == context.conversation_id,

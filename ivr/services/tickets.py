@@ -22,6 +22,7 @@ from ivr.engine.services import ServiceRegistry, ServiceResult
 from ivr.phone.numbers import national_format, to_e164
 from ivr.services.context import ServiceContext
 from ivr.services.customers import find_account
+from ivr.services.notes import plain_note
 from ivr.services.references import new_reference
 from ivr.services.validators import is_phone_number
 
@@ -32,7 +33,7 @@ OUTAGE_WINDOW = timedelta(hours=2)
 OUTAGE_MIN_REPORTS = 3  # this many recent, unresolved outage reports in a region = a known outage
 STATES = ("open", "in_progress", "resolved", "accepted", "flagged", "rejected", "replaced")
 STATE_ALIASES = {"closed": "resolved"}
-NOTE_MAX_CHARS = 500  # what agents may write (ivr/queries/tickets.py), all of it spoken
+NOTE_MAX_CHARS = 500  # what agents may write (ivr/queries/tickets.py); callers hear it as plain words (notes.py)
 # Any status may follow any other, except that a closed ticket is never simply "open" again:
 # reopening a closed one means taking it up (in_progress), so it does not look brand new.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -249,7 +250,7 @@ def lookup_status(context: ServiceContext, args: Mapping[str, Any]) -> ServiceRe
     found = find_status(context.session, str(args.get("reference") or ""))
     if found is None:
         return ServiceResult("not_found")
-    note = (found.note or "").strip()[:NOTE_MAX_CHARS] or None
+    note = plain_note(found.note)  # markup, links and entities are not read to a caller
     facts = {"status_code": found.status, "status_note": note, **_local_parts(context, found.changed, "status")}
     return ServiceResult(found.kind, facts)
 

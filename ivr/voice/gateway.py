@@ -16,6 +16,7 @@ from typing import Any
 
 from db.models import VOICE
 from ivr import telemetry
+from ivr.calls import records
 from ivr.calls.records import CallFacts
 from ivr.calls.row import CallRow, RowChange
 from ivr.conversations.core import ConversationCore, Run
@@ -24,6 +25,7 @@ from ivr.engine.model import Event, Transfer, Turn, Utterance
 from ivr.live import board
 from ivr.phone.numbers import mask, parse_caller, to_e164
 from ivr.queues import policy
+from ivr.services.context import ServiceContext
 from ivr.state import Opening, StateStoreError
 from ivr.voice import twiml
 from ivr.voice.form import to_int, user_input
@@ -36,7 +38,10 @@ DIAL_RESULT_URL = "/voice/dial-result"
 QUEUE_RESULT_URL = "/voice/queue/result"
 QUEUE_WAIT_URL = "/voice/queue/wait"
 CLOSED_STATE_TTL = 600
+STATE_MISSING = "state_missing"  # the call_started note of a call whose state was lost
 BUSY_FLOW = "busy"  # where a new call starts when every line is busy (MAX_ACTIVE_CALLS)
+# The CallStatus values that end a call; the others (queued, ringing, in-progress) only report progress.
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,10 @@ class VoiceGateway:
         except StateStoreError:
             log.exception("call state store unavailable at call start")
             return self.state_store_down(form)
-        if existing is not None:  # a retry; or a call a callback already saw ended, which has no reply to repeat
-            return existing.last_reply or twiml.render_ending([], self.config.voice)
+        if existing is not None:  # a retry: its reply again, unless the call has ended meanwhile
+            if existing.closed or not existing.last_reply:
+                return twiml.render_ending([], self.config.voice)
+            return existing.last_reply
         if not opened.claimed:  # the same first request is being answered right now
             return twiml.render_retry_later(INCOMING_URL)
         return self._start(form, busy_at=self._lines_busy(opened.active_calls))
@@ -107,7 +114,7 @@ class VoiceGateway:
             return self.state_store_down(form)
         if call is None:
             log.warning("no state for call %s; starting it afresh", sid)
-            return self._start(form, note="state_missing")
+            return self._start(form, note=STATE_MISSING)
         if call.closed:
             return twiml.render_ending([], self.config.voice)
         if step is not None and step < call.step:
@@ -147,19 +154,33 @@ class VoiceGateway:
         return twiml.render_ending(self.prompt("common.agent_unavailable", language), self.config.voice)
 
     def status(self, form: Mapping[str, str]) -> str:
-        """Twilio's final status callback: close the call record, once, whatever came before."""
+        """Twilio's status callback: a final status closes the call record, once; progress changes nothing.
+
+        Callbacks may arrive in any order. A non-final status (ringing, in-progress) never closes,
+        reopens or zeroes a call; a final status never replaces one with a later SequenceNumber.
+        """
         sid = form.get("CallSid", "")
-        call = self.core.load(self.key(sid)) or self.new_call(form)
         status = form.get("CallStatus", "")[:16]
+        if status not in FINAL_STATUSES:
+            log.info("call %s reported %s; not a final status, nothing to record", sid, status)
+            return twiml.empty_response()
+        call = self.core.load(self.key(sid)) or self.new_call(form)
+        sequence = to_int(form.get("SequenceNumber"))
         duration = to_int(form.get("CallDuration"))
         now = self.core.clock.now()
+        later = call.closed and _is_later(sequence, call.status_sequence)  # a final status to correct
+        if not call.closed or later:
+            call.status_sequence = sequence
         if not call.closed:
             call.closed = True
-            call.add_events([Event("call_ended", call.state.flow, call.state.node, {"status": status})], now)
+            detail: dict[str, Any] = {"status": status, "sequence": sequence}
+            call.add_events([Event("call_ended", call.state.flow, call.state.node, detail)], now)
 
         def close(row: CallRow) -> None:
+            if row.final_status in FINAL_STATUSES and not later:  # closed already (a retry, or state lost)
+                return
             row.ended_at = row.ended_at or now
-            row.final_status = status or row.final_status
+            row.final_status = status
             row.duration_seconds = duration if duration is not None else row.duration_seconds
 
         self.core.record(call, close)
@@ -277,7 +298,14 @@ class VoiceGateway:
             call.add_events([Event("busy", None, None, busy)], now)
             log.info("call %s turned away: %d calls active", facts.call_sid, busy_at)
         log.info("call %s from %s routed by %s", facts.call_sid, mask(facts.caller), facts.routed_by)
+        if note == STATE_MISSING:
+            return self.respond(call, lambda context: [self._start_again(call, context)])
         return self.respond(call, lambda context: [self.core.engine.start(call.state, context)])
+
+    def _start_again(self, call: Conversation, context: ServiceContext) -> Turn:
+        """The call's state was lost mid-call: the main menu again, in the call's language, after an apology."""
+        language = records.call_language(context.session.connection(), call.sid)
+        return self.core.start_again(call, context, language)
 
     # -- when things break ----------------------------------------------------------------------
 
@@ -306,6 +334,11 @@ class VoiceGateway:
     def prompt(self, key: str, language: str, **variables: Any) -> list[Utterance]:
         engine = self.core.engine
         return [engine.prompts.render(key, language, {**engine.constants, **variables})]
+
+
+def _is_later(sequence: int | None, applied: int | None) -> bool:
+    """Whether a callback's SequenceNumber comes after the one applied (unknown ones never do)."""
+    return sequence is not None and applied is not None and sequence > applied
 
 
 def enter_queue(row: CallRow, queue: str, now: datetime) -> None:

@@ -52,6 +52,8 @@ def fallback(gateway: VoiceGateway, form: Mapping[str, str]) -> str:
         return gateway.incoming(form)
     telemetry.FALLBACKS.labels("other").inc()
     call = gateway.core.load(gateway.key(form.get("CallSid", ""))) or gateway.new_call(form)
+    if call.closed:  # its final status came first: nobody is on the line to apologise to
+        return twiml.render_ending([], gateway.config.voice)
     return gateway.apology(call.language, call.agent_number, cause="fallback")
 
 

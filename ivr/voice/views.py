@@ -19,6 +19,12 @@ blueprint = Blueprint("voice", __name__, url_prefix="/voice")
 
 
 def _twiml(body: str) -> Response:
+    """Every voice webhook answers TwiML: an empty body (Twilio's "application error") becomes a hang-up."""
+    if not body.strip():
+        log.error("a voice webhook produced no TwiML for %s; hanging up", request.path)
+        response = VoiceResponse()
+        response.hangup()
+        body = str(response)
     return Response(body, status=200, mimetype="text/xml")
 
 
