@@ -1,6 +1,6 @@
 """Urgent first, through signed webhooks: a dangerous installation report queues in the urgent tier,
 agents take it before routine callers (first come, first served within a tier), the whisper says so,
-and hold messages stay truthful."""
+hold messages stay truthful, and an urgent caller's callback is phoned back first."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from db.models import Call
+from db.models import Call, CallbackRequest
 from ivr.extensions import runtime
 from tests.conftest import AUTH_TOKEN, DEFAULT_NOW
+from tests.support.console import add_user, bearer, log_in, token_for
 from tests.support.journeys import choose, set_clock
+from tests.support.openapi import check
 from tests.support.queues import add_agent, agent_phone, bridge, result, wait
 from tests.support.twilio import FakeTwilio, Reply
 
@@ -175,3 +177,56 @@ def test_an_urgent_caller_overflows_into_the_national_urgent_tier(app: Flask, cl
     assert moved.queue_name == "NASIONAL-DARURAT"
     row = _row(db_session, urgent)
     assert (row.queue_name, row.urgent, row.overflowed) == ("NASIONAL", True, True)
+
+
+def _callback_from_the_queue(caller: FakeTwilio) -> None:
+    offer = wait(caller, position=7)  # 7 x 60 s > 300 s: a callback is offered
+    assert offer.gather is not None
+    caller.post("/voice/queue/choice", {"Digits": "1"})
+    assert result(caller, "leave", queue_time=70).hangs_up
+
+
+def test_an_urgent_callers_callback_is_phoned_back_first(app: Flask, client, db_session, regions) -> None:
+    first = _routine(app, client, "+6281311110001", at=0)
+    _callback_from_the_queue(first)
+    urgent = _urgent(app, client, "+6281311110002", at=60)
+    _callback_from_the_queue(urgent)
+    second = _routine(app, client, "+6281311110003", at=120)
+    _callback_from_the_queue(second)
+    user = add_user(db_session, "agen.bekasi", "agent", regions["BEKASI"])
+    token = token_for(db_session, user)
+    db_session.commit()
+
+    listed = check(client.get("/api/v1/callbacks", headers=bearer(token)), "get", "/callbacks")["items"]
+    log_in(client, "agen.bekasi")
+    page = client.get("/console/callbacks").get_data(as_text=True)
+
+    assert [(row["number"], row["urgent"]) for row in listed] == [
+        (urgent.caller, True), (first.caller, False), (second.caller, False)
+    ]  # fmt: skip
+    stored = {c.number: c for c in db_session.scalars(select(CallbackRequest))}
+    assert (stored[urgent.caller].urgent, stored[urgent.caller].reason) == (True, "while_waiting")
+    assert [stored[first.caller].urgent, stored[second.caller].urgent] == [False, False]
+    rows = page.split('<tr class="callback')[1:]
+    assert [row.startswith(" urgent") for row in rows] == [True, False, False]
+    assert f'data-id="{stored[urgent.caller].id}"' in rows[0]
+    assert rows[0].count('<span class="urgent">MENDESAK</span>') == 1
+    assert "MENDESAK" not in rows[1] + rows[2]
+
+
+def test_the_live_view_and_call_list_mark_urgent_callers(app: Flask, client, db_session, regions, agent) -> None:
+    _routine(app, client, "+6281311110001", at=0)
+    urgent = _urgent(app, client, "+6281311110002", at=10)
+    add_user(db_session, "supervisor", "supervisor")
+    db_session.commit()
+    log_in(client, "supervisor")
+
+    live = client.get("/console/live").get_data(as_text=True)
+    bekasi = live.split('<tr data-code="BEKASI">')[1].split("</tr>")[0]
+    national = live.split('<tr data-code="NASIONAL">')[1].split("</tr>")[0]
+    call = client.get(f"/console/calls/{urgent.call_sid}").get_data(as_text=True)
+
+    assert '<td class="waiting">2</td>' in bekasi
+    assert '<td class="urgent-waiting"><span class="urgent">1</span></td>' in bekasi
+    assert '<td class="urgent-waiting">0</td>' in national
+    assert '<span class="urgent">MENDESAK</span> (didahulukan)' in call
