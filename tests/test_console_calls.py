@@ -375,10 +375,10 @@ def test_live_numbers_for_a_supervisor(client: FlaskClient, on_the_line) -> None
 
     assert response.headers["Refresh"] == "15"
     assert '<meta http-equiv="refresh" content="15">' in response.get_data(as_text=True)
-    assert rows["BEKASI"] == {"in-menu": "1", "waiting": "1", "longest": "1:35", "agents": "0"}
-    assert rows["KUPANG"] == {"in-menu": "1", "waiting": "0", "longest": "0:00", "agents": "0"}
+    assert rows["BEKASI"] == {"in-menu": "1", "waiting": "1", "longest": "1:35", "agents": "0", "urgent-waiting": "0"}
+    assert rows["KUPANG"] == {"in-menu": "1", "waiting": "0", "longest": "0:00", "agents": "0", "urgent-waiting": "0"}
     assert rows["NASIONAL"]["in-menu"] == "1"
-    assert rows["JAYAPURA"] == {"in-menu": "0", "waiting": "0", "longest": "0:00", "agents": "0"}
+    assert rows["JAYAPURA"] == {"in-menu": "0", "waiting": "0", "longest": "0:00", "agents": "0", "urgent-waiting": "0"}
 
 
 @pytest.mark.parametrize(

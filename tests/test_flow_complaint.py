@@ -96,7 +96,7 @@ def test_dangerous_installation_is_urgent_and_goes_straight_to_the_regions_agent
     assert "jauhi kabel atau instalasi tersebut" in warned.spoken()
     assert CALLER_READ_BACK in warned.spoken()  # no customer number or recording asked for
     assert reply.verbs[-1] == "Enqueue"
-    assert reply.queue_name == region
+    assert reply.queue_name == f"{region}-DARURAT"  # the region's urgent tier, which agents take first
     [complaint] = complaints(db_session)
     assert (complaint.category, complaint.urgent) == ("dangerous_installation", True)
     assert complaint.region_id == regions[region]
@@ -104,7 +104,10 @@ def test_dangerous_installation_is_urgent_and_goes_straight_to_the_regions_agent
     assert read_twice(reply, complaint.ticket_number)
     assert spoken.index("tetap menjauh dari lokasi") > spoken.rindex("nomor tiket")
     assert "hubungkan dengan petugas" in spoken
+    call = db_session.scalars(select(Call).where(Call.call_sid == twilio.call_sid)).one()
+    assert (call.queue_name, call.urgent) == (region, True)
     twilio.hang_up()  # hung up while waiting for an agent
+    db_session.expire_all()
     assert db_session.scalars(select(Call).where(Call.call_sid == twilio.call_sid)).one().outcome == (
         "abandoned_in_queue"
     )

@@ -275,6 +275,7 @@ def test_an_urgent_report_by_message_books_an_urgent_callback(customer, db_sessi
     assert complaint.urgent is True
     [callback] = db_session.scalars(select(CallbackRequest)).all()
     assert (callback.number, callback.reason, callback.call_sid) == (messenger.number, "urgent", complaint.call_sid)
+    assert callback.urgent is True  # phoned back before routine requests
     assert complaint.ticket_number in done.text
     assert messenger.number in done.text
     conversation = _conversation(db_session)

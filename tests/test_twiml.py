@@ -100,6 +100,27 @@ def library_others(utterances: list[Utterance]) -> dict[str, tuple[str, str]]:
     )
     r = VoiceResponse()
     _speak(r, utterances)
+    r.dial(action="/voice/agent/done", method="POST", timeout=20).queue(
+        "BEKASI-DARURAT", url="/voice/queue/bridge", method="POST"
+    )
+    pairs["agent dial, timeout"] = (
+        twiml.render_agent_dial(
+            utterances,
+            queue="BEKASI-DARURAT",
+            bridge_url="/voice/queue/bridge",
+            done_url="/voice/agent/done",
+            voice=VOICE,
+            timeout=20,
+        ),
+        str(r),
+    )
+    r = VoiceResponse()
+    _speak(r, utterances)
+    r.pause(length=10)
+    r.redirect("/voice/agent/incoming?again=1", method="POST")
+    pairs["hold"] = (twiml.render_hold(utterances, 10, "/voice/agent/incoming?again=1", VOICE), str(r))
+    r = VoiceResponse()
+    _speak(r, utterances)
     r.redirect("/voice/agent/incoming", method="POST")
     pairs["redirect"] = (twiml.render_redirect(utterances, "/voice/agent/incoming", VOICE), str(r))
     for agent in (None, "+622150000000"):

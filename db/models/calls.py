@@ -66,6 +66,8 @@ class Call(Base):
     queue_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     queue_seconds: Mapped[int | None] = mapped_column(Integer)
     overflowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Queued in the urgent tier (a dangerous installation report): agents take these callers first.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     agent_call_sid: Mapped[str | None] = mapped_column(String(64))
@@ -117,6 +119,8 @@ class CallbackRequest(Base):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     number: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(16))
+    # Asked for by an urgent caller: phoned back before every routine request.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     language: Mapped[str] = mapped_column(String(5))
     menu_path: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)

@@ -49,6 +49,7 @@ class CallRow:
     queue_entered_at: datetime | None
     queue_seconds: int | None
     overflowed: bool
+    urgent: bool
     answered_at: datetime | None
     agent_id: int | None
     agent_call_sid: str | None
@@ -77,7 +78,7 @@ def locked(connection: Connection, call_sid: str) -> CallRow | None:
     if found is None:
         return None
     values = dict(found._mapping)
-    for flag in ("self_served", "ivr_hung_up", "had_error", "overflowed", "closed_by_sweep"):
+    for flag in ("self_served", "ivr_hung_up", "had_error", "overflowed", "urgent", "closed_by_sweep"):
         values[flag] = bool(values[flag])
     values["flows_reached"] = values["flows_reached"] or ""
     values["flows_completed"] = values["flows_completed"] or ""

@@ -1,4 +1,4 @@
-"""The live board in the console: callers in the menus, waiting, longest wait, agents per queue."""
+"""The live board in the console: callers in the menus, waiting (urgent ones apart), longest wait, agents per queue."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.extensions import runtime
 from ivr.live.board import LiveSnapshot, QueueLive, RegionLive
-from ivr.queues.policy import NATIONAL_QUEUE
+from ivr.queues.policy import NATIONAL_QUEUE, urgent_waiting
 from ivr.state import StateStoreError
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class LiveRow:
     waiting: int
     longest_wait_seconds: int
     agents_connected: int
+    urgent_waiting: int = 0  # of `waiting`, urgent callers (from the database: agents take them first)
 
 
 def now() -> float:
@@ -45,9 +46,12 @@ def now() -> float:
     return runtime().clock.now().timestamp()
 
 
-def visible_rows(snapshot: LiveSnapshot, regions: list[Region], principal: Principal) -> list[LiveRow]:
+def visible_rows(
+    snapshot: LiveSnapshot, regions: list[Region], principal: Principal, urgent: dict[str, int] | None = None
+) -> list[LiveRow]:
     """Rows for every known region and every name on the board; agents get their region and the national one."""
     names = {region.code: region.name for region in regions}
+    urgent = urgent or {}
     codes = set(names) | set(snapshot.regions) | set(snapshot.queues)
     if not principal.sees_all_regions:
         allowed = {NATIONAL_QUEUE} | {r.code for r in regions if r.is_national or r.id == principal.region_id}
@@ -65,6 +69,7 @@ def visible_rows(snapshot: LiveSnapshot, regions: list[Region], principal: Princ
                 queue.waiting,
                 int(queue.longest_wait_seconds),
                 queue.agents_connected,
+                urgent.get(code, 0),
             )
         )
     national = {NATIONAL_QUEUE} | {r.code for r in regions if r.is_national}
@@ -78,6 +83,7 @@ def live() -> ResponseReturnValue:
     principal = require_user()
     with runtime().database.session() as db:
         regions = list(db.scalars(select(Region)))
+        urgent = urgent_waiting(db)
     own = next((region for region in regions if region.id == principal.region_id), None)
     zone = own.timezone if own is not None else DEFAULT_TIMEZONE
     headers = {"Refresh": str(REFRESH_SECONDS), "Cache-Control": "no-store"}
@@ -87,6 +93,6 @@ def live() -> ResponseReturnValue:
         log.warning("live board unavailable for the console", exc_info=True)
         return render_template("console/live.html", rows=None, refresh=REFRESH_SECONDS), 503, headers
     taken_at = datetime.fromtimestamp(snapshot.taken_at, tz=UTC)
-    rows = visible_rows(snapshot, regions, principal)
+    rows = visible_rows(snapshot, regions, principal, urgent)
     page = render_template("console/live.html", rows=rows, taken_at=taken_at, zone=zone, refresh=REFRESH_SECONDS)
     return page, 200, headers

@@ -37,6 +37,8 @@ REASON_LABELS = {
     "while_waiting": "Diminta saat menunggu",
     "requested": "Diminta penelepon",
     "busy": "Semua saluran sibuk",
+    "message": "Lewat pesan",
+    "urgent": "Laporan darurat",
 }
 MESSAGES = {"saved": "Perubahan disimpan.", "done": "Panggil balik ditandai selesai."}
 LABELS = {"statuses": STATUS_LABELS, "categories": CATEGORY_LABELS, "reasons": REASON_LABELS}

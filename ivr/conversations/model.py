@@ -23,7 +23,7 @@ class Mark:
 
 # What a turn (the engine, the writer, an adapter's settle) may change besides the engine state.
 _TURN_FIELDS = ("call_id", "step", "event_seq", "closed", "served", "ivr_hung_up", "had_error", "flows_reached",
-                "flows_completed", "known_flags", "queue")  # fmt: skip
+                "flows_completed", "known_flags", "queue", "urgent")  # fmt: skip
 
 
 @dataclass
@@ -56,6 +56,7 @@ class Conversation:
     # Queueing: the queue the caller waits in, and why they will leave it ("overflow", or the
     # node of flows/agent.yaml a callback continues at).
     queue: str | None = None
+    urgent: bool = False  # queued in the urgent tier; stays so for an overflow and for the callback
     leaving_for: str | None = None
     callback_offered: bool = False
     last_queue_result: str | None = None  # the last queue callback handled, to spot Twilio's retries
@@ -142,6 +143,7 @@ class Conversation:
             "flows_completed": self.flows_completed,
             "known_flags": self.known_flags,
             "queue": self.queue,
+            "urgent": self.urgent,
             "leaving_for": self.leaving_for,
             "callback_offered": self.callback_offered,
             "last_queue_result": self.last_queue_result,
@@ -172,6 +174,7 @@ class Conversation:
             flows_completed=str(data.get("flows_completed", "")),
             known_flags=data.get("known_flags"),
             queue=data.get("queue"),
+            urgent=bool(data.get("urgent", False)),
             leaving_for=data.get("leaving_for"),
             callback_offered=bool(data.get("callback_offered", False)),
             last_queue_result=data.get("last_queue_result"),

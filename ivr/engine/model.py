@@ -100,6 +100,7 @@ class ActionNode(Node):
 @dataclass(frozen=True)
 class TransferNode(Node):
     to: str = "agent"
+    priority: str = "routine"  # "urgent": the caller waits in the tier agents take first
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ class Wait:
 @dataclass(frozen=True)
 class Transfer:
     target: str
+    priority: str = "routine"
 
 
 @dataclass(frozen=True)

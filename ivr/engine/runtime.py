@@ -184,8 +184,9 @@ class Engine:
                 return Wait(kind="record", max_length=0, finish_on_key="#", max_seconds=node.max_seconds)
             if isinstance(node, TransferNode):
                 turn.say(node.prompt)
-                turn.record("transfer", to=node.to)
-                return Transfer(target=node.to)
+                urgent = {"priority": node.priority} if node.priority != "routine" else {}
+                turn.record("transfer", to=node.to, **urgent)
+                return Transfer(target=node.to, priority=node.priority)
             if isinstance(node, HangupNode):
                 turn.say(node.prompt)
                 turn.record("hangup")

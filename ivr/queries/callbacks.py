@@ -1,4 +1,4 @@
-"""Callback requests agents work through: oldest first, the caller's number and menu path."""
+"""Callback requests agents work through: urgent ones first, then oldest first; the caller's number and menu path."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class CallbackRow:
     id: int
     number: str
     reason: str
+    urgent: bool
     language: str
     menu_path: list[str]
     status: str
@@ -40,6 +41,7 @@ def _callback_row(callback: CallbackRequest, region: Region | None, user: User |
         id=callback.id,
         number=callback.number,
         reason=callback.reason,
+        urgent=callback.urgent,
         language=callback.language,
         menu_path=list(callback.menu_path or []),
         status=callback.status,
@@ -57,13 +59,13 @@ def _callback_row(callback: CallbackRequest, region: Region | None, user: User |
 def list_callbacks(
     session: Session, principal: Principal, status: str | None = CALLBACK_OPEN, limit: int = 200
 ) -> list[CallbackRow]:
-    """Callback requests, oldest first (first asked, first phoned); `status` None lists all."""
+    """Callback requests, urgent ones first, then oldest first (first asked, first phoned); `status` None lists all."""
     query = (
         select(CallbackRequest, Region, User)
         .outerjoin(Region, Region.id == CallbackRequest.region_id)
         .outerjoin(User, User.id == CallbackRequest.fulfilled_by_id)
         .where(region_clause(principal, CallbackRequest.region_id))
-        .order_by(CallbackRequest.requested_at, CallbackRequest.id)
+        .order_by(CallbackRequest.urgent.desc(), CallbackRequest.requested_at, CallbackRequest.id)
         .limit(max(1, limit))
     )
     if status is not None:

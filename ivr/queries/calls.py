@@ -91,6 +91,7 @@ class CallRow:
     duration_seconds: int | None
     outcome: str
     queue_seconds: int | None
+    urgent: bool  # queued in the urgent tier
     last_flow: str | None
 
 
@@ -150,6 +151,7 @@ class CallDetail:
     queue_name: str | None
     queue_seconds: int | None
     overflowed: bool
+    urgent: bool
     answered_at: datetime | None
     agent: AgentRef | None
     closed_by_sweep: bool
@@ -170,7 +172,7 @@ class CallDetail:
 _COPIED = (
     "call_sid", "channel", "caller", "caller_kind", "dialed", "routed_by", "language", "started_at", "ended_at",
     "duration_seconds", "final_status", "outcome", "last_node", "queue_name", "queue_seconds", "overflowed",
-    "answered_at", "closed_by_sweep",
+    "urgent", "answered_at", "closed_by_sweep",
 )  # fmt: skip
 
 
@@ -242,6 +244,7 @@ def list_calls(
             duration_seconds=call.duration_seconds,
             outcome=call.outcome,
             queue_seconds=call.queue_seconds,
+            urgent=call.urgent,
             last_flow=last_flow,
         )
         for call, region, last_flow in session.execute(stmt)

@@ -1,4 +1,9 @@
-"""Queue rules: a region's queue while it is open, else the national one; wait estimates.
+"""Queue rules: a region's queue while it is open, else the national one; tiers; wait estimates.
+
+A queue has two tiers: urgent callers (a dangerous installation report) wait in the urgent one,
+which agents take first; first come, first served within each. Each tier is a Twilio queue of its
+own (`tier_queue`), since a Twilio queue is first in, first out; the calls table says who waits in
+which (`Call.urgent`), so an agent's line knows which tier to take from.
 
 The estimate is throughput-based: if agents in a queue answered one call every 40 s over the last
 hour, the fifth caller in line waits about 200 s. With too little history it falls back to a
@@ -19,6 +24,8 @@ from db.models import Call
 
 NATIONAL_QUEUE = "NASIONAL"
 HISTORY = timedelta(hours=1)
+URGENT = "urgent"  # a transfer's priority (flows: `priority: urgent`) that queues in the urgent tier
+URGENT_TIER_SUFFIX = "-DARURAT"
 
 
 @dataclass(frozen=True)
@@ -62,14 +69,26 @@ def hours_of(region: RegionHours) -> Hours:
     return Hours(region.timezone, region.opens_at, region.closes_at)
 
 
-def still_waiting(queue: str) -> list[ColumnElement[Any]]:
-    """Who waits in `queue` now: queued there, not answered, not ended, no callback asked for instead.
+def tier_queue(queue: str, urgent: bool) -> str:
+    """The Twilio queue a tier of `queue` waits in: the queue's own name, or its urgent tier's."""
+    return f"{queue}{URGENT_TIER_SUFFIX}" if urgent else queue
+
+
+def still_waiting(queue: str, urgent: bool | None = None) -> list[ColumnElement[Any]]:
+    """Who waits in `queue` (in one tier, or in both when `urgent` is None) now: queued there, not
+    answered, not ended, no callback asked for instead.
 
     The conditions of the partial index `ix_calls_queue_waiting` (db/models/calls.py), so a queue's
     length and head never read its history.
     """
+    conditions = [Call.queue_name == queue, *_waiting_now()]
+    if urgent is not None:
+        conditions.append(Call.urgent.is_(urgent))
+    return conditions
+
+
+def _waiting_now() -> list[ColumnElement[Any]]:
     return [
-        Call.queue_name == queue,
         Call.answered_at.is_(None),
         Call.ended_at.is_(None),
         Call.callback_requested_at.is_(None),
@@ -77,14 +96,25 @@ def still_waiting(queue: str) -> list[ColumnElement[Any]]:
     ]
 
 
-def waiting_count(session: Session, queue: str) -> int:
-    """Callers in `queue` now."""
-    return session.scalar(select(func.count()).where(*still_waiting(queue))) or 0
+def waiting_count(session: Session, queue: str, urgent: bool | None = None) -> int:
+    """Callers in `queue` now (in one tier when `urgent` is given)."""
+    return session.scalar(select(func.count()).where(*still_waiting(queue, urgent))) or 0
+
+
+def urgent_waiting(session: Session) -> dict[str, int]:
+    """Urgent callers waiting now, per queue that has any."""
+    query = (
+        select(Call.queue_name, func.count())
+        .where(Call.queue_name.is_not(None), Call.urgent.is_(True), *_waiting_now())
+        .group_by(Call.queue_name)
+    )
+    return {str(queue): int(count) for queue, count in session.execute(query)}
 
 
 def head_of(session: Session, queue: str) -> Call | None:
-    """The caller who has waited longest in `queue` (the next one an agent takes)."""
-    return session.scalar(select(Call).where(*still_waiting(queue)).order_by(Call.queue_entered_at).limit(1))
+    """The next caller an agent takes from `queue`: the longest waiting urgent one, else the longest waiting."""
+    first = (Call.urgent.desc(), Call.queue_entered_at, Call.id)
+    return session.scalar(select(Call).where(*still_waiting(queue)).order_by(*first).limit(1))
 
 
 def answer_interval(session: Session, queue: str, now: datetime, default_seconds: int) -> float:

@@ -24,6 +24,8 @@ class NextCaller:
     waited_minutes: int
     flows: list[str]  # the menus they went through, in order
     open_tickets: int
+    urgent: bool = False  # waits in the urgent tier: the agent takes it from there
+    urgent_category: str | None = None  # the urgent ticket's category this call opened, if any
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def agent_line(session: Session, caller: str) -> AgentLine | None:
 
 
 def next_caller(session: Session, queue: str, now: datetime) -> tuple[int, NextCaller | None]:
-    """How many wait in `queue`, and the one who has waited longest (None when nobody waits)."""
+    """How many wait in `queue`, and the one an agent takes next (None when nobody waits)."""
     waiting = policy.waiting_count(session, queue)
     head = policy.head_of(session, queue)
     if head is None:
@@ -61,6 +63,8 @@ def next_caller(session: Session, queue: str, now: datetime) -> tuple[int, NextC
         waited_minutes=max(0, round(waited / 60)),
         flows=_flows_visited(session, head),
         open_tickets=_open_tickets(session, head),
+        urgent=head.urgent,
+        urgent_category=_urgent_category(session, head) if head.urgent else None,
     )
 
 
@@ -69,6 +73,16 @@ def _flows_visited(session: Session, call: Call) -> list[str]:
         select(CallEvent.flow).where(CallEvent.call_id == call.id, CallEvent.kind == "node").order_by(CallEvent.seq)
     ).all()
     return list(dict.fromkeys(flow for flow in flows if flow and flow not in NOT_A_STEP))
+
+
+def _urgent_category(session: Session, call: Call) -> str | None:
+    """What the urgent caller reported on this call (e.g. dangerous_installation), for the whisper."""
+    return session.scalar(
+        select(Complaint.category)
+        .where(Complaint.call_sid == call.call_sid, Complaint.urgent.is_(True))
+        .order_by(Complaint.id)
+        .limit(1)
+    )
 
 
 def _open_tickets(session: Session, call: Call) -> int:

@@ -13,6 +13,7 @@ from ivr.engine.services import ServiceRegistry, ServiceResult
 from ivr.phone.numbers import parse_caller, to_e164
 from ivr.queues import policy
 from ivr.services.context import ServiceContext
+from ivr.services.tickets import reported_urgent
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,11 @@ def menu_path(session: Any, call_sid: str) -> list[str]:
 
 
 def request_callback(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
-    """One callback request per call, to the number entered or else the caller's own."""
+    """One callback request per call, to the number entered or else the caller's own.
+
+    An urgent caller's request (one queued in the urgent tier, or who reported an urgent ticket
+    in this conversation) is phoned back before routine ones.
+    """
     session = context.session
     existing = session.scalar(select(CallbackRequest).where(CallbackRequest.call_sid == context.conversation_id))
     if existing is not None:
@@ -77,6 +82,7 @@ def request_callback(context: ServiceContext, args: Mapping[str, Any]) -> Servic
     if number is None:
         return ServiceResult("no_number")
     call = session.scalar(select(Call).where(Call.call_sid == context.conversation_id))
+    urgent = (call is not None and call.urgent) or reported_urgent(session, context.conversation_id)
     session.add(
         CallbackRequest(
             call_id=call.id if call else None,
@@ -85,6 +91,7 @@ def request_callback(context: ServiceContext, args: Mapping[str, Any]) -> Servic
             region_id=context.region_id,
             number=number,
             reason=str(args.get("reason") or "agent_unavailable")[:16],
+            urgent=urgent,
             language=context.language,
             menu_path=menu_path(session, context.conversation_id),
             requested_at=context.now,

@@ -130,6 +130,14 @@ def urgency(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
     return ServiceResult(_urgency(str(args.get("category"))))
 
 
+def reported_urgent(session: Session, conversation_id: str) -> bool:
+    """Whether this call or text conversation opened an urgent ticket (its caller is served first)."""
+    found = session.scalar(
+        select(Complaint.id).where(Complaint.call_sid == conversation_id, Complaint.urgent.is_(True)).limit(1)
+    )
+    return found is not None
+
+
 def find_customer(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
     """Link the ticket to a customer when the IDPEL or meter number they typed is known."""
     account = find_account(context.session, args.get("digits"))

@@ -211,13 +211,16 @@ class VoiceGateway:
         return reply
 
     def _settle(self, call: Conversation, turns: list[Turn], now: datetime) -> RowChange | None:
-        """A transfer joins the right agent queue: the region's while it is open, else the national one."""
-        if not isinstance(turns[-1].ending, Transfer):
+        """A transfer joins the right agent queue, in its tier: the region's while it is open, else the national one."""
+        ending = turns[-1].ending
+        if not isinstance(ending, Transfer):
             return None
         region = self.core.directory.region(call.facts.region_id)
         queue = call.queue = policy.queue_for(region, self.core.directory.national(), now)
-        call.add_events([Event("enqueued", call.state.flow, call.state.node, {"queue": queue})], now)
-        return lambda row: enter_queue(row, queue, now)
+        urgent = call.urgent = call.urgent or ending.priority == policy.URGENT
+        detail: dict[str, Any] = {"queue": queue, **({"urgent": True} if urgent else {})}
+        call.add_events([Event("enqueued", call.state.flow, call.state.node, detail)], now)
+        return lambda row: enter_queue(row, queue, now, urgent=urgent)
 
     def _moves(self, call: Conversation, turn: Turn) -> tuple[board.Move, ...]:
         """Where the caller's place changed: into the menus, or into a queue (never a turned-away call)."""
@@ -236,7 +239,7 @@ class VoiceGateway:
         if isinstance(turn.ending, Transfer):
             return twiml.render_enqueue(
                 turn.utterances,
-                queue=call.queue or policy.NATIONAL_QUEUE,
+                queue=policy.tier_queue(call.queue or policy.NATIONAL_QUEUE, call.urgent),
                 action=QUEUE_RESULT_URL,
                 wait_url=QUEUE_WAIT_URL,
                 voice=self.config.voice,
@@ -341,8 +344,9 @@ def _is_later(sequence: int | None, applied: int | None) -> bool:
     return sequence is not None and applied is not None and sequence > applied
 
 
-def enter_queue(row: CallRow, queue: str, now: datetime) -> None:
-    """A caller joins `queue`; the first time they ever queued is kept for the statistics."""
+def enter_queue(row: CallRow, queue: str, now: datetime, *, urgent: bool = False) -> None:
+    """A caller joins `queue` (its urgent tier once urgent); their first time queued is kept for the statistics."""
     row.queue_name = queue
     row.queue_entered_at = now
     row.queued_at = row.queued_at or now
+    row.urgent = row.urgent or urgent

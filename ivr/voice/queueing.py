@@ -6,6 +6,11 @@ QueueTime, after both parties hung up when bridged; the <Dial><Queue url> reques
 queued caller's side just before bridging and carries DequeingCallSid, the agent's call.
 Every callback writes facts that only move forward (see ivr/calls/outcome.py) through the
 conversation core; who waits and who is next are ivr/queues/'s questions.
+
+Urgent callers wait in their queue's urgent tier, a Twilio queue of its own (policy.tier_queue).
+An agent's line takes from the tier the next caller waits in, never dialling an empty queue: with
+nobody waiting it holds and looks again every few seconds, so an urgent caller arriving while
+agents are idle is the next one taken, not a routine caller who comes after.
 """
 
 from __future__ import annotations
@@ -36,7 +41,10 @@ CHOICE_URL = "/voice/queue/choice"
 BRIDGE_URL = "/voice/queue/bridge"
 AGENT_URL = "/voice/agent/incoming"
 AGENT_DONE_URL = "/voice/agent/done"
+AGENT_AGAIN_URL = f"{AGENT_URL}?again=1"  # the line looks at the queue again, without repeating itself
 AGENT_SESSION_TTL = 12 * 3600
+AGENT_RECHECK_SECONDS = 10  # an idle agent's line looks at the queue again this often
+AGENT_DIAL_SECONDS = 20  # a dial into a tier whose caller has gone (or was taken) gives up after this
 # Keys of the in-queue callback offer, and the node of flows/agent.yaml each one continues at.
 CALLBACK_KEYS = {"1": "this_number", "2": "ask_number"}
 
@@ -74,7 +82,9 @@ class QueueGateway:
             call.leaving_for = "overflow"
             self._save(call)
             return twiml.render_leave(self._say("agent.queue_moved", language), self.voice.config.voice)
-        position = max(int_or_zero(form.get("QueuePosition")), 1)
+        position = max(int_or_zero(form.get("QueuePosition")), 1)  # in the caller's own tier
+        if call is not None and not call.urgent:
+            position += self._urgent_waiting(call.queue)  # taken before this caller, wherever they are
         wait = self._estimate(call.queue if call else None, position)
         if position <= 1:
             utterances = self._say("agent.queue_next", language)
@@ -153,8 +163,12 @@ class QueueGateway:
 
     # -- the agent's side -----------------------------------------------------------------------
 
-    def agent_incoming(self, form: Mapping[str, str]) -> str:
-        """An agent phoned the agent line: say who is next in their queue, then take that caller."""
+    def agent_incoming(self, form: Mapping[str, str], *, again: bool = False) -> str:
+        """An agent phoned the agent line: say who is next in their queue, then take that caller.
+
+        Urgent callers first: the line dials the tier the next caller waits in. With nobody waiting
+        it holds and looks again (`again`: quietly), rather than wait inside one tier's queue.
+        """
         agent_call, language = form.get("CallSid", "")[:64], self.voice.config.default_language
         try:
             with self.core.database.session() as session:
@@ -175,16 +189,22 @@ class QueueGateway:
         except StateStoreError:
             log.exception("agent session not saved; calls will be recorded without the agent")
             self.core.move(connected)
+        if head is None:
+            empty = [] if again else self._say("agent.whisper_empty", language, queue=line.queue)
+            return twiml.render_hold(empty, AGENT_RECHECK_SECONDS, AGENT_AGAIN_URL, self.voice.config.voice)
         return twiml.render_agent_dial(
             self._whisper(line.queue, waiting, head, language),
-            queue=line.queue,
+            queue=policy.tier_queue(line.queue, head.urgent),
             bridge_url=BRIDGE_URL,
             done_url=AGENT_DONE_URL,
             voice=self.voice.config.voice,
+            timeout=AGENT_DIAL_SECONDS,
         )
 
     def agent_done(self, form: Mapping[str, str]) -> str:
-        """The agent's call with a caller ended (or nobody came): back to the queue for the next one."""
+        """The agent's call with a caller ended: back for the next one; nobody came: look again, quietly."""
+        if form.get("DialCallStatus") != "completed":
+            return twiml.render_redirect([], AGENT_AGAIN_URL, self.voice.config.voice)
         language = self.voice.config.default_language
         return twiml.render_redirect(self._say("agent.agent_next", language), AGENT_URL, self.voice.config.voice)
 
@@ -203,13 +223,19 @@ class QueueGateway:
             call.queue = policy.NATIONAL_QUEUE
             call.add_events([event, Event("overflow", "agent", None, {"queue": call.queue})], now)
 
+            urgent = call.urgent
+
             def moved(row: CallRow) -> None:
-                enter_queue(row, policy.NATIONAL_QUEUE, now)
+                enter_queue(row, policy.NATIONAL_QUEUE, now, urgent=urgent)
                 row.overflowed = True
 
             self.core.record(call, moved)
             reply = twiml.render_enqueue(
-                [], queue=call.queue, action=QUEUE_RESULT_URL, wait_url=QUEUE_WAIT_URL, voice=self.voice.config.voice
+                [],
+                queue=policy.tier_queue(call.queue, urgent),
+                action=QUEUE_RESULT_URL,
+                wait_url=QUEUE_WAIT_URL,
+                voice=self.voice.config.voice,
             )
             call.last_reply = reply
             self._save(call, (board.waiting(policy.NATIONAL_QUEUE, call.sid, now.timestamp()),))
@@ -219,6 +245,8 @@ class QueueGateway:
         self.core.record(call, lambda row: _count_queue_time(row, now))
         self.core.move(board.left_queue(call.sid))
         call.returned_from_queue = True
+        # Queued without passing flows/agent.yaml's check (an urgent report): asked while waiting.
+        call.state.vars.setdefault("callback_reason", "while_waiting")
         call.state.move_to("agent", reason or "this_number")
         return self.voice.respond(call, lambda context: [self.core.engine.start(call.state, context)])
 
@@ -256,6 +284,16 @@ class QueueGateway:
     def _save(self, call: Conversation, moves: tuple[board.Move, ...] = ()) -> bool:
         return self.core.save_quietly(self.voice.key(call.sid), call, self.voice.config.state_ttl, moves=moves)
 
+    def _urgent_waiting(self, queue: str | None) -> int:
+        """Urgent callers waiting in `queue` now (0 when the database cannot say)."""
+        try:
+            with self.core.database.session() as session:
+                return policy.waiting_count(session, queue or policy.NATIONAL_QUEUE, urgent=True)
+        except SQLAlchemyError:
+            log.warning("urgent callers in queue unknown", exc_info=True)
+            telemetry.database_failed("read")
+            return 0
+
     def _estimate(self, queue: str | None, position: int) -> int:
         try:
             return self.pace.estimate(self.core.database.session, queue or policy.NATIONAL_QUEUE, position,
@@ -270,7 +308,8 @@ class QueueGateway:
         if head is None:
             return self._say("agent.whisper_empty", language, queue=queue)
         names = [self._flow_name(flow, language) for flow in head.flows] or [self._flow_name("nothing", language)]
-        utterances = self._say("agent.whisper_waiting", language, waiting=waiting, queue=queue)
+        utterances = self._urgent(head, language) if head.urgent else []
+        utterances += self._say("agent.whisper_waiting", language, waiting=waiting, queue=queue)
         utterances += self._say(
             "agent.whisper_caller",
             language,
@@ -282,6 +321,11 @@ class QueueGateway:
         if head.open_tickets:
             utterances += self._say("agent.whisper_tickets", language, tickets=head.open_tickets)
         return utterances
+
+    def _urgent(self, head: whisper.NextCaller, language: str) -> list[Utterance]:
+        """What an urgent caller reported ("Urgent: dangerous installation"), said first; else "Urgent call"."""
+        key = f"agent.whisper_urgent.{head.urgent_category}"
+        return self._say(key if self.core.engine.prompts.has(key) else "agent.whisper_urgent.any", language)
 
     def _flow_name(self, flow: str, language: str) -> str:
         key = f"agent.flow_names.{flow}"

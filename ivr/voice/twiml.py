@@ -162,12 +162,23 @@ def render_say(utterances: list[Utterance], voice: VoiceSettings) -> str:
 
 
 def render_agent_dial(
-    utterances: list[Utterance], *, queue: str, bridge_url: str, done_url: str, voice: VoiceSettings
+    utterances: list[Utterance],
+    *,
+    queue: str,
+    bridge_url: str,
+    done_url: str,
+    voice: VoiceSettings,
+    timeout: int = 600,
 ) -> str:
-    """Tell the agent who is next, then take the first caller from `queue`."""
+    """Tell the agent who is next, then take the first caller from `queue` (waiting `timeout` s at most)."""
     take = _element("Queue", {"method": "POST", "url": bridge_url}, _text(queue))
-    dial = _element("Dial", {"action": done_url, "method": "POST", "timeout": 600}, take)
+    dial = _element("Dial", {"action": done_url, "method": "POST", "timeout": timeout}, take)
     return _document(_speak(utterances, voice), dial)
+
+
+def render_hold(utterances: list[Utterance], seconds: int, url: str, voice: VoiceSettings) -> str:
+    """Speak, stay silent `seconds`, then ask `url` again (an agent's line while nobody waits)."""
+    return _document(_speak(utterances, voice), _element("Pause", {"length": seconds}), _redirect(url))
 
 
 def render_redirect(utterances: list[Utterance], url: str, voice: VoiceSettings) -> str:

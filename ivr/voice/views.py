@@ -92,7 +92,7 @@ def queue_bridge() -> Response:
 @blueprint.post("/agent/incoming")
 @twilio_signed
 def agent_incoming() -> Response:
-    return _twiml(runtime().queue.agent_incoming(request.form))
+    return _twiml(runtime().queue.agent_incoming(request.form, again=request.args.get("again") == "1"))
 
 
 @blueprint.post("/agent/done")
