@@ -121,7 +121,7 @@ def test_resolved_in_the_console_the_caller_gets_one_sms_in_their_language(
         ("resolved", None, None),  # the repeat is a note, not a change the customer is told of
     ]
     page = client.get(path).get_data(as_text=True)
-    assert f"SMS ke {MASKED}" in page
+    assert f"SMS ke {MASKED} (Dalam antrean kirim)" in page
     assert "&lt;b&gt;menyala&lt;/b&gt;" in page and "<b>menyala</b>" not in page
 
 
@@ -141,14 +141,15 @@ def test_resolved_over_the_api_a_whatsapp_texter_is_answered_on_whatsapp(
     assert message.body.startswith(f"{COMPLAINT[language]} {complaint.ticket_number} {RESOLVED[language]}.")
     assert message.body.endswith(NOTE)
     assert detail["language"] == language
-    assert [(h["new_status"], h["notice"], h["notice_to"]) for h in detail["history"]] == [
-        ("resolved", "whatsapp", MASKED)
+    assert [(h["new_status"], h["notice"], h["notice_to"], h["notice_status"]) for h in detail["history"]] == [
+        ("resolved", "whatsapp", MASKED, QUEUED)
     ]
 
     result = app.test_cli_runner().invoke(args=["send-outbox"])
     assert result.exit_code == 0, result.output
     assert sender.sent == [(f"whatsapp:{MOBILE}", message.body)]
-    assert _outbox(db_session)[0].status == SENT
+    history = check(client.get(f"/api/v1{path}", headers=bearer(token)), "get", "/complaints/{item_id}")["history"]
+    assert [(h["notice"], h["notice_status"]) for h in history] == [("whatsapp", SENT), (None, None)]
 
 
 def test_taking_up_a_phoned_in_request_texts_its_caller_and_a_note_alone_does_not(

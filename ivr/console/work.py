@@ -12,7 +12,7 @@ from ivr.auth.roles import STAFF
 from ivr.auth.sessions import login_required, require_user
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
-from ivr.console.formatting import LANGUAGE_LABELS, link
+from ivr.console.formatting import LANGUAGE_LABELS, MESSAGE_STATUS_LABELS, link
 from ivr.extensions import runtime
 from ivr.queries import callbacks as callback_queries
 from ivr.queries import tickets
@@ -52,6 +52,7 @@ LABELS = {
     "reasons": REASON_LABELS,
     "notices": NOTICE_LABELS,
     "languages": LANGUAGE_LABELS,
+    "message_statuses": MESSAGE_STATUS_LABELS,
 }
 
 

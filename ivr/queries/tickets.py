@@ -19,6 +19,7 @@ from db.models import (
     TICKET_STATUSES,
     Complaint,
     Customer,
+    OutboxMessage,
     Region,
     ServiceRequest,
     TicketUpdate,
@@ -26,7 +27,7 @@ from db.models import (
 )
 from ivr.auth.roles import Principal, region_clause
 from ivr.queries.paging import Page, page_bounds
-from ivr.services.notices import TicketNotices, notify_status_change
+from ivr.services.notices import TicketNotices, notify_status_change, outbox_key
 from ivr.services.tickets import NOTE_MAX_CHARS, may_transition
 
 KINDS = ("complaint", "request")
@@ -73,6 +74,7 @@ class HistoryEntry:
     note: str | None
     notice: str | None  # sms, whatsapp (queued to notice_to), not_configured, no_number; None: not told of
     notice_to: str | None  # masked
+    notice_status: str | None  # the message's: queued, sent, failed (the outbox worker's progress)
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,10 @@ def get_ticket(session: Session, principal: Principal, kind: str, id: int, *, no
         return None
     region = session.get(Region, ticket.region_id) if ticket.region_id else None
     customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    fields = _row_fields(kind, ticket, region, customer, now)
+    key = outbox_key(kind, fields["number"])
+    messages = session.execute(select(OutboxMessage.step, OutboxMessage.status).where(OutboxMessage.call_sid == key))
+    sent = {step: status for step, status in messages}
     updates = session.execute(
         select(TicketUpdate, User)
         .outerjoin(User, User.id == TicketUpdate.user_id)
@@ -199,11 +205,13 @@ def get_ticket(session: Session, principal: Principal, kind: str, id: int, *, no
         .order_by(TicketUpdate.at, TicketUpdate.id)
     )
     history = [
-        HistoryEntry(u.at, u.user_id, user_name(user), u.old_status, u.new_status, u.note, u.notice, u.notice_to)
+        HistoryEntry(
+            u.at, u.user_id, user_name(user), u.old_status, u.new_status, u.note, u.notice, u.notice_to, sent.get(u.id)
+        )
         for u, user in updates
     ]
     return TicketDetail(
-        **_row_fields(kind, ticket, region, customer, now),
+        **fields,
         description=ticket.description if isinstance(ticket, Complaint) else None,
         recording_url=ticket.recording_url if isinstance(ticket, Complaint) else None,
         call_sid=ticket.call_sid,

@@ -53,6 +53,11 @@ class Address:
         return mask(self.to.removeprefix(WHATSAPP_PREFIX))
 
 
+def outbox_key(kind: str, number: str) -> str:
+    """The outbox rows of one ticket's notices: `call_sid` is this, `step` the history entry's id."""
+    return f"{kind}:{number}"
+
+
 def bounded_note(note: str | None) -> str | None:
     """The note as stored, on one line and cut to NOTE_MAX_CHARS at a word ('...': stays GSM-7)."""
     text = re.sub(r"\s+", " ", note or "").strip()
@@ -118,5 +123,5 @@ def notify_status_change(
     body = render(notices, kind, number, update.new_status, update.note, ticket.language)
     message = Outgoing(purpose=f"notices.{kind}", to=to.to, body=body, channel=to.channel)
     # Keyed by the history entry: one message per change told of, whatever else shares the outbox.
-    enqueue(session, f"{kind}:{number}", update.id, [message], update.at)
+    enqueue(session, outbox_key(kind, number), update.id, [message], update.at)
     update.notice, update.notice_to = to.channel, to.masked
