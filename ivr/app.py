@@ -154,7 +154,12 @@ def register_extensions(app: Flask, settings: Settings, services: ServiceRegistr
         writer=CallWriter(observe=rollups_of(directory)),
         directory=directory,
         clock=clock,
-        sender=make_sender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_sms_from),
+        sender=make_sender(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_sms_from,
+            settings.twilio_whatsapp_from,
+        ),
         keys=Keys(settings.redis_namespace),
     )
     voice = VoiceGateway(

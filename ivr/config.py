@@ -65,6 +65,7 @@ class Settings:
     twilio_auth_token: str | None = None
     twilio_account_sid: str | None = None
     twilio_sms_from: str | None = None
+    twilio_whatsapp_from: str | None = None  # the WhatsApp sender (+62..., or whatsapp:+62...): ticket notices
     validate_twilio_signature: bool = True
     public_base_url: str | None = None
     trusted_proxy_hops: int = 0  # proxies in front whose X-Forwarded-Proto/Host/Port are believed
@@ -209,6 +210,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     text("TWILIO_AUTH_TOKEN", "twilio_auth_token")
     text("TWILIO_ACCOUNT_SID", "twilio_account_sid")
     text("TWILIO_SMS_FROM", "twilio_sms_from")
+    text("TWILIO_WHATSAPP_FROM", "twilio_whatsapp_from")
     text("PUBLIC_BASE_URL", "public_base_url")
     text("SECRET_KEY", "secret_key")
     text("UTILITY_NAME", "utility_name")

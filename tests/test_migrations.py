@@ -99,3 +99,49 @@ def test_complaints_and_callbacks_take_the_channel_of_their_call(backend: Backen
             for table in ("callback_requests", "complaints", "calls"):
                 conn.execute(text(f"DELETE FROM {table}"))
         database.dispose()
+
+
+def test_complaints_and_requests_take_the_language_of_their_call(backend: Backend) -> None:
+    """0010 backfills the ticket's language from its call; no call (an agent's ticket) is Indonesian."""
+    from sqlalchemy import text
+
+    database = Database(backend.database_url)
+    try:
+        downgrade(database.engine, "0008_outbox")
+        with database.engine.begin() as conn:
+            for sid, language in (("CAenglish", "en"), ("CAindonesian", "id")):
+                conn.execute(
+                    text(
+                        "INSERT INTO calls (call_sid, channel, caller, caller_kind, dialed, routed_by, language,"
+                        " started_at, outcome) VALUES (:sid, 'voice', '+6281234567890', 'phone', '123', 'national',"
+                        " :language, '2026-11-20 03:00:00', 'self_served')"
+                    ),
+                    {"sid": sid, "language": language},
+                )
+            for number, sid in (("3000000001", "CAenglish"), ("3000000002", "CAindonesian"), ("3000000003", None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO complaints (ticket_number, category, urgent, status, call_sid, created_at,"
+                        " updated_at) VALUES (:number, 'other', false, 'open', :sid, '2026-11-20 03:00:00',"
+                        " '2026-11-20 03:00:00')"
+                    ),
+                    {"number": number, "sid": sid},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO service_requests (reference, kind, status, call_sid, created_at, updated_at)"
+                    " VALUES ('6000000001', 'new_connection', 'open', 'CAenglish', '2026-11-20 03:00:00',"
+                    " '2026-11-20 03:00:00')"
+                )
+            )
+        upgrade(database.engine)
+        with database.engine.connect() as conn:
+            complaints = dict(conn.execute(text("SELECT ticket_number, language FROM complaints")).all())
+            requests = conn.execute(text("SELECT language FROM service_requests")).scalars().all()
+        assert complaints == {"3000000001": "en", "3000000002": "id", "3000000003": "id"}
+        assert requests == ["en"]
+    finally:
+        with database.engine.begin() as conn:
+            for table in ("service_requests", "complaints", "calls"):
+                conn.execute(text(f"DELETE FROM {table}"))
+        database.dispose()

@@ -74,3 +74,29 @@ def test_sending_is_off_without_credentials() -> None:
     assert make_sender("AC1", "token", "+62215550199").enabled is True
     with pytest.raises(SendError):
         DisabledSender().send("+6281234567890", "hello")
+
+
+def test_a_whatsapp_address_is_sent_from_the_whatsapp_sender() -> None:
+    http = RecordingHttpClient()
+    sender = TwilioSmsSender("AC" + "1" * 32, "token", "+62215550199", whatsapp_from="+6281100000123", http_client=http)
+    assert sender.channels == frozenset({"sms", "whatsapp"})
+
+    sender.send("whatsapp:+6281234567890", "PLN: Tiket pengaduan 3000000001 sudah selesai ditangani.")
+    sender.send("+6281234567890", "PLN: SMS")
+
+    sent = [r["data"] if isinstance(r["data"], dict) else parse_qs(r["data"]) for r in http.requests]
+    assert [(d["To"], d["From"]) for d in sent] == [
+        ("whatsapp:+6281234567890", "whatsapp:+6281100000123"),
+        ("+6281234567890", "+62215550199"),
+    ]
+
+
+def test_without_a_whatsapp_sender_whatsapp_is_not_offered_and_refused_for_good() -> None:
+    http = RecordingHttpClient()
+    sender = _sender(http)
+    assert sender.channels == frozenset({"sms"})
+    with pytest.raises(SendError) as failure:
+        sender.send("whatsapp:+6281234567890", "hello")
+    assert failure.value.permanent is True and http.requests == []
+    assert make_sender(None, "token", "+62215550199", "+6281100000123").channels == frozenset()
+    assert make_sender("AC1", "token", "+62215550199", "whatsapp:+6281100000123").channels == {"sms", "whatsapp"}

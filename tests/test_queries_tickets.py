@@ -9,12 +9,22 @@ from sqlalchemy import select
 
 from db.models import TICKET_STATUSES, CallbackRequest, Complaint, TicketUpdate
 from ivr.auth.roles import Principal
+from ivr.engine.prompts import PromptCatalog
+from ivr.queries import tickets
 from ivr.queries.callbacks import complete_callback, list_callbacks
-from ivr.queries.tickets import ACTIVE, TicketError, get_ticket, list_tickets, update_ticket
+from ivr.queries.tickets import ACTIVE, TicketDetail, TicketError, get_ticket, list_tickets
+from ivr.services.notices import TicketNotices
 from ivr.services.tickets import NOTE_MAX_CHARS, may_transition
 from tests.support.console import add_staff, add_user
 from tests.support.factories import add_customer
 from tests.support.tickets import NOW, add_complaint, add_request
+
+MESSAGING_OFF = TicketNotices(PromptCatalog({}), {}, frozenset())
+
+
+def update_ticket(session, principal, kind: str, id: int, status, note, now) -> TicketDetail:
+    """The change as the console and the API make it, messaging off (notices: tests/test_ticket_notices.py)."""
+    return tickets.update_ticket(session, principal, kind, id, status, note, now, notices=MESSAGING_OFF)
 
 
 @pytest.fixture

@@ -27,7 +27,12 @@ class ApiToken(Base):
 
 
 class TicketUpdate(Base):
-    """One change an agent made to a complaint or service request: who, when, status, note."""
+    """One change an agent made to a complaint or service request: who, when, status, note.
+
+    `notice` says whether the customer was told of the change: the channel their message was
+    queued on (sms, whatsapp) with the masked number in `notice_to`, or why not (not_configured,
+    no_number); None when the change is not one customers are told of.
+    """
 
     __tablename__ = "ticket_updates"
     __table_args__ = (Index("ix_ticket_updates_ticket", "ticket_kind", "ticket_id", "at"),)
@@ -40,6 +45,8 @@ class TicketUpdate(Base):
     old_status: Mapped[str | None] = mapped_column(String(16))
     new_status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    notice: Mapped[str | None] = mapped_column(String(16))
+    notice_to: Mapped[str | None] = mapped_column(String(32))
 
 
 class ConsoleSession(Base):

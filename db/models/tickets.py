@@ -39,6 +39,8 @@ class Complaint(Base):
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     # Where it was reported (voice, sms, whatsapp): one column, so statistics per channel need no join.
     channel: Mapped[str] = mapped_column(String(12), default=VOICE, server_default=VOICE)
+    # The language the caller filed it in: what the notice of a status change is written in.
+    language: Mapped[str] = mapped_column(String(5), default="id", server_default="id")
     last_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -59,6 +61,7 @@ class ServiceRequest(Base):
     requested_power_va: Mapped[int | None] = mapped_column(Integer)
     callback_number: Mapped[str | None] = mapped_column(String(32))
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="id", server_default="id")
     last_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

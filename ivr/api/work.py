@@ -64,8 +64,9 @@ def ticket_update(kinds: str, item_id: int) -> ResponseReturnValue:
     status, note = data.get("status"), data.get("note")
     if not isinstance(status, str | None) or not isinstance(note, str | None):
         raise BadRequest("status and note must be strings")
+    kind, notices = KIND_BY_PATH[kinds], runtime().core.ticket_notices()
     detail = _changed(
-        lambda s: tickets.update_ticket(s, g.principal, KIND_BY_PATH[kinds], item_id, status, note, _now())
+        lambda s: tickets.update_ticket(s, g.principal, kind, item_id, status, note, _now(), notices=notices)
     )
     return jsonify(to_json(detail))
 

@@ -18,7 +18,7 @@ from ivr.auth.sessions import login_required, require_user
 from ivr.calls.outcome import OUTCOMES
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
-from ivr.console.formatting import ZONE_NAMES, link
+from ivr.console.formatting import LANGUAGE_LABELS, MESSAGE_STATUS_LABELS, ZONE_NAMES, link
 from ivr.console.work import page_arg
 from ivr.extensions import runtime
 from ivr.queries.calls import CallFilter, EventRow, get_call, list_calls, visible_regions
@@ -38,9 +38,7 @@ OUTCOME_LABELS = {
     "agent_unavailable": "Agen tidak tersedia",
     "error": "Gangguan sistem",
 }
-LANGUAGE_LABELS = {"id": "Indonesia", "en": "Inggris"}
 CHANNEL_LABELS = {"voice": "Telepon", "sms": "SMS", "whatsapp": "WhatsApp"}
-MESSAGE_STATUS_LABELS = {"queued": "Dalam antrean kirim", "sent": "Terkirim", "failed": "Gagal"}
 FILTER_KEYS = ("from", "to", "region", "caller", "outcome", "flow", "channel")
 
 nav.add("console.calls", "Panggilan", STAFF, order=10)

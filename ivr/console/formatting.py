@@ -11,6 +11,8 @@ from flask import Flask
 from db.models import DEFAULT_TIMEZONE
 from ivr.phone.numbers import national_format
 
+LANGUAGE_LABELS = {"id": "Indonesia", "en": "Inggris"}
+MESSAGE_STATUS_LABELS = {"queued": "Dalam antrean kirim", "sent": "Terkirim", "failed": "Gagal"}
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 

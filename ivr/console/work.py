@@ -12,7 +12,7 @@ from ivr.auth.roles import STAFF
 from ivr.auth.sessions import login_required, require_user
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
-from ivr.console.formatting import link
+from ivr.console.formatting import LANGUAGE_LABELS, MESSAGE_STATUS_LABELS, link
 from ivr.extensions import runtime
 from ivr.queries import callbacks as callback_queries
 from ivr.queries import tickets
@@ -40,8 +40,22 @@ REASON_LABELS = {
     "message": "Lewat pesan",
     "urgent": "Laporan darurat",
 }
+# How the customer was told of a change (ivr/services/notices.py); a queued one names the masked number.
+NOTICE_LABELS = {
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+    "not_configured": "Tidak dikirim: SMS belum dikonfigurasi",
+    "no_number": "Tidak dikirim: tidak ada nomor ponsel",
+}
 MESSAGES = {"saved": "Perubahan disimpan.", "done": "Panggil balik ditandai selesai."}
-LABELS = {"statuses": STATUS_LABELS, "categories": CATEGORY_LABELS, "reasons": REASON_LABELS}
+LABELS = {
+    "statuses": STATUS_LABELS,
+    "categories": CATEGORY_LABELS,
+    "reasons": REASON_LABELS,
+    "notices": NOTICE_LABELS,
+    "languages": LANGUAGE_LABELS,
+    "message_statuses": MESSAGE_STATUS_LABELS,
+}
 
 
 def now() -> datetime:
@@ -104,7 +118,10 @@ def ticket_page(kind: str, id: int) -> ResponseReturnValue:
         typed = {"status": request.form.get("status", ""), "note": request.form.get("note", "")}
         try:
             with runtime().database.session() as db:
-                tickets.update_ticket(db, user, kind, id, typed["status"] or None, typed["note"], now())
+                notices = runtime().core.ticket_notices()
+                tickets.update_ticket(
+                    db, user, kind, id, typed["status"] or None, typed["note"], now(), notices=notices
+                )
         except (LookupError, PermissionError):
             abort(404)
         except TicketError as problem:

@@ -37,6 +37,7 @@ from ivr.notify.outbox import Outgoing, enqueue
 from ivr.notify.senders import SmsSender
 from ivr.phone.routing import RegionDirectory
 from ivr.services.context import ServiceContext
+from ivr.services.notices import TicketNotices
 from ivr.state import CallStateStore, Closing, Opened, Opening, StateStoreError
 
 log = logging.getLogger(__name__)
@@ -278,6 +279,10 @@ class ConversationCore:
             log.warning("live board update failed", exc_info=True)
 
     # -- outgoing messages ----------------------------------------------------------------------
+
+    def ticket_notices(self) -> TicketNotices:
+        """What an agent's change needs to tell the customer: the prompts, and the channels that can send now."""
+        return TicketNotices(self.engine.prompts, self.engine.constants, self.sender.channels)
 
     def _messages(self, context: ServiceContext) -> list[Outgoing]:
         """The turn's notifications in the caller's words, for the outbox row written with the turn."""

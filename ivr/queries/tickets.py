@@ -19,6 +19,7 @@ from db.models import (
     TICKET_STATUSES,
     Complaint,
     Customer,
+    OutboxMessage,
     Region,
     ServiceRequest,
     TicketUpdate,
@@ -26,6 +27,7 @@ from db.models import (
 )
 from ivr.auth.roles import Principal, region_clause
 from ivr.queries.paging import Page, page_bounds
+from ivr.services.notices import TicketNotices, notify_status_change, outbox_key
 from ivr.services.tickets import NOTE_MAX_CHARS, may_transition
 
 KINDS = ("complaint", "request")
@@ -62,7 +64,7 @@ class TicketRow:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One TicketUpdate: who changed what, when."""
+    """One TicketUpdate: who changed what, when, and how the customer was told (ivr/services/notices.py)."""
 
     at: datetime
     user_id: int | None
@@ -70,6 +72,9 @@ class HistoryEntry:
     old_status: str | None
     new_status: str
     note: str | None
+    notice: str | None  # sms, whatsapp (queued to notice_to), not_configured, no_number; None: not told of
+    notice_to: str | None  # masked
+    notice_status: str | None  # the message's: queued, sent, failed (the outbox worker's progress)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class TicketDetail(TicketRow):
     description: str | None
     recording_url: str | None
     call_sid: str | None
+    language: str
     customer_idpel: str | None
     requested_power_va: int | None
     resolved_at: datetime | None
@@ -188,6 +194,10 @@ def get_ticket(session: Session, principal: Principal, kind: str, id: int, *, no
         return None
     region = session.get(Region, ticket.region_id) if ticket.region_id else None
     customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    fields = _row_fields(kind, ticket, region, customer, now)
+    key = outbox_key(kind, fields["number"])
+    messages = session.execute(select(OutboxMessage.step, OutboxMessage.status).where(OutboxMessage.call_sid == key))
+    sent = {step: status for step, status in messages}
     updates = session.execute(
         select(TicketUpdate, User)
         .outerjoin(User, User.id == TicketUpdate.user_id)
@@ -195,13 +205,17 @@ def get_ticket(session: Session, principal: Principal, kind: str, id: int, *, no
         .order_by(TicketUpdate.at, TicketUpdate.id)
     )
     history = [
-        HistoryEntry(u.at, u.user_id, user_name(user), u.old_status, u.new_status, u.note) for u, user in updates
+        HistoryEntry(
+            u.at, u.user_id, user_name(user), u.old_status, u.new_status, u.note, u.notice, u.notice_to, sent.get(u.id)
+        )
+        for u, user in updates
     ]
     return TicketDetail(
-        **_row_fields(kind, ticket, region, customer, now),
+        **fields,
         description=ticket.description if isinstance(ticket, Complaint) else None,
         recording_url=ticket.recording_url if isinstance(ticket, Complaint) else None,
         call_sid=ticket.call_sid,
+        language=ticket.language,
         customer_idpel=customer.idpel if customer else None,
         requested_power_va=ticket.requested_power_va if isinstance(ticket, ServiceRequest) else None,
         resolved_at=ticket.resolved_at,
@@ -211,10 +225,20 @@ def get_ticket(session: Session, principal: Principal, kind: str, id: int, *, no
 
 
 def update_ticket(
-    session: Session, principal: Principal, kind: str, id: int, status: str | None, note: str | None, now: datetime
+    session: Session,
+    principal: Principal,
+    kind: str,
+    id: int,
+    status: str | None,
+    note: str | None,
+    now: datetime,
+    *,
+    notices: TicketNotices,
 ) -> TicketDetail:
     """Change status and/or add a note, recorded in the history; what menu 4 then tells the caller.
 
+    A change customers are told of queues their message in this same unit of work (`notices`).
+    A repeat of the same change (a double click, a retried request) changes no status: no second message.
     Raises LookupError (no such ticket), PermissionError (another region's), TicketError (bad change).
     """
     ticket = _get(session, kind, id, with_for_update=True)
@@ -242,17 +266,12 @@ def update_ticket(
     if text is not None:
         ticket.last_note = text
     ticket.updated_at = now
-    session.add(
-        TicketUpdate(
-            ticket_kind=kind,
-            ticket_id=id,
-            user_id=principal.id,
-            at=now,
-            old_status=old,
-            new_status=new or old,
-            note=text,
-        )
+    update = TicketUpdate(
+        ticket_kind=kind, ticket_id=id, user_id=principal.id, at=now, old_status=old, new_status=new or old, note=text
     )
+    session.add(update)
+    session.flush()
+    notify_status_change(session, notices, kind, ticket, update)
     session.flush()
     detail = get_ticket(session, principal, kind, id, now=now)
     assert detail is not None

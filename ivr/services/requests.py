@@ -104,6 +104,7 @@ def _request_row(context: ServiceContext, kind: str, args: Mapping[str, Any]) ->
         region_id=context.region_id,
         requested_power_va=int(args["power"]),
         call_sid=context.conversation_id,
+        language=context.language,
         created_at=context.now,
         updated_at=context.now,
     )

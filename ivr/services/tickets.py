@@ -201,6 +201,7 @@ def open_complaint(
         description=description,
         call_sid=context.conversation_id,
         channel=context.channel,
+        language=context.language,
         created_at=context.now,
         updated_at=context.now,
     )

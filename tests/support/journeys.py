@@ -31,6 +31,7 @@ class RecordingSender:
     """
 
     enabled = True
+    channels = frozenset({"sms", "whatsapp"})
 
     def __init__(self, failures: list[Exception] | None = None) -> None:
         self.sent: list[tuple[str, str]] = []
