@@ -9,12 +9,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from db.models import Announcement
+from db.models import Announcement, User
 from tests.conftest import AUTH_TOKEN
 from tests.support.catalog import add_announcement
-from tests.support.console import add_user, csrf_from, log_in
+from tests.support.console import add_user, bearer, csrf_from, log_in, token_for
 from tests.support.factories import DIALED
 from tests.support.journeys import choose, set_clock
+from tests.support.openapi import check
 from tests.support.twilio import FakeTwilio
 
 PAGE = "/console/admin/announcements"
@@ -217,3 +218,24 @@ def test_an_ended_announcement_is_history(client, db_session, regions, people) -
         assert "sudah selesai tidak dapat diubah" in response.get_data(as_text=True)
     assert [(r.text_id, r.ended_at) for r in _rows(db_session)] == [("Lewat.", None)]
     assert client.get(f"{PAGE}/99999").status_code == 404
+
+
+def test_the_api_lists_what_callers_hear_now_for_admin_tokens_only(client, db_session, regions, people) -> None:
+    users = {u.username: u for u in db_session.scalars(select(User))}
+    admin, agent = token_for(db_session, users["admin"]), token_for(db_session, users["agent.bekasi"])
+    day = timedelta(days=1)
+    add_announcement(db_session, regions["KUPANG"], NOW - 2 * day, NOW + day, "Kupang <b>&</b>.", "Kupang.")
+    add_announcement(db_session, None, NOW - day, NOW + day, "Semua.", "All.")
+    add_announcement(db_session, None, NOW + day, NOW + 2 * day, "Nanti.")
+    add_announcement(db_session, None, NOW - day, NOW + day, "Diakhiri.", ended_at=NOW - timedelta(minutes=1))
+    db_session.commit()
+
+    listed = client.get("/api/v1/announcements", headers=bearer(admin))
+    refused = client.get("/api/v1/announcements", headers=bearer(agent))
+
+    body = check(listed, "get", "/announcements")
+    assert [(a["region_id"], a["text_id"], a["text_en"]) for a in body["items"]] == [
+        (None, "Semua.", "All."), (regions["KUPANG"], "Kupang <b>&</b>.", "Kupang.")
+    ]  # fmt: skip
+    assert body["items"][0]["starts_at"] == (NOW - day).isoformat()
+    assert refused.status_code == 403 and check(refused, "get", "/announcements")
