@@ -135,6 +135,7 @@ def test_markup_is_escaped_in_the_list_and_the_edit_form(client, db_session, reg
         ({"starts_at": "2026-02-30T09:00"}, "Mulai bukan tanggal yang ada."),
         ({"ends_at": "besok"}, "Selesai wajib diisi sebagai tanggal dan jam"),
         ({"starts_at": "2026-03-02T09:00+00:00"}, "Mulai wajib diisi sebagai tanggal dan jam"),
+        ({"starts_at": "0001-01-01T00:00"}, "Mulai wajib diisi sebagai tanggal dan jam"),
         ({"region_id": "99999"}, "Wilayah tidak dikenal."),
         ({"region_id": "abc"}, "Wilayah tidak dikenal."),
     ],

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import DEFAULT_TIMEZONE, Announcement, Region, whole_number
@@ -29,7 +29,8 @@ from ivr.services import announcements as rules
 log = logging.getLogger(__name__)
 
 FIELDS = ("region_id", "starts_at", "ends_at", "text_id", "text_en")
-LOCAL_INPUT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?")
+# This century only: a year such as 0001 would fall off the calendar when moved to UTC.
+LOCAL_INPUT = re.compile(r"20[0-9]{2}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?")
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 ENDED_SHOWN = 50
 STATUS_LABELS = {rules.CURRENT: "Berlangsung", rules.UPCOMING: "Akan datang", rules.ENDED: "Selesai"}
@@ -117,7 +118,7 @@ def _blank_form(now: datetime) -> dict[str, str]:
 
 
 def _listed(db: Session, now: datetime) -> dict[str, list[Announcement]]:
-    """Current (newest first), upcoming (soonest first) and the latest ended ones."""
+    """Current (newest first), upcoming (soonest first) and the latest ended ones (last ended first)."""
     live = db.scalars(
         select(Announcement)
         .where(Announcement.ended_at.is_(None), Announcement.ends_at > now)
@@ -126,7 +127,7 @@ def _listed(db: Session, now: datetime) -> dict[str, list[Announcement]]:
     ended = db.scalars(
         select(Announcement)
         .where(or_(Announcement.ended_at.is_not(None), Announcement.ends_at <= now))
-        .order_by(Announcement.updated_at.desc(), Announcement.id.desc())
+        .order_by(func.coalesce(Announcement.ended_at, Announcement.ends_at).desc(), Announcement.id.desc())
         .limit(ENDED_SHOWN)
     ).all()
     current = [a for a in live if rules.status(a, now) == rules.CURRENT]
