@@ -128,7 +128,8 @@ def build_engine(settings: Settings, registry: ServiceRegistry) -> Engine:
     flows = load_flows(settings.flows_dir, prompts, registry)
     if settings.max_active_calls and BUSY_FLOW not in flows.flows:
         raise FlowDefinitionError(f"flow '{BUSY_FLOW}' is required by MAX_ACTIVE_CALLS", file=str(settings.flows_dir))
-    return Engine(flows, prompts, registry, constants={"utility_name": settings.utility_name})
+    constants = {"utility_name": settings.utility_name, "app_link": settings.app_link_url}
+    return Engine(flows, prompts, registry, constants=constants)
 
 
 def register_extensions(app: Flask, settings: Settings, services: ServiceRegistry | None) -> None:

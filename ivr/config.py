@@ -21,6 +21,9 @@ from ivr.engine.speech import LANGUAGES
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "ivr.sqlite3"
 
+DEFAULT_APP_LINK = "https://www.pln.co.id/pln-mobile"
+APP_LINK_MAX_CHARS = 100  # the link and its sentence fit one SMS
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -73,6 +76,7 @@ class Settings:
     flows_dir: Path = PROJECT_ROOT / "flows"
     call_state_ttl_seconds: int = 4 * 3600
     utility_name: str = "PLN"
+    app_link_url: str = DEFAULT_APP_LINK  # sent to callers who ask for the app (menu 7)
     default_language: str = "id"
     voice_id: str = "Google.id-ID-Standard-A"
     voice_en: str = "Google.en-US-Standard-C"
@@ -173,6 +177,17 @@ class Settings:
         if not self.secret_key and self.env == "production":
             raise ConfigError("SECRET_KEY is required: it signs console sessions")
         self._check_public_url()
+        self._check_app_link()
+
+    def _check_app_link(self) -> None:
+        """The app link goes out by SMS and in chat replies: an https URL a phone can open, short enough for one SMS."""
+        parts = urlsplit(self.app_link_url)
+        if parts.scheme != "https" or not parts.hostname or len(self.app_link_url) > APP_LINK_MAX_CHARS:
+            raise ConfigError(
+                f"APP_LINK_URL={self.app_link_url!r} must be an https URL of at most {APP_LINK_MAX_CHARS} characters"
+            )
+        if any(character.isspace() for character in self.app_link_url):
+            raise ConfigError(f"APP_LINK_URL={self.app_link_url!r} must not contain spaces")
 
     def _check_public_url(self) -> None:
         """Webhook signatures are checked against the URL Twilio called, which a client's Host header must not pick."""
@@ -214,6 +229,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     text("PUBLIC_BASE_URL", "public_base_url")
     text("SECRET_KEY", "secret_key")
     text("UTILITY_NAME", "utility_name")
+    text("APP_LINK_URL", "app_link_url")
     text("DEFAULT_LANGUAGE", "default_language")
     text("VOICE_ID", "voice_id")
     text("VOICE_EN", "voice_en")

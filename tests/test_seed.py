@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from db.models import (
     POSTPAID,
     PREPAID,
+    Announcement,
     Base,
     Bill,
     Complaint,
@@ -49,6 +50,7 @@ from db.seed import (
 )
 from db.seed.catalog import reading_window
 from db.session import make_engine
+from ivr.services import announcements
 from ivr.services.readings import window_dates
 
 TODAY = date(2026, 11, 23)
@@ -135,6 +137,7 @@ def test_summary_matches_tables(full: Seeded) -> None:
         "maintenance_notices": _count(s, MaintenanceNotice),
         "complaints": _count(s, Complaint),
         "service_requests": _count(s, ServiceRequest),
+        "announcements": _count(s, Announcement),
     }
     assert asdict(full.summary) == actual
     assert _count(s, User) == 0
@@ -524,12 +527,28 @@ def test_seeding_twice_raises(small: Seeded) -> None:
     assert _count(small.session, Region) == 6
 
 
-def test_no_timestamp_after_today_except_planned_maintenance(full: Seeded) -> None:
+def test_announcements_for_the_demo_are_current_upcoming_and_ended(full: Seeded) -> None:
+    s, now = full.session, TODAY_UTC + timedelta(hours=3)  # 10:00 WIB on the seeding day
+    rows = s.scalars(select(Announcement)).all()
+    assert sorted(announcements.status(a, now) for a in rows) == ["current", "current", "ended", "upcoming"]
+    regions = dict(s.execute(select(Region.code, Region.id)).all())
+    heard = {code: [a.text_id for a in announcements.current(s, regions[code], now)] for code in regions}
+    assert [len(heard[code]) for code in ("BEKASI", "KUPANG", "JAYAPURA", "NASIONAL")] == [2, 1, 1, 1]
+    # Newest first: the one for every region started a day after Bekasi's own.
+    assert [text.split()[0] for text in heard["BEKASI"]] == ["Bayar", "Kantor"]
+    for a in rows:
+        assert a.text_id and a.text_en and announcements.text_problem(a.text_id) is None
+        assert announcements.text_problem(a.text_en) is None and a.starts_at < a.ends_at
+
+
+def test_no_timestamp_after_today_except_planned_maintenance_and_announcements(full: Seeded) -> None:
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
             if not isinstance(column.type, UTCDateTime):
                 continue
             if table.name == "maintenance_notices" and column.name != "created_at":
+                continue
+            if table.name == "announcements" and column.name in ("starts_at", "ends_at"):
                 continue
             latest = full.session.scalar(select(func.max(column)))
             assert latest is None or latest < TODAY_UTC, f"{table.name}.{column.name}"

@@ -3,7 +3,7 @@
 from db.models.access import ApiToken, ConsoleSession, TicketUpdate
 from db.models.base import INT_MAX, INT_MIN, Base, UTCDateTime, utcnow, whole_number
 from db.models.calls import CHANNELS, SMS, VOICE, WHATSAPP, Call, CallbackRequest, CallEvent
-from db.models.catalog import MaintenanceNotice, Tariff
+from db.models.catalog import ANNOUNCEMENT_CHARS, Announcement, MaintenanceNotice, Tariff
 from db.models.customers import (
     POSTPAID,
     PREPAID,
@@ -23,6 +23,7 @@ __all__ = [
     "ACTIVE_STATUSES",
     "ADMIN",
     "AGENT",
+    "ANNOUNCEMENT_CHARS",
     "CHANNELS",
     "DEFAULT_TIMEZONE",
     "DONE_STATUSES",
@@ -40,6 +41,7 @@ __all__ = [
     "TICKET_STATUSES",
     "VOICE",
     "WHATSAPP",
+    "Announcement",
     "ApiToken",
     "Base",
     "Bill",

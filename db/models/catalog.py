@@ -1,4 +1,4 @@
-"""What the utility publishes: tariffs and planned maintenance."""
+"""What the utility publishes: tariffs, planned maintenance and announcements."""
 
 from __future__ import annotations
 
@@ -41,3 +41,30 @@ class MaintenanceNotice(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     region: Mapped[Region] = relationship()
+
+
+ANNOUNCEMENT_CHARS = 300
+"""The longest announcement text, per language: about twenty seconds spoken, two SMS-sized parts."""
+
+
+class Announcement(Base):
+    """News for callers of one region (no region: every region) from `starts_at` until `ends_at`.
+
+    Plain text in Indonesian and English, both required. An admin may end it early (`ended_at`),
+    which keeps the planned window on record.
+    """
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    text_id: Mapped[str] = mapped_column(String(ANNOUNCEMENT_CHARS))
+    text_en: Mapped[str] = mapped_column(String(ANNOUNCEMENT_CHARS))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    region: Mapped[Region | None] = relationship()

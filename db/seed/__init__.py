@@ -3,7 +3,8 @@
 `seed_demo` draws everything from one `random.Random(seed)` and dates everything from `today`,
 so the same inputs always give the same rows; it refuses a database that already has regions.
 Each part lives in the module of its concern: `catalog` (regions, tariffs), `people` (customers,
-meters), `usage` (readings, bills, tokens, money rules) and `tickets` (notices, complaints, requests).
+meters), `usage` (readings, bills, tokens, money rules), `tickets` (notices, complaints, requests) and
+`announcements` (what callers hear in menu 7).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import POSTPAID, PREPAID, Region
+from db.seed.announcements import seed_announcements
 from db.seed.catalog import DEMO_DIALED_NUMBERS, IDPEL_PREFIX, REGIONS, seed_regions, seed_tariffs, tariff_for
 from db.seed.people import seed_customers
 from db.seed.tickets import seed_complaints, seed_maintenance, seed_service_requests
@@ -51,6 +53,7 @@ class SeedSummary:
     maintenance_notices: int
     complaints: int
     service_requests: int
+    announcements: int
 
 
 def seed_demo(session: Session, *, today: date, customers: int = 1000, seed: int = DEFAULT_SEED) -> SeedSummary:
@@ -71,6 +74,7 @@ def seed_demo(session: Session, *, today: date, customers: int = 1000, seed: int
     people = [a.customer for a in accounts]
     complaints = seed_complaints(session, rng, regions, people, today)
     requests = seed_service_requests(session, rng, regions, people, today)
+    news = seed_announcements(session, regions, today)  # draws nothing from rng: the rest stays as it was
     return SeedSummary(
         regions=len(regions),
         region_area_codes=sum(1 for spec in REGIONS if spec.area_code),
@@ -84,4 +88,5 @@ def seed_demo(session: Session, *, today: date, customers: int = 1000, seed: int
         maintenance_notices=notices,
         complaints=complaints,
         service_requests=requests,
+        announcements=news,
     )

@@ -5,10 +5,24 @@ from __future__ import annotations
 from flask import Flask
 
 from ivr.auth.sessions import csrf_token, current_user
-from ivr.console import admin, auth_views, calls, customers, formatting, headers, live, nav, readings, stats, work
+from ivr.console import (
+    admin,
+    announcements,
+    auth_views,
+    calls,
+    customers,
+    formatting,
+    headers,
+    live,
+    nav,
+    readings,
+    stats,
+    work,
+)
 from ivr.console.blueprint import blueprint
 
-FEATURES = (auth_views, headers, work, readings, calls, customers, live, admin, stats)  # imported for their routes
+# Imported for their routes.
+FEATURES = (auth_views, headers, work, readings, calls, customers, live, admin, announcements, stats)
 
 
 def register(app: Flask) -> None:

@@ -39,9 +39,10 @@ MENU_WEIGHTS: dict[str, dict[str, float]] = {
     "agent.offer_long": {"1": 35, "2": 8, "3": 57},
     "agent.offer_closed": {"1": 85, "2": 15},
     "agent.offer_national": {"1": 30, "2": 8, "3": 62},
-    "information.choose": {"1": 55, "2": 45},
+    "information.choose": {"1": 45, "2": 35, "3": 14, "4": 6},
     "information.after_tariffs": {"1": 8, "2": 12, "3": 30},
     "information.after_notices": {"1": 10, "2": 40},
+    "information.after_news": {"1": 6, "2": 44},
     "meter_reading.ask_sms": {"1": 60, "2": 40},
     "ticket_status.retry_menu": {"1": 70, "2": 30},
     "token_history.after_list": {"1": 10, "2": 40},
@@ -69,6 +70,8 @@ SERVICE_WEIGHTS: dict[str, dict[str, float]] = {
     "requests.caller_number": {"offer": 85, "ask": 15},
     "info.tariffs": {"found": 96, "none": 4},
     "info.maintenance": {"found": 55, "none": 45},
+    "info.news": {"found": 80, "none": 20},
+    "info.app_link": {"queued": 70, "already": 2, "no_sms": 28, "text": 0},  # synthetic callers all call
 }
 SAY, LANGUAGE, WAIT, RECORD, ACTION, TRANSFER, HANGUP = range(7)
 

@@ -1,4 +1,4 @@
-"""Published information (menu 7): tariffs from the Tariff table and planned maintenance per region.
+"""Published information (menu 7): tariffs, planned maintenance and announcements per region, and the app link.
 
 Nothing here is prompt text: the flow speaks the values, so a tariff change in the database is
 what callers hear the next minute.
@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import MaintenanceNotice, Tariff
+from db.models import VOICE, MaintenanceNotice, OutboxMessage, Tariff
 from ivr.engine.services import ServiceRegistry, ServiceResult
-from ivr.services.context import ServiceContext
+from ivr.services import announcements
+from ivr.services.context import Notification, ServiceContext
 
 # Menu key -> tariff class letters: households, business, industry, social and public.
 TARIFF_GROUPS: dict[str, tuple[str, ...]] = {"1": ("R",), "2": ("B",), "3": ("I",), "4": ("S", "P")}
@@ -27,6 +28,8 @@ MAINTENANCE_HORIZON = timedelta(days=7)
 MAX_SPOKEN_ITEMS = 10
 TARIFF_QUEUE = "info_tariff_queue"
 NOTICE_QUEUE = "info_notice_queue"
+NEWS_QUEUE = "info_news_queue"
+APP_LINK_SMS = "information.app_link_sms"  # the prompt the SMS is written from, and its outbox purpose
 
 
 def is_tariff_group(value: str) -> bool:
@@ -160,6 +163,47 @@ def next_notice(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResu
     return _pop(NOTICE_QUEUE, args.get("queue"))
 
 
+# -- announcements ----------------------------------------------------------------------------
+
+
+def news(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    """Queue the announcements in force in the caller's region, newest first, in the caller's language."""
+    rows = announcements.current(context.session, context.region_id, context.now)
+    if not rows:
+        return ServiceResult("none", {NEWS_QUEUE: []})
+    items = [{"info_news_text": announcements.text_for(row, context.language)} for row in rows]
+    return ServiceResult("found", {NEWS_QUEUE: items})
+
+
+def next_news(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    return _pop(NEWS_QUEUE, args.get("queue"))
+
+
+# -- the app link -----------------------------------------------------------------------------
+
+
+def _app_link_asked(context: ServiceContext) -> bool:
+    """This call already has the app link on its way (in this turn or an earlier one)."""
+    if any(message.prompt == APP_LINK_SMS for message in context.outbox):
+        return True
+    query = select(OutboxMessage.id).where(
+        OutboxMessage.call_sid == context.conversation_id, OutboxMessage.purpose == APP_LINK_SMS
+    )
+    return context.session.scalar(query.limit(1)) is not None
+
+
+def app_link(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
+    """The app link: written in a text conversation; over a call, one SMS per call to a mobile caller."""
+    if context.channel != VOICE:
+        return ServiceResult("text")
+    if not (context.caller_is_mobile and context.sms_enabled):
+        return ServiceResult("no_sms")
+    if _app_link_asked(context):
+        return ServiceResult("already")
+    context.outbox.append(Notification(to=context.caller, prompt=APP_LINK_SMS, variables={}, language=context.language))
+    return ServiceResult("queued")
+
+
 def register(registry: ServiceRegistry) -> None:
     """Offer this module's services (and validators) to flow files by name."""
     registry.add_validator("tariff_group", is_tariff_group)
@@ -167,3 +211,6 @@ def register(registry: ServiceRegistry) -> None:
     registry.add("info.next_tariff", next_tariff, {"single", "range", "from", "above", "done"})
     registry.add("info.maintenance", maintenance, {"found", "none"})
     registry.add("info.next_notice", next_notice, {"item", "spanning", "done"})
+    registry.add("info.news", news, {"found", "none"})
+    registry.add("info.next_news", next_news, {"item", "done"})
+    registry.add("info.app_link", app_link, {"queued", "already", "no_sms", "text"})

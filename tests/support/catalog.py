@@ -1,4 +1,4 @@
-"""Test data for menus 5-7: token purchases, tariffs, maintenance notices, and a direct service context."""
+"""Test data for menus 5-7: token purchases, tariffs, notices, announcements, and a direct service context."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from db.models import MaintenanceNotice, Meter, Tariff, TokenPurchase
+from db.models import Announcement, MaintenanceNotice, Meter, Tariff, TokenPurchase
 from ivr.services.context import ServiceContext
 from tests.support.twilio import Reply
 
@@ -70,6 +70,30 @@ def add_notice(
     session.add(notice)
     session.flush()
     return notice
+
+
+def add_announcement(
+    session: Session,
+    region_id: int | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    text_id: str,
+    text_en: str | None = None,
+    *,
+    ended_at: datetime | None = None,
+) -> Announcement:
+    """An announcement for one region (None: every region); English defaults to "EN " + the Indonesian."""
+    row = Announcement(
+        region_id=region_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        ended_at=ended_at,
+        text_id=text_id,
+        text_en=text_en if text_en is not None else f"EN {text_id}",
+    )
+    session.add(row)
+    session.flush()
+    return row
 
 
 def service_context(
