@@ -150,6 +150,7 @@ def test_main_menu_refuses_rather_than_guesses(text: str) -> None:
         ("no that's wrong", "2"),
         ("dua", "2"),
         ("ya tidak", None),
+        ("no, 1", None),
         ("mungkin", None),
         ("not sure", None),
         ("tidakk", None),
@@ -172,6 +173,8 @@ def test_a_number_at_a_collect_node() -> None:
     assert heard("meter_reading", "ask_stand", "lima ribu seratus lima puluh") == "5150"
     assert heard("meter_reading", "ask_stand", "angka saya 5150") == "5150"
     assert heard("bill", "ask_id", "five three two oh", "en") == "5320"
+    assert heard("agent", "ask_number", "nomor saya nol delapan satu dua", "en") == "0812"  # fillers of both
+    assert heard("agent", "ask_number", "my number is oh eight one two", "id") == "0812"
     assert heard("meter_reading", "ask_stand", "tagihan") is None
 
 

@@ -130,14 +130,14 @@ class Vocabulary:
     `choices`: language -> "flow.node" -> key -> phrases, and `answers`: language -> yes/no ->
     phrases, are what the files say (and what a speech recogniser is given as hints);
     `tables` ("flow.node" -> phrase -> key) and `yes_no` (phrase -> "1" or "2") hold every
-    language at once, for matching. `fillers` (per language) and `negations` come from common.yaml.
+    language at once, for matching, as do `fillers` and `negations` (from common.yaml).
     """
 
     choices: Mapping[str, Mapping[str, Mapping[str, tuple[str, ...]]]] = field(default_factory=dict)
     answers: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     tables: Mapping[str, Mapping[Phrase, str]] = field(default_factory=dict)
     yes_no: Mapping[Phrase, str] = field(default_factory=dict)
-    fillers: Mapping[str, frozenset[Phrase]] = field(default_factory=dict)
+    fillers: frozenset[Phrase] = frozenset()
     negations: frozenset[str] = frozenset()
 
 

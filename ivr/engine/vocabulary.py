@@ -43,7 +43,7 @@ class _Builder:
         self.tables: dict[str, dict[Phrase, str]] = {}
         self.sources: dict[tuple[str, Phrase], str] = {}
         self.yes_no: dict[Phrase, str] = {}
-        self.fillers: dict[str, frozenset[Phrase]] = {}
+        self.fillers: set[Phrase] = set()
         self.negations: set[str] = set()
 
     def add(self, table: dict[Phrase, str], scope: str, phrase: str, key: str, file: str, node: str | None) -> None:
@@ -63,7 +63,7 @@ class _Builder:
             answers=self.answers,
             tables=self.tables,
             yes_no=self.yes_no,
-            fillers=self.fillers,
+            fillers=frozenset(self.fillers),
             negations=frozenset(self.negations),
         )
 
@@ -116,7 +116,7 @@ def _read_common(path: Path, language: str, builder: _Builder) -> None:
     for answer, key in YES_NO_KEYS.items():
         for phrase in lists[answer]:
             builder.add(builder.yes_no, "@yes_no", phrase, key, file, None)
-    builder.fillers[language] = frozenset(tuple(filler.split(" ")) for filler in lists["fillers"])
+    builder.fillers.update(tuple(filler.split(" ")) for filler in lists["fillers"])
     builder.negations.update(word for phrase in lists["negations"] for word in phrase.split(" "))
 
 

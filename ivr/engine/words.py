@@ -13,7 +13,8 @@ The rule at a menu (and a confirmation, with the yes/no words):
 3. a negation left over outside every phrase ("bukan tagihan", "not my bill") -> nothing.
 Both languages' words are heard whatever the call's language: callers mix them ("cek bill",
 "token", "operator") and a recogniser set to one language still writes the other's loanwords.
-The loader makes that safe: no phrase may lead to two choices of a node in any language.
+The loader makes that safe: no phrase may lead to two choices of a node in any language. The
+call's language only decides which language's number words are tried first.
 At a collect node the words are a number (spoken_numbers); one-key collects (a choice stored
 as its key) may have words too.
 """
@@ -38,7 +39,7 @@ def match(vocabulary: Vocabulary, node: WaitingNode, text: str, language: str) -
     said = words(text)
     if not said or len(said) > MAX_WORDS:
         return None
-    core = _without_fillers(said, vocabulary.fillers.get(language, frozenset()))
+    core = _without_fillers(said, vocabulary.fillers)
     if isinstance(node, CollectNode):
         table = vocabulary.tables.get(node.qualified)
         chosen = _choose(said, table, vocabulary.negations) if table else None
