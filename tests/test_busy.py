@@ -495,7 +495,7 @@ def test_the_setting_is_read_strictly_and_defaults_to_off() -> None:
 def test_the_app_refuses_a_limit_without_a_busy_flow(tmp_path: Path) -> None:
     flows = tmp_path / "flows"
     shutil.copytree(PROJECT_ROOT / "flows", flows)
-    for path in (flows / "busy.yaml", flows / "prompts" / "id" / "busy.yaml", flows / "prompts" / "en" / "busy.yaml"):
+    for path in (flows / "busy.yaml", *flows.glob("prompts/*/busy.yaml"), *flows.glob("words/*/busy.yaml")):
         path.unlink()
     settings = {
         "env": "test",

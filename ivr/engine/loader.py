@@ -34,10 +34,12 @@ from ivr.engine.model import (
 )
 from ivr.engine.prompts import PromptCatalog
 from ivr.engine.services import ServiceRegistry
+from ivr.engine.vocabulary import load_words
 
 SCHEMA_PATH = Path(__file__).with_name("flow.schema.json")
 NODE_KINDS = ("say", "set_language", "menu", "collect", "confirm", "record", "action", "transfer", "hangup")
 ENTRY_FLOW = "main_menu"
+WORDS_DIR = "words"  # flows/words/<lang>/: what callers may say or type instead of keys
 
 
 @cache
@@ -197,7 +199,7 @@ def _check_prompts_and_services(flow: Flow, prompts: PromptCatalog, registry: Se
 
 
 def load_flows(directory: Path, prompts: PromptCatalog, registry: ServiceRegistry, entry: str = ENTRY_FLOW) -> FlowSet:
-    """Load every `*.yaml` flow in `directory` and check the whole set; raise on the first fault."""
+    """Load every `*.yaml` flow in `directory`, and its words, and check the whole set; raise on the first fault."""
     flows: dict[str, Flow] = {}
     for path in sorted(directory.glob("*.yaml")):
         flow = _read_flow(path)
@@ -208,4 +210,4 @@ def load_flows(directory: Path, prompts: PromptCatalog, registry: ServiceRegistr
         _check_references(flow, flows)
         _check_prompts_and_services(flow, prompts, registry)
         _check_reachable(flow)
-    return FlowSet(flows=flows, entry=entry)
+    return FlowSet(flows=flows, entry=entry, words=load_words(directory / WORDS_DIR, flows))

@@ -121,12 +121,34 @@ class Flow:
         return self.label.get(language) or self.label.get("id") or self.name
 
 
+Phrase = tuple[str, ...]  # a word or phrase in normal form, split into words
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words that mean each choice (flows/words/), as authored per language and as lookup tables.
+
+    `choices`: language -> "flow.node" -> key -> phrases, and `answers`: language -> yes/no ->
+    phrases, are what the files say (and what a speech recogniser is given as hints);
+    `tables` ("flow.node" -> phrase -> key) and `yes_no` (phrase -> "1" or "2") hold every
+    language at once, for matching, as do `fillers` and `negations` (from common.yaml).
+    """
+
+    choices: Mapping[str, Mapping[str, Mapping[str, tuple[str, ...]]]] = field(default_factory=dict)
+    answers: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    tables: Mapping[str, Mapping[Phrase, str]] = field(default_factory=dict)
+    yes_no: Mapping[Phrase, str] = field(default_factory=dict)
+    fillers: frozenset[Phrase] = frozenset()
+    negations: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True)
 class FlowSet:
-    """Every loaded flow; `entry` is where a new call begins."""
+    """Every loaded flow; `entry` is where a new call begins; `words` what callers may say instead of keys."""
 
     flows: dict[str, Flow]
     entry: str
+    words: Vocabulary = field(default_factory=Vocabulary)
 
     def titles(self, language: str) -> dict[str, str]:
         """Every flow's label in `language`, in the order people read them (by label: "0 ·", "1 ·", ...)."""

@@ -120,7 +120,7 @@ class Engine:
         if node is None or not isinstance(user_input, Keys | Text):
             return False
         scratch = _TurnBuilder(self, ConversationState.from_dict(state.to_dict()))
-        target, _ = self._target_for(node, self._keys(node, user_input), scratch)
+        target, _ = self._target_for(node, self._keys(node, user_input, state.language), scratch)
         return target is not None
 
     def call(self, state: ConversationState, service: str, args: Mapping[str, Any], context: Any = None) -> Turn:
@@ -270,15 +270,14 @@ class Engine:
             return Wait(kind="collect", max_length=node.max_length, finish_on_key=node.finish_on_key or None)
         return Wait(kind="menu" if isinstance(node, MenuNode) else "confirm", max_length=1, finish_on_key=None)
 
-    @staticmethod
-    def _keys(node: WaitingNode, user_input: Keys | Text) -> str:
+    def _keys(self, node: WaitingNode, user_input: Keys | Text, language: str) -> str:
         if isinstance(user_input, Text):
-            return text_input.as_keys(node, user_input.body)
+            return text_input.as_keys(node, user_input.body, self.flows.words, language)
         return user_input.digits.strip()
 
     def _interpret(self, node: WaitingNode, user_input: UserInput, turn: _TurnBuilder) -> str | None:
         """Return the target the input leads to, or None to ask again on the same node."""
-        digits = self._keys(node, user_input) if isinstance(user_input, Keys | Text) else ""
+        digits = self._keys(node, user_input, turn.state.language) if isinstance(user_input, Keys | Text) else ""
         if isinstance(user_input, Text) and digits == "":
             turn.record("repeat")  # an empty message (or a photo alone): show the question again
             return None
