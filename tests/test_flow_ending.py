@@ -14,12 +14,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from db.models import Call, Complaint, ServiceRequest
+from db.models import Call, Complaint, Reading, ServiceRequest
 from ivr.engine import speech
 from tests.conftest import AUTH_TOKEN
 from tests.support.factories import add_bill, add_customer
 from tests.support.journeys import choose, set_clock
 from tests.support.messaging import FakeMessenger
+from tests.support.readings import METER
 from tests.support.tickets import NOW, RECORDING_URL, call_events, complaints, post_recording, press_all, report
 from tests.support.twilio import FakeTwilio, Reply
 
@@ -280,3 +281,25 @@ def test_result_say_is_a_sibling_before_the_gather_in_the_document(twilio: FakeT
     gather = root.find("Gather")
     assert gather is not None
     assert all(number not in (say.text or "") for say in gather.iter("Say"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_reading_reference_is_spoken_before_the_gather_and_heard_again(
+    twilio: FakeTwilio, db_session, meter, language: str
+) -> None:
+    choose(twilio, "2", english=language == "en")
+    twilio.press(METER)
+    twilio.press("5150")
+    done = twilio.press("1")  # yes, that is the stand
+
+    [reading] = db_session.scalars(select(Reading).where(Reading.source == "ivr")).all()
+    reference = speech.digits(reading.reference, language)
+    assert reference in _before_gather(done)
+    assert reference not in _in_gather(done)
+    while ANYTHING_ELSE[language] not in _in_gather(twilio.last):
+        twilio.press("2")  # no SMS copy, thank you
+    ending = twilio.last
+    assert HEAR_AGAIN[language] in _in_gather(ending)
+    again = twilio.press("3")
+    assert reference in _before_gather(again)
+    assert _before_gather(again).startswith(_before_gather(done)[:40])
