@@ -303,3 +303,9 @@ def test_reading_reference_is_spoken_before_the_gather_and_heard_again(
     again = twilio.press("3")
     assert reference in _before_gather(again)
     assert _before_gather(again).startswith(_before_gather(done)[:40])
+
+
+def test_zero_after_the_answer_still_reaches_an_agent(twilio: FakeTwilio, db_session, regions) -> None:
+    done = report(twilio, "1")
+    assert "tekan 0" not in _in_gather(done)  # not said: 0 reaches an agent from every menu
+    assert twilio.press("0").queue_name == "BEKASI"

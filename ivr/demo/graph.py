@@ -44,8 +44,8 @@ MENU_WEIGHTS: dict[str, dict[str, float]] = {
     "information.after_notices": {"1": 20, "2": 30, "3": 10},
     "meter_reading.ask_sms": {"1": 60, "2": 40},
     "ticket_status.retry_menu": {"1": 70, "2": 30},
-    "main_menu.anything_else_menu": {"1": 30, "2": 70},
-    "main_menu.anything_else_again": {"1": 25, "2": 65, "3": 10},
+    "main_menu.anything_else_menu": {"1": 30, "2": 62, "0": 8},
+    "main_menu.anything_else_again": {"1": 25, "2": 58, "3": 10, "0": 7},
 }
 SURGE_MENU_WEIGHTS: dict[str, dict[str, float]] = {
     "main_menu.menu": {"1": 6, "2": 2, "3": 52, "4": 10, "5": 4, "6": 1, "7": 4, "9": 1, "0": 28},
