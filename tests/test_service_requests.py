@@ -144,7 +144,7 @@ def test_the_power_menu_prompt_lists_the_services_steps_in_order(language: str) 
     for key, step in enumerate(requests.POWER_STEPS_VA, start=1):
         words = speech.number_words(step, language)
         press = "tekan" if language == "id" else "press"
-        phrase = f"{words} VA, {press} {key}."
+        phrase = f"{words} va, {press} {key}."
         assert phrase in text
         positions.append(text.index(phrase))
     assert positions == sorted(positions)
