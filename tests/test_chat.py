@@ -164,7 +164,7 @@ def test_chat_command_over_http_prints_what_the_customer_reads(app: Flask, regio
     assert [line for line in lines if line.startswith(">")] == ["> menu", "> 9", "> 4", "> menu", "> 0"]
     assert "< Halo, ini layanan pelanggan PLN 123." in lines
     assert "< You have chosen English." in lines
-    assert "< Please type your ticket or reference number (10 digits)." in lines
+    assert "< Type your ticket or reference number (10 digits)." in lines
     assert "< Hello, this is PLN customer service 123." in lines  # menu starts over, in English
     assert lines[-3:] == [
         "< One of our agents will call you back. Reply with the number of your choice:",

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ivr.engine.errors import ServiceError
 from ivr.engine.loader import load_flows
 from ivr.engine.model import CollectNode, Hangup, Keys, NoInput, Transfer, Wait
 from ivr.engine.prompts import load_prompts
-from ivr.engine.runtime import Engine
+from ivr.engine.runtime import RESULT_VAR, Engine
 from ivr.engine.services import ServiceRegistry, ServiceResult
 
 FIXTURE_FLOWS = Path(__file__).parent / "fixtures" / "flows"
@@ -206,3 +207,93 @@ def test_a_bounded_loop_ends_after_max_visits_and_resets_on_a_new_entry(engine: 
     again.move_to("main_menu", "menu")
     again.move_to("reading", "ask_meter")
     assert again.visits == {}
+
+
+# -- results: the answer, remembered to hear again ------------------------------------------------
+
+
+def _result_engine(tmp_path: Path, *, goodbye: bool = True) -> Engine:
+    """A small flow set: a menu, result nodes (two of them in one turn by "4"), hear it again, a goodbye."""
+    (tmp_path / "prompts" / "id").mkdir(parents=True)
+    (tmp_path / "prompts" / "en").mkdir(parents=True)
+    prompts = (
+        "demo:\n  done: Tercatat.\n  ticket: Tiket {ticket|digits}.\n  more: Ada lagi?\n"
+        "  again: '{last_result}'\n  bye: Sampai jumpa.\n"
+        "common:\n  no_input: Tidak ada masukan.\n  invalid_choice: Pilihan salah.\n"
+    )
+    for language in ("id", "en"):
+        (tmp_path / "prompts" / language / "demo.yaml").write_text(prompts, encoding="utf-8")
+    options = {"1": "again", "2": "done", "3": "goodbye", "4": "twice"}
+    nodes = {
+        "more": {"kind": "menu", "prompt": ["demo.more"], "options": options},
+        "done": {"kind": "say", "prompt": ["demo.done"], "next": "ticket"},
+        "ticket": {"kind": "say", "result": True, "prompt": ["demo.ticket"], "next": "more"},
+        "twice": {"kind": "say", "result": True, "prompt": ["demo.ticket"], "next": "ticket"},
+        "again": {"kind": "say", "result": True, "prompt": ["demo.again"], "next": "more"},
+        "goodbye": {"kind": "hangup", "prompt": ["demo.bye"]},
+    }
+    if not goodbye:
+        nodes["goodbye"] = {"kind": "transfer", "to": "agent"}
+    flow = {"flow": "main_menu", "start": "more", "defaults": {"on_fail": "goodbye"}, "nodes": nodes}
+    (tmp_path / "main_menu.yaml").write_text(yaml.safe_dump(flow), encoding="utf-8")
+    registry = ServiceRegistry()
+    catalog = load_prompts(tmp_path / "prompts")
+    return Engine(load_flows(tmp_path, catalog, registry), catalog, registry)
+
+
+def test_a_result_is_marked_and_remembered_as_said(tmp_path: Path) -> None:
+    engine = _result_engine(tmp_path)
+    state = engine.new_state("id", {"ticket": "301"})
+    assert RESULT_VAR not in state.vars and [u.result for u in engine.start(state).utterances] == [False]
+    turn = engine.handle(state, Keys("2"))
+
+    assert [(u.text, u.result) for u in turn.utterances] == [
+        ("Tercatat.", False),
+        ("Tiket tiga, nol, satu.", True),
+        ("Ada lagi?", False),
+    ]
+    assert state.vars[RESULT_VAR] == "Tiket tiga, nol, satu."
+    again = engine.handle(state, Keys("1"))
+    assert [(u.text, u.result) for u in again.utterances] == [("Tiket tiga, nol, satu.", True), ("Ada lagi?", False)]
+    assert state.vars[RESULT_VAR] == "Tiket tiga, nol, satu."
+
+
+def test_a_later_turns_result_replaces_the_last_and_results_of_one_turn_are_one_answer(tmp_path: Path) -> None:
+    engine = _result_engine(tmp_path)
+    state = engine.new_state("id", {"ticket": "301"}, medium="text")
+    engine.start(state)
+    engine.handle(state, Keys("2"))
+    assert state.vars[RESULT_VAR] == "Tiket 301."
+    state.vars["ticket"] = "302"
+    engine.handle(state, Keys("4"))  # two results in one turn: one answer, a line each in text
+    assert state.vars[RESULT_VAR] == "Tiket 302.\nTiket 302."
+
+    state.vars["ticket"] = "303"
+    engine.handle(state, Keys("2"))
+    assert state.vars[RESULT_VAR] == "Tiket 303."
+
+
+def test_restart_forgets_the_last_result_and_end_says_goodbye(tmp_path: Path) -> None:
+    engine = _result_engine(tmp_path)
+    state = engine.new_state("id", {"ticket": "301"}, medium="text")
+    engine.start(state)
+    engine.handle(state, Keys("2"))
+    restarted = engine.restart(state)
+    assert RESULT_VAR not in state.vars
+    assert [u.text for u in restarted.utterances] == ["Ada lagi?"]
+    ended = engine.end(state)
+
+    assert [u.text for u in ended.utterances] == ["Sampai jumpa."]
+    assert isinstance(ended.ending, Hangup)
+    assert state.ended is True
+    assert [e.kind for e in ended.events] == ["end", "node", "hangup"]
+
+
+def test_end_without_a_goodbye_node_just_hangs_up(tmp_path: Path) -> None:
+    engine = _result_engine(tmp_path, goodbye=False)
+    state = engine.new_state("id", {"ticket": "301"}, medium="text")
+    engine.start(state)
+    ended = engine.end(state)
+
+    assert ended.utterances == [] and isinstance(ended.ending, Hangup)
+    assert state.ended is True

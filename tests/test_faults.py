@@ -80,7 +80,7 @@ def test_a_step_held_by_a_dead_worker_is_taken_over_and_the_ticket_stored_once(
 
     assert held.verbs == ["Pause", "Redirect"]
     ticket = db_session.scalars(select(Complaint)).one()
-    assert f"Nomor tiket Anda adalah {digits(ticket.ticket_number, 'id')}." in reply.spoken()
+    assert f"Nomor tiket Anda {digits(ticket.ticket_number, 'id')}." in reply.spoken()
     assert again.body == reply.body == after.body
     assert db_session.scalar(select(func.count()).select_from(Complaint)) == 1
 

@@ -154,15 +154,15 @@ def test_malformed_id_says_what_an_id_looks_like(twilio: FakeTwilio, customer, d
     assert reply.says()[0].text.startswith("Maaf, nomor ID pelanggan terdiri dari dua belas angka")
 
 
-def test_after_the_bill_nine_returns_to_the_menu_and_zero_reaches_an_agent(
+def test_after_the_bill_one_returns_to_the_menu_and_zero_reaches_an_agent(
     twilio: FakeTwilio, db_session, customer
 ) -> None:
     add_bill(db_session, customer, date(2026, 10, 1), kwh=162, amount=245_500)
     db_session.commit()
     choose(twilio, "1")
     twilio.press(IDPEL)
-    back = twilio.press("9")
-    assert "tekan 1" in back.spoken()
+    back = twilio.press("1")
+    assert "Untuk informasi tagihan, tekan 1" in back.spoken()
     twilio.press("1")
     twilio.press(IDPEL)
     assert twilio.press("0").queue_name == "BEKASI"

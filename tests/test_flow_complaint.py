@@ -19,7 +19,7 @@ from tests.support.tickets import (
     complaints,
     post_recording,
     press_all,
-    read_twice,
+    read_once,
     report,
 )
 from tests.support.twilio import FakeTwilio, Reply
@@ -39,16 +39,17 @@ def _clock(app: Flask) -> None:
 @pytest.mark.parametrize(
     ("key", "category"), [("1", "no_power"), ("2", "outage_area"), ("3", "billing"), ("5", "other")]
 )
-def test_each_routine_category_opens_a_ticket_read_back_twice(twilio: FakeTwilio, db_session, regions, key, category):
+def test_each_routine_category_opens_a_ticket_read_back_once(twilio: FakeTwilio, db_session, regions, key, category):
     reply = report(twilio, key)
 
     [complaint] = complaints(db_session)
     assert complaint.category == category
     assert complaint.urgent is False
-    assert read_twice(reply, complaint.ticket_number)
+    assert read_once(reply, complaint.ticket_number)
     assert "Petugas kami akan segera menindaklanjuti" in reply.spoken()
-    assert reply.gather is not None  # back in the main menu
-    assert "Untuk informasi tagihan, tekan 1" in reply.spoken()
+    assert reply.gather is not None  # anything else? (not the whole main menu)
+    assert "Ada lagi yang bisa kami bantu?" in reply.spoken()
+    assert "Untuk informasi tagihan, tekan 1" not in reply.spoken()
     assert reply.find("Dial") is None
 
 
@@ -101,8 +102,8 @@ def test_dangerous_installation_is_urgent_and_goes_straight_to_the_regions_agent
     assert (complaint.category, complaint.urgent) == ("dangerous_installation", True)
     assert complaint.region_id == regions[region]
     spoken = reply.spoken()
-    assert read_twice(reply, complaint.ticket_number)
-    assert spoken.index("tetap menjauh dari lokasi") > spoken.rindex("nomor tiket")
+    assert read_once(reply, complaint.ticket_number)
+    assert spoken.index("tetap menjauh dari lokasi") > spoken.rindex("Nomor tiket")
     assert "hubungkan dengan petugas" in spoken
     call = db_session.scalars(select(Call).where(Call.call_sid == twilio.call_sid)).one()
     assert (call.queue_name, call.urgent) == (region, True)
@@ -113,11 +114,11 @@ def test_dangerous_installation_is_urgent_and_goes_straight_to_the_regions_agent
     )
 
 
-def test_english_caller_hears_the_ticket_twice_in_english(twilio: FakeTwilio, db_session, regions) -> None:
+def test_english_caller_hears_the_ticket_in_english(twilio: FakeTwilio, db_session, regions) -> None:
     reply = report(twilio, "2", english=True)
 
     [complaint] = complaints(db_session)
-    assert read_twice(reply, complaint.ticket_number, "en")
+    assert read_once(reply, complaint.ticket_number, "en")
     assert "Your ticket number is" in reply.spoken()
     assert {say.get("language") for say in reply.says()[:2]} == {"en-US"}
 
@@ -194,7 +195,7 @@ def test_caller_without_a_phone_number_must_enter_one(twilio: FakeTwilio, db_ses
     press_all(twilio, "0215559876", "1", "2")
 
     assert "tidak terbaca" in ask.spoken()
-    assert "Silakan masukkan nomor telepon" in ask.spoken()
+    assert "Masukkan nomor telepon yang dapat kami hubungi" in ask.spoken()
     assert "tekan 1" not in ask.spoken()  # no "call me back on this number" choice
     assert complaints(db_session)[0].callback_number == "+62215559876"
 
@@ -209,10 +210,10 @@ def test_bad_phone_numbers_are_refused_and_lose_nothing(twilio: FakeTwilio, db_s
     press_all(twilio, "081211112222", "1", "2")
 
     for reply in (short, garbage):
-        assert reply.says()[0].text.startswith("Maaf, nomor telepon tersebut tidak valid")
+        assert reply.says()[0].text.startswith("Maaf, nomor telepon tidak valid")
         assert reply.gather.get("finishOnKey") == "#"
     assert "nol, delapan, satu, dua, sembilan" in confirm.spoken()
-    assert "Silakan masukkan nomor telepon" in again.spoken()
+    assert "Masukkan nomor telepon yang dapat kami hubungi" in again.spoken()
     assert complaints(db_session)[0].callback_number == "+6281211112222"
     reasons = [e.detail["reason"] for e in call_events(db_session, twilio.call_sid) if e.kind == "invalid_input"]
     assert reasons == ["too_short", "not_digits"]
@@ -238,7 +239,7 @@ def test_recorded_description_goes_on_the_ticket(twilio: FakeTwilio, db_session,
     assert "setelah nada" in offer.spoken()
     [complaint] = complaints(db_session)
     assert complaint.recording_url == RECORDING_URL
-    assert read_twice(reply, complaint.ticket_number)
+    assert read_once(reply, complaint.ticket_number)
     [event] = [e for e in call_events(db_session, twilio.call_sid) if e.kind == "recording"]
     assert event.detail == {"url": RECORDING_URL, "seconds": 12}
 
@@ -249,7 +250,7 @@ def test_silence_at_the_tone_files_the_ticket_without_a_recording(twilio: FakeTw
 
     [complaint] = complaints(db_session)
     assert complaint.recording_url is None
-    assert read_twice(reply, complaint.ticket_number)
+    assert read_once(reply, complaint.ticket_number)
     kinds = [e.kind for e in call_events(db_session, twilio.call_sid)]
     assert kinds.count("no_recording") == 1
     assert "recording" not in kinds
@@ -267,7 +268,7 @@ def test_active_maintenance_is_told_before_the_categories(twilio: FakeTwilio, db
     assert len(texts) == 2
     assert "pemeliharaan jaringan terencana di Perumahan Grand Wisata, Tambun Selatan" in texts[0]
     assert "hingga dua puluh tiga November dua ribu dua puluh enam, pukul lima belas tepat WIB" in texts[0]
-    assert texts[1].startswith("Silakan pilih jenis laporan")
+    assert texts[1].startswith("Listrik di rumah Anda padam, tekan 1")
 
 
 def test_maintenance_end_is_told_in_wit_and_english_in_papua(twilio: FakeTwilio, db_session, regions) -> None:
@@ -276,7 +277,7 @@ def test_maintenance_end_is_told_in_wit_and_english_in_papua(twilio: FakeTwilio,
     twilio.dialed = DIALED["JAYAPURA"]
     reply = choose(twilio, "3", english=True)
 
-    assert "planned network maintenance is under way in Kelurahan Entrop" in reply.spoken()
+    assert "planned maintenance is under way in Kelurahan Entrop" in reply.spoken()
     assert "until November twenty-third, two thousand twenty-six, five p.m. WIT" in reply.spoken()
 
 
@@ -287,7 +288,7 @@ def test_known_outage_is_told_before_the_categories(twilio: FakeTwilio, db_sessi
 
     texts = [say.text for say in reply.gather.findall("Say")]
     assert len(texts) == 2
-    assert "beberapa laporan gangguan listrik di wilayah UP3 Bekasi" in texts[0]
+    assert "gangguan listrik di wilayah UP3 Bekasi sudah kami terima" in texts[0]
     assert "pemeliharaan" not in texts[0]
 
 
@@ -299,7 +300,7 @@ def test_without_notice_or_outage_the_categories_come_first(twilio: FakeTwilio, 
 
     texts = [say.text for say in reply.gather.findall("Say")]
     assert len(texts) == 1
-    assert texts[0].startswith("Silakan pilih jenis laporan")
+    assert texts[0].startswith("Listrik di rumah Anda padam, tekan 1")
     assert "tekan 5" in texts[0]
 
 
@@ -320,12 +321,12 @@ def test_retried_webhook_replays_and_opens_one_ticket(twilio: FakeTwilio, db_ses
 def test_repeating_a_report_in_one_call_gives_the_same_ticket(twilio: FakeTwilio, db_session, regions) -> None:
     first = report(twilio, "1")
     number = complaints(db_session)[0].ticket_number
-    again = press_all(twilio, "3", "1", "2", "1", "2")
+    again = press_all(twilio, "1", "3", "1", "2", "1", "2")  # main menu, and the same report
 
     assert len(complaints(db_session)) == 1
-    assert read_twice(first, number)
-    assert read_twice(again, number)
-    press_all(twilio, "3", "3", "2", "1", "2")  # a billing complaint in the same call is a ticket of its own
+    assert read_once(first, number)
+    assert read_once(again, number)
+    press_all(twilio, "1", "3", "3", "2", "1", "2")  # a billing complaint in the same call is a ticket of its own
     assert [c.category for c in complaints(db_session)] == ["no_power", "billing"]
 
 
@@ -357,5 +358,25 @@ def test_silence_at_the_recording_offer_still_files_the_ticket(twilio: FakeTwili
     assert replies[0].says()[0].text.startswith("Maaf, kami belum menerima pilihan Anda")
     [complaint] = complaints(db_session)
     assert complaint.recording_url is None
-    assert read_twice(replies[2], complaint.ticket_number)
+    assert read_once(replies[2], complaint.ticket_number)
     assert replies[2].find("Dial") is None
+
+
+# -- the caller's minute ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("english", "budget"), [(False, 170), (True, 180)])
+def test_a_complaint_with_an_id_and_a_recording_is_short(
+    twilio: FakeTwilio, db_session, regions, english: bool, budget: int
+) -> None:
+    """From the categories to "anything else?": 6 answers, few words (266 and 295 before the trim)."""
+    add_customer(db_session, regions["BEKASI"], idpel=IDPEL)
+    db_session.commit()
+    replies = [choose(twilio, "3", english=english)]
+    replies += [twilio.press(key) for key in ("1", "1", IDPEL, "1", "1")]
+    replies.append(post_recording(twilio))
+
+    words = sum(len(reply.spoken().split()) for reply in replies)
+    assert words <= budget
+    assert len(complaints(db_session)) == 1
+    assert complaints(db_session)[0].recording_url == RECORDING_URL

@@ -156,6 +156,18 @@ def _load(directory: Path) -> None:
             "ask_stand",
             "min_length is above max_length",
         ),
+        (
+            "main_menu.yaml",
+            lambda d: d["nodes"]["hello"].update({"result": True, "prompt": []}),
+            "hello",
+            "a result node must say something",
+        ),
+        (
+            "main_menu.yaml",
+            lambda d: d["nodes"]["menu"].update({"result": True}),
+            "menu",
+            "Additional properties are not allowed ('result' was unexpected)",
+        ),
     ],
 )
 def test_broken_flow_names_file_and_node(broken: Path, file: str, change, node: str, message: str) -> None:

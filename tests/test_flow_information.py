@@ -46,7 +46,7 @@ def test_household_tariffs_are_read_row_by_row_from_the_table(twilio: FakeTwilio
     groups = twilio.press("1")
     reply = twilio.press("1")
 
-    assert "Untuk tarif rumah tangga, tekan 1" in groups.spoken()
+    assert "Rumah tangga, tekan 1" in groups.spoken()
     assert _tariff_lines(reply) == [
         "Golongan R 1, daya sembilan ratus VA, enam ratus lima rupiah per kilowatt jam.",
         "Golongan R 1, daya seribu tiga ratus VA, seribu empat ratus empat puluh lima rupiah per kilowatt jam.",
@@ -54,7 +54,9 @@ def test_household_tariffs_are_read_row_by_row_from_the_table(twilio: FakeTwilio
         "seribu tujuh ratus rupiah per kilowatt jam.",
         "Golongan R 3, daya enam ribu enam ratus VA ke atas, seribu tujuh ratus rupiah per kilowatt jam.",
     ]
-    assert "Untuk golongan tarif lainnya, tekan 2" in reply.gather.findall("Say")[-1].text
+    assert reply.gather.findall("Say")[-1].text == "Untuk golongan lain, tekan 4."
+    assert reply.gather.findall("Say")[-3].text.startswith("Ada lagi yang bisa kami bantu?")
+    assert reply.root.findall("Say") == []  # a list of tariffs is no answer to keep: a key may cut it short
 
 
 @pytest.mark.parametrize(
@@ -109,20 +111,20 @@ def test_a_group_without_tariffs_says_so_and_asks_again(twilio: FakeTwilio, db_s
     db_session.commit()
     reply = _hear_group(twilio, "3")
 
-    assert reply.says()[0].text.startswith("Mohon maaf, informasi tarif untuk golongan ini belum tersedia")
+    assert reply.says()[0].text.startswith("Maaf, tarif golongan ini belum tersedia")
     assert _tariff_lines(reply) == []
-    assert "Untuk tarif industri, tekan 3" in reply.spoken()
+    assert "Industri, tekan 3" in reply.spoken()
 
 
 def test_after_the_tariffs_hear_again_another_group_or_the_main_menu(twilio: FakeTwilio, tariffs) -> None:
     first = _hear_group(twilio, "3")
-    again = twilio.press("1")
-    groups = twilio.press("2")
+    again = twilio.press("3")
+    groups = twilio.press("4")
     social = twilio.press("4")
-    menu = twilio.press("3")
+    menu = twilio.press("1")
 
     assert _tariff_lines(again) == _tariff_lines(first)
-    assert "Untuk tarif rumah tangga, tekan 1" in groups.spoken()
+    assert "Rumah tangga, tekan 1" in groups.spoken()
     assert _tariff_lines(social)[0].startswith("Golongan S 2")
     assert "Untuk informasi tarif dan jadwal pemeliharaan, tekan 7" in menu.spoken()
 
@@ -164,7 +166,7 @@ def test_maintenance_in_wib_is_read_in_order_with_area_and_reason(twilio: FakeTw
     reply = _maintenance(twilio)
 
     spoken = [(say.text or "").strip() for say in reply.says()]
-    assert spoken[0].startswith("Berikut jadwal pemeliharaan jaringan di wilayah Anda dalam tujuh hari")
+    assert spoken[0].startswith("Jadwal pemeliharaan jaringan di wilayah Anda, tujuh hari ke depan")
     assert spoken[1:5] == [
         "Tanggal tiga Maret dua ribu dua puluh enam, pukul sembilan tepat sampai pukul lima belas tepat "
         "waktu setempat, di lokasi:",
@@ -175,7 +177,10 @@ def test_maintenance_in_wib_is_read_in_order_with_area_and_reason(twilio: FakeTw
     ]
     assert "JAYAPURA" not in reply.spoken()
     assert "Sudah lewat" not in reply.spoken() and "Terlalu jauh" not in reply.spoken()
-    assert "tekan 1" in spoken[-1]
+    assert spoken[-2:] == [
+        "Ada lagi yang bisa kami bantu? Tekan 1 untuk menu utama, tekan 2 untuk mengakhiri.",
+        "Untuk mendengar lagi, tekan 3.",
+    ]
 
 
 def test_the_same_notices_in_wit_are_read_in_jayapura_time(twilio: FakeTwilio, db_session, regions) -> None:
@@ -206,26 +211,24 @@ def test_maintenance_under_way_and_overnight_work(twilio: FakeTwilio, db_session
     assert spoken[4] == "Malam hari. Perantingan pohon."
 
 
-def test_no_maintenance_planned_says_so_and_returns_to_the_menu(twilio: FakeTwilio, db_session, regions) -> None:
+def test_no_maintenance_planned_says_so_and_asks_what_else(twilio: FakeTwilio, db_session, regions) -> None:
     add_notice(db_session, regions["JAYAPURA"], NOW + timedelta(days=1), NOW + timedelta(days=1, hours=3), AREA)
     db_session.commit()
     reply = _maintenance(twilio)
 
-    assert reply.says()[0].text == (
-        "Tidak ada jadwal pemeliharaan jaringan di wilayah Anda dalam beberapa hari ke depan."
-    )
-    assert "tekan 7" in reply.spoken()
+    assert reply.says()[0].text == "Tidak ada jadwal pemeliharaan di wilayah Anda dalam beberapa hari ke depan."
+    assert "Ada lagi yang bisa kami bantu?" in reply.spoken() and "tekan 3" not in reply.spoken()
 
 
-def test_hear_maintenance_again_then_silence_returns_to_the_menu(twilio: FakeTwilio, db_session, regions) -> None:
+def test_hear_maintenance_again_then_silence_ends_politely(twilio: FakeTwilio, db_session, regions) -> None:
     _notices(db_session, regions)
     first = _maintenance(twilio)
-    again = twilio.press("1")
-    menu = twilio.silence()
+    again = twilio.press("3")
+    bye = twilio.silence()
 
     assert [s.text for s in again.says()] == [s.text for s in first.says()]
-    assert "tekan 7" in menu.spoken()
-    assert menu.dial_number is None
+    assert bye.spoken() == "Terima kasih telah menghubungi PLN. Sampai jumpa."
+    assert bye.verbs == ["Say", "Hangup"]
 
 
 def test_english_maintenance_reads_indonesian_places_in_an_indonesian_voice(
@@ -251,7 +254,7 @@ def test_three_invalid_choices_in_the_submenu_lead_to_an_agent(twilio: FakeTwili
     twilio.press("8")
     third = twilio.press("0")
 
-    assert "Untuk jadwal pemeliharaan jaringan di wilayah Anda, tekan 2" in choices.spoken()
+    assert "Jadwal pemeliharaan di wilayah Anda, tekan 2" in choices.spoken()
     assert third.queue_name == "BEKASI"
     assert "kesulitan" in third.spoken()
 

@@ -46,14 +46,14 @@ def test_complaint_status_with_note_in_indonesian_and_wib(twilio: FakeTwilio, db
     assert ask.gather.get("finishOnKey") == "#"
     assert ask.gather.get("numDigits") == "10"
     assert "sepuluh angka nomor tiket" in ask.spoken()
-    texts = [say.text for say in reply.gather.findall("Say")]
+    texts = [say.text for say in reply.root.findall("Say")]  # the answer: before the <Gather>, not cut off
     assert texts[0] == f"Tiket pengaduan nomor {speech.digits(TICKET, 'id')}."
-    assert texts[1] == "Status saat ini: sedang ditangani oleh petugas kami."
-    assert texts[2] == (
-        "Terakhir diperbarui pada dua puluh dua November dua ribu dua puluh enam, pukul tiga belas tepat WIB."
-    )
-    assert texts[3:5] == ["Catatan terakhir dari petugas kami:", NOTE]
-    assert texts[5].startswith("Untuk informasi tagihan, tekan 1")  # back in the main menu
+    assert texts[1] == "Status: sedang ditangani petugas."
+    assert texts[2] == "Diperbarui dua puluh dua November dua ribu dua puluh enam, pukul tiga belas tepat WIB."
+    assert texts[3:5] == ["Catatan petugas:", NOTE]
+    assert len(texts) == 5
+    asked = [say.text for say in reply.gather.findall("Say")]
+    assert asked[0] == "Ada lagi yang bisa kami bantu? Tekan 1 untuk menu utama, tekan 2 untuk mengakhiri."
     assert reply.gather.get("numDigits") == "1"
 
 
@@ -62,12 +62,12 @@ def test_complaint_status_in_english_and_wit(twilio: FakeTwilio, db_session, tic
     choose(twilio, "4", english=True)
     reply = twilio.press(TICKET)
 
-    says = reply.gather.findall("Say")
+    says = reply.root.findall("Say")
     texts = [say.text for say in says]
     assert texts[0] == f"Complaint ticket number {speech.digits(TICKET, 'en')}."
-    assert texts[1] == "Current status: being handled by our officers."
-    assert texts[2] == "Last updated on November twenty-second, two thousand twenty-six, at three p.m. WIT."
-    assert texts[3] == "The last note from our officers, in Indonesian:"
+    assert texts[1] == "Status: being handled by our officers."
+    assert texts[2] == "Updated November twenty-second, two thousand twenty-six, at three p.m. WIT."
+    assert texts[3] == "The officer's last note, in Indonesian:"
     assert (texts[4], says[4].get("language")) == (NOTE, "id-ID")
     assert says[3].get("language") == "en-US"
 
@@ -75,8 +75,8 @@ def test_complaint_status_in_english_and_wit(twilio: FakeTwilio, db_session, tic
 @pytest.mark.parametrize(
     ("english", "intro", "state", "no_note"),
     [
-        (False, "Permohonan layanan nomor", "sudah kami terima dan menunggu penanganan", "Belum ada catatan"),
-        (True, "Service request number", "received and waiting to be handled", "There is no note from our officers"),
+        (False, "Permohonan layanan nomor", "Status: diterima, menunggu penanganan.", "Belum ada catatan petugas."),
+        (True, "Service request number", "Status: received, waiting to be handled.", "No note from our officers yet."),
     ],
 )
 def test_request_status_without_a_note(twilio: FakeTwilio, db_session, regions, english, intro, state, no_note) -> None:
@@ -94,8 +94,8 @@ def test_request_status_without_a_note(twilio: FakeTwilio, db_session, regions, 
 @pytest.mark.parametrize(
     ("status", "reviewed", "note", "heard", "when"),
     [
-        ("accepted", False, None, "angka stand meter sudah kami terima", "pukul empat tepat WIB"),
-        ("flagged", False, None, "sedang diperiksa oleh petugas kami", "pukul empat tepat WIB"),
+        ("accepted", False, None, "angka stand meter diterima", "pukul empat tepat WIB"),
+        ("flagged", False, None, "sedang diperiksa petugas", "pukul empat tepat WIB"),
         ("rejected", True, "Foto meter tidak terbaca.", "angka stand meter tidak dapat", "pukul delapan tepat WIB"),
     ],
 )
@@ -115,9 +115,9 @@ def test_reading_status_in_words(twilio: FakeTwilio, db_session, regions, status
     spoken = twilio.press("2345678901").spoken()
 
     assert "Laporan stand meter nomor" in spoken
-    assert f"Status saat ini: {heard}" in spoken
+    assert f"Status: {heard}" in spoken
     assert when in spoken
-    assert (note or "Belum ada catatan dari petugas kami.") in spoken
+    assert (note or "Belum ada catatan petugas.") in spoken
 
 
 def test_unknown_number_reveals_nothing_and_may_be_retried(twilio: FakeTwilio, db_session, ticket) -> None:
@@ -126,8 +126,8 @@ def test_unknown_number_reveals_nothing_and_may_be_retried(twilio: FakeTwilio, d
     found = press_all(twilio, "1", TICKET)
 
     assert missing.says()[0].text == f"Maaf, nomor {speech.digits('3999999999', 'id')} tidak kami temukan."
-    assert "Untuk memasukkan nomor lain, tekan 1" in missing.spoken()
-    assert "Status saat ini" not in missing.spoken()
+    assert "Untuk nomor lain, tekan 1. Jika tidak, tekan 2." in missing.spoken()
+    assert "Status:" not in missing.spoken()
     assert NOTE not in missing.spoken()
     assert "sedang ditangani" in found.spoken()
 
@@ -140,12 +140,15 @@ def test_a_reference_of_another_type_is_not_found(twilio: FakeTwilio, db_session
     assert "Tiket pengaduan" not in reply.spoken()
 
 
-def test_back_to_the_main_menu_after_an_unknown_number(twilio: FakeTwilio, db_session, regions) -> None:
+def test_anything_else_after_an_unknown_number(twilio: FakeTwilio, db_session, regions) -> None:
     choose(twilio, "4")
     twilio.press("3999999999")
     reply = twilio.press("2")
 
-    assert reply.says()[0].text.startswith("Untuk informasi tagihan, tekan 1")
+    assert [say.text for say in reply.says()] == [
+        "Ada lagi yang bisa kami bantu? Tekan 1 untuk menu utama, tekan 2 untuk mengakhiri."  # nothing to hear again
+    ]
+    assert twilio.press("1").says()[0].text.startswith("Untuk informasi tagihan, tekan 1")
 
 
 def test_three_unknown_numbers_lead_to_an_agent(twilio: FakeTwilio, db_session, regions) -> None:
@@ -171,7 +174,7 @@ def test_garbage_input_says_why_and_three_failures_reach_an_agent(twilio: FakeTw
     garbage = twilio.press("31*4567890")
 
     for reply in (short, wrong_type):
-        assert reply.says()[0].text.startswith("Maaf, nomor tersebut tidak sesuai. Nomor tiket atau nomor referensi")
+        assert reply.says()[0].text.startswith("Maaf, nomor tidak sesuai. Nomor tiket atau referensi")
         assert reply.gather.get("numDigits") == "10"
     assert garbage.queue_name == "BEKASI"
     reasons = [e.detail["reason"] for e in call_events(db_session, twilio.call_sid) if e.kind == "invalid_input"]

@@ -35,8 +35,13 @@ def meter(app: Flask, db_session, regions):
     return meter
 
 
+def says_starting_outside(reply, prefix: str) -> list[str]:
+    """The <Say>s before the <Gather> (where no key cuts them off) that start with `prefix`."""
+    return [(say.text or "") for say in reply.root.findall("Say") if (say.text or "").startswith(prefix)]
+
+
 def _purchases(reply) -> list[str]:
-    return says_starting(reply, "Pembelian tanggal") or says_starting(reply, "On ")
+    return says_starting(reply, "Tanggal") or says_starting(reply, "On ")
 
 
 def test_three_newest_purchases_are_read_newest_first_with_token_groups(twilio: FakeTwilio, db_session, meter) -> None:
@@ -54,14 +59,18 @@ def test_three_newest_purchases_are_read_newest_first_with_token_groups(twilio: 
     purchases = _purchases(reply)
     assert len(purchases) == 3
     assert purchases[0] == (
-        "Pembelian tanggal dua puluh delapan Februari dua ribu dua puluh enam, "
-        f"sebesar tiga puluh dua koma lima kilowatt jam. Nomor token, {TOKEN_ID}."
+        "Tanggal dua puluh delapan Februari dua ribu dua puluh enam, "
+        f"tiga puluh dua koma lima kilowatt jam. Nomor token, {TOKEN_ID}."
     )
     assert "sepuluh Februari" in purchases[1] and "seratus kilowatt jam" in purchases[1]
     assert "dua puluh Januari" in purchases[2] and "lima belas koma dua lima kilowatt jam" in purchases[2]
     assert "lima, lima, lima, lima. lima" not in reply.spoken()  # the oldest purchase is not read
     assert reply.gather.get("numDigits") == "1"
-    assert "mendengarkan sekali lagi, tekan 1" in reply.gather.findall("Say")[-1].text
+    assert [say.text for say in reply.gather.findall("Say")] == [  # the tokens before the <Gather>: not cut off
+        "Ada lagi yang bisa kami bantu? Tekan 1 untuk menu utama, tekan 2 untuk mengakhiri.",
+        "Untuk mendengar lagi, tekan 3.",
+    ]
+    assert purchases == says_starting_outside(reply, "Tanggal")
 
 
 def test_meter_number_and_one_purchase(twilio: FakeTwilio, db_session, meter) -> None:
@@ -83,7 +92,7 @@ def test_purchase_date_is_the_customers_own_region_day(twilio: FakeTwilio, db_se
     choose(twilio, "5")  # the call itself is routed to Bekasi (WIB)
 
     purchase = _purchases(twilio.press(IDPEL))[0]
-    assert purchase.startswith("Pembelian tanggal dua puluh delapan Februari")
+    assert purchase.startswith("Tanggal dua puluh delapan Februari")
 
 
 def test_hear_again_and_then_back_to_the_main_menu(twilio: FakeTwilio, db_session, meter) -> None:
@@ -91,31 +100,34 @@ def test_hear_again_and_then_back_to_the_main_menu(twilio: FakeTwilio, db_sessio
     db_session.commit()
     choose(twilio, "5")
     first = twilio.press(IDPEL)
-    again = twilio.press("1")
-    menu = twilio.press("2")
+    again = twilio.press("3")
+    menu = twilio.press("1")
 
-    assert _purchases(again) == _purchases(first)
+    told = " ".join(says_starting_outside(first, ""))
+    assert TOKEN_ID in told
+    assert " ".join(says_starting_outside(again, "")) == told  # the same list, again before the <Gather>
     assert "tekan 5" in menu.spoken()
     assert _purchases(menu) == []
 
 
-def test_silence_after_the_list_goes_back_to_the_main_menu(twilio: FakeTwilio, db_session, meter) -> None:
+def test_silence_after_the_list_ends_the_call_politely(twilio: FakeTwilio, db_session, meter) -> None:
     add_purchase(db_session, meter, datetime(2026, 2, 27, 18, 30, tzinfo=UTC), TOKEN)
     db_session.commit()
     choose(twilio, "5")
     twilio.press(IDPEL)
     reply = twilio.silence()
 
-    assert "Untuk riwayat pembelian token, tekan 5" in reply.spoken()
-    assert reply.dial_number is None
+    assert reply.spoken() == "Terima kasih telah menghubungi PLN. Sampai jumpa."
+    assert reply.verbs == ["Say", "Hangup"]
 
 
 def test_no_purchases_says_so_and_returns_to_the_menu(twilio: FakeTwilio, meter) -> None:
     choose(twilio, "5")
     reply = twilio.press(IDPEL)
 
-    assert reply.says()[0].text == "Belum ada pembelian token yang tercatat untuk nomor ini."
-    assert "tekan 5" in reply.spoken()
+    assert reply.says()[0].text == "Belum ada pembelian token untuk nomor ini."
+    assert "tekan 2 untuk mengakhiri" in reply.spoken()
+    assert "tekan 3" not in reply.spoken()  # no answer to hear again
     assert reply.gather.get("numDigits") == "1"
 
 
@@ -126,8 +138,8 @@ def test_postpaid_customer_is_pointed_to_the_bill_menu(twilio: FakeTwilio, db_se
     choose(twilio, "5")
     spoken = twilio.press(IDPEL).spoken()
 
-    assert "khusus untuk pelanggan prabayar" in spoken
-    assert "Untuk informasi tagihan, silakan tekan 1 di menu utama" in spoken
+    assert "terdaftar sebagai pelanggan pascabayar, bukan token" in spoken
+    assert "Informasi tagihan ada di menu utama, tekan 1" in spoken
     assert "Pembelian tanggal" not in spoken
 
 
@@ -158,7 +170,7 @@ def test_garbage_input_says_why_and_looks_nothing_up(twilio: FakeTwilio, meter, 
     assert says[0].text.startswith("Maaf, nomor tersebut tidak sesuai")
     assert "nomor meter sebelas digit" in says[1].text
     services = db_session.scalars(select(CallEvent).where(CallEvent.kind == "service")).all()
-    assert [e.detail["outcome"] for e in services] == ["found", "item", "done"]
+    assert [e.detail["outcome"] for e in services] == ["found", "item", "done", "some"]  # some: a list to hear again
     assert TOKEN_ID in _purchases(good)[0]
 
 

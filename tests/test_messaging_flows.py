@@ -204,7 +204,7 @@ def test_a_ticket_opened_by_phone_is_checked_by_message_and_the_other_way(
     _begin(messenger, language, "4")
     status = messenger.send(phoned.ticket_number)
     assert phoned.ticket_number in status.text
-    assert {"id": "kami terima", "en": "received"}[language] in status.text.lower()
+    assert {"id": "diterima", "en": "received"}[language] in status.text.lower()
 
     messenger.send("menu")
     messenger.send("3")
@@ -213,6 +213,7 @@ def test_a_ticket_opened_by_phone_is_checked_by_message_and_the_other_way(
     texted_ticket = db_session.scalars(select(Complaint).where(Complaint.id != phoned.id)).one()
     assert texted_ticket.ticket_number in texted.text
 
+    twilio.press("1")  # anything else? the main menu
     twilio.press("4")
     heard = twilio.press(texted_ticket.ticket_number)
     assert ", ".join(_spelled(texted_ticket.ticket_number)) in heard.spoken()

@@ -131,13 +131,13 @@ def demo(app: Flask, database) -> dict[str, str]:
 
 
 WALKS = {
-    "1 bill": ("1 {idpel} 9 !", "Tagihan Anda untuk periode"),
+    "1 bill": ("1 {idpel} 1 !", "Tagihan Anda untuk periode"),
     "2 meter reading": ("2 {meter} {stand} 1 !", "telah kami terima"),
-    "3 complaint": ("3 1 2 1 2 !", "Nomor tiket Anda adalah"),
+    "3 complaint": ("3 1 2 1 2 !", "Nomor tiket Anda"),
     "4 ticket status": ("4 {ticket} !", "Tiket pengaduan nomor"),
-    "5 token history": ("5 {prepaid_meter} 2 !", "pembelian token terakhir Anda"),
-    "6 new connection": ("6 1 1 1 !", "Nomor permohonan Anda adalah"),
-    "7 tariffs": ("7 1 1 3 !", "tarif tenaga listrik yang berlaku"),
+    "5 token history": ("5 {prepaid_meter} 3 !", "Pembelian token terakhir Anda"),
+    "6 new connection": ("6 1 1 1 !", "Nomor permohonan Anda"),
+    "7 tariffs": ("7 1 1 3 !", "Tarif listrik yang berlaku"),
     "7 maintenance": ("7 2 !", "emeliharaan"),
     "0 agent in English": ("9 0", "Please hold while we connect you"),
     "README: English, an unknown ticket, the menu, an agent": ("9 4 6000000000# 2 0", "Please hold while we"),

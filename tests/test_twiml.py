@@ -39,6 +39,8 @@ def library_turn(turn: Turn, step_url: str, no_input_url: str) -> str:
         )
         response.redirect(no_input_url, method="POST")
     elif isinstance(ending, Wait):
+        told = max((i + 1 for i, u in enumerate(turn.utterances) if u.result), default=0)
+        _speak(response, turn.utterances[:told])  # the answer: before the gather, where no key cuts it off
         gather = response.gather(
             input="dtmf",
             action=step_url,
@@ -48,7 +50,7 @@ def library_turn(turn: Turn, step_url: str, no_input_url: str) -> str:
             finish_on_key=ending.finish_on_key or "",
             action_on_empty_result=False,
         )
-        _speak(gather, turn.utterances)
+        _speak(gather, turn.utterances[told:])
         response.redirect(no_input_url, method="POST")
     else:
         _speak(response, turn.utterances)
@@ -160,6 +162,7 @@ utterance = st.builds(
     text=xml_text,
     language=st.sampled_from(["id", "en"]),
     audio_url=st.one_of(st.none(), st.just("https://example.org/a&b.mp3")),
+    result=st.booleans(),
 )
 ending = st.one_of(
     st.builds(Hangup),
@@ -197,3 +200,17 @@ def test_characters_xml_cannot_carry_are_dropped_so_the_reply_still_parses(contr
     said = Utterance(key="k", text=f"nomor{control}satu", language="id")
     reply = twiml.render_say([said], VOICE)
     assert [say.text for say in ET.fromstring(reply.encode()).iter("Say")] == ["nomorsatu"]
+
+
+def test_a_result_is_spoken_before_the_gather_and_the_question_inside_it() -> None:
+    said = [
+        Utterance(key="done", text="Laporan tercatat.", language="id"),
+        Utterance(key="ticket", text="Nomor tiket tiga.", language="id", result=True),
+        Utterance(key="ask", text="Ada lagi?", language="id"),
+    ]
+    turn = Turn(utterances=said, ending=Wait(kind="menu", max_length=1, finish_on_key=None), events=[])
+    root = ET.fromstring(twiml.render_turn(turn, step_url="/s", no_input_url="/s?t=1", voice=VOICE).encode())
+
+    assert [child.tag for child in root] == ["Say", "Say", "Gather", "Redirect"]
+    assert [say.text for say in root.findall("Say")] == ["Laporan tercatat.", "Nomor tiket tiga."]
+    assert [say.text for say in root.find("Gather").iter("Say")] == ["Ada lagi?"]

@@ -30,7 +30,7 @@ Pos = tuple[str, str]
 # Menu keys by node; a menu not listed picks its options evenly. Surge days use SURGE_MENU_WEIGHTS.
 MENU_WEIGHTS: dict[str, dict[str, float]] = {
     "main_menu.menu": {"1": 21, "2": 8, "3": 16, "4": 7, "5": 11, "6": 5, "7": 5, "9": 3, "0": 24},
-    "bill.after": {"1": 3, "2": 6, "0": 14, "9": 25},
+    "bill.after": {"1": 25, "2": 30, "3": 3, "4": 6, "0": 14},
     "complaint.choose_category": {"1": 35, "2": 20, "3": 25, "4": 8, "5": 12},
     "complaint.customer_menu": {"1": 50, "2": 50},
     "complaint.customer_retry": {"1": 55, "2": 45},
@@ -40,12 +40,13 @@ MENU_WEIGHTS: dict[str, dict[str, float]] = {
     "agent.offer_closed": {"1": 85, "2": 15},
     "agent.offer_national": {"1": 30, "2": 8, "3": 62},
     "information.choose": {"1": 45, "2": 35, "3": 14, "4": 6},
-    "information.after_tariffs": {"1": 8, "2": 12, "3": 30},
-    "information.after_notices": {"1": 10, "2": 40},
-    "information.after_news": {"1": 6, "2": 44},
+    "information.after_tariffs": {"1": 20, "2": 20, "3": 8, "4": 12},
+    "information.after_notices": {"1": 20, "2": 30, "3": 10},
+    "information.after_news": {"1": 20, "2": 30, "3": 6},
     "meter_reading.ask_sms": {"1": 60, "2": 40},
     "ticket_status.retry_menu": {"1": 70, "2": 30},
-    "token_history.after_list": {"1": 10, "2": 40},
+    "main_menu.anything_else_menu": {"1": 30, "2": 62, "0": 8},
+    "main_menu.anything_else_again": {"1": 25, "2": 58, "3": 10, "0": 7},
 }
 SURGE_MENU_WEIGHTS: dict[str, dict[str, float]] = {
     "main_menu.menu": {"1": 6, "2": 2, "3": 52, "4": 10, "5": 4, "6": 1, "7": 4, "9": 1, "0": 28},
@@ -72,6 +73,7 @@ SERVICE_WEIGHTS: dict[str, dict[str, float]] = {
     "info.maintenance": {"found": 55, "none": 45},
     "info.news": {"found": 80, "none": 20},
     "info.app_link": {"queued": 70, "already": 2, "no_sms": 28, "text": 0},  # synthetic callers all call
+    "ending.last_result": {"some": 70, "none": 30},
 }
 SAY, LANGUAGE, WAIT, RECORD, ACTION, TRANSFER, HANGUP = range(7)
 

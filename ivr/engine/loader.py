@@ -40,6 +40,7 @@ SCHEMA_PATH = Path(__file__).with_name("flow.schema.json")
 NODE_KINDS = ("say", "set_language", "menu", "collect", "confirm", "record", "action", "transfer", "hangup")
 ENTRY_FLOW = "main_menu"
 WORDS_DIR = "words"  # flows/words/<lang>/: what callers may say or type instead of keys
+FAREWELL_NODE = "goodbye"  # the entry flow's polite ending (a hangup node), where "end" typed in a text leads
 
 
 @cache
@@ -155,20 +156,36 @@ def _check_references(flow: Flow, flows: Mapping[str, Flow]) -> None:
                 raise FlowDefinitionError(f"{label} points to unknown node '{target}'", file=flow.source, node=node.id)
 
 
-def _check_reachable(flow: Flow) -> None:
-    seen, todo = {flow.start}, [flow.start]
+def _entries(flow: Flow, flows: Mapping[str, Flow]) -> set[str]:
+    """Where a caller may enter `flow`: its start, and every node another flow names (`@main_menu.goodbye`)."""
+    entries = {flow.start}
+    for other in flows.values():
+        for node in other.nodes.values():
+            for _, target in targets(node):
+                name, _, node_id = target[1:].partition(".") if target.startswith("@") else ("", "", "")
+                if name == flow.name and node_id:
+                    entries.add(node_id)
+    return entries
+
+
+def _check_reachable(flow: Flow, entries: set[str]) -> None:
+    seen, todo = set(entries), list(entries)
     while todo:
         for _, target in targets(flow.nodes[todo.pop()]):
             if not target.startswith("@") and target not in seen:
                 seen.add(target)
                 todo.append(target)
     for node_id in flow.nodes.keys() - seen:
-        raise FlowDefinitionError(f"unreachable from start node '{flow.start}'", file=flow.source, node=node_id)
+        message = f"unreachable from start node '{flow.start}' or any node other flows lead to"
+        raise FlowDefinitionError(message, file=flow.source, node=node_id)
 
 
 def _check_prompts_and_services(flow: Flow, prompts: PromptCatalog, registry: ServiceRegistry) -> None:
     for node in flow.nodes.values():
         keys = list(node.prompt)
+        if isinstance(node, SayNode) and node.result and not keys:
+            message = "a result node must say something (prompt is empty)"
+            raise FlowDefinitionError(message, file=flow.source, node=node.id)
         if isinstance(node, WaitingNode):
             keys += [node.retry.no_input_prompt, node.retry.invalid_prompt]
         for key in keys:
@@ -211,3 +228,11 @@ def load_flows(directory: Path, prompts: PromptCatalog, registry: ServiceRegistr
         _check_prompts_and_services(flow, prompts, registry)
         _check_reachable(flow)
     return FlowSet(flows=flows, entry=entry, words=load_words(directory / WORDS_DIR, flows))
+        _check_reachable(flow, _entries(flow, flows))
+    return FlowSet(flows=flows, entry=entry, farewell=_farewell(flows[entry]))
+
+
+def _farewell(entry: Flow) -> str | None:
+    """The entry flow's goodbye, when it has one and it is a hangup."""
+    node = entry.nodes.get(FAREWELL_NODE)
+    return f"@{entry.name}.{node.id}" if isinstance(node, HangupNode) else None

@@ -40,6 +40,7 @@ class SayNode(Node):
     max_visits: int = 0
     on_exceeded: str = ""
     served: bool = False  # reaching this node means the caller got what they came for
+    result: bool = False  # what it says is the answer: spoken where no key cuts it off, kept to hear again
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class FlowSet:
     flows: dict[str, Flow]
     entry: str
     words: Vocabulary = field(default_factory=Vocabulary)
+    farewell: str | None = None  # "@flow.node" of the polite goodbye a texting customer reaches by typing "end"
 
     def titles(self, language: str) -> dict[str, str]:
         """Every flow's label in `language`, in the order people read them (by label: "0 ·", "1 ·", ...)."""
@@ -176,6 +178,7 @@ class Utterance:
     text: str
     language: str
     audio_url: str | None = None
+    result: bool = False  # the answer itself (a reference, a status): voice speaks it outside the <Gather>
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ persist the events; services reach the database through the context the adapter 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ivr.engine import text_input
@@ -41,6 +42,8 @@ from ivr.engine.services import ServiceRegistry
 from ivr.engine.state import ConversationState
 
 REPEAT_KEY = "*"
+RESULT_VAR = "last_result"  # the text of the last answer a caller was given (`result: true` nodes), to hear again
+RESULT_SEPARATOR = {"voice": " ", "text": "\n"}
 MAX_LOGGED_INPUT = 64
 MAX_TYPED_MESSAGE = 500  # a typed description (text channels) is kept up to this many characters
 
@@ -53,11 +56,17 @@ class _TurnBuilder:
         self.state = state
         self.utterances: list[Utterance] = []
         self.events: list[Event] = []
+        self.result: list[str] = []  # the answer given in this turn, if any
 
-    def say(self, keys: tuple[str, ...] | list[str]) -> None:
+    def say(self, keys: tuple[str, ...] | list[str], *, result: bool = False) -> None:
         variables = {**self.engine.constants, **self.state.vars}
         for key in keys:
-            self.utterances.append(self.engine.prompts.render(key, self.state.language, variables, self.state.medium))
+            said = self.engine.prompts.render(key, self.state.language, variables, self.state.medium)
+            self.utterances.append(replace(said, result=True) if result else said)
+            if result:
+                self.result.append(said.text.strip())
+        if result:  # the results of one turn are one answer; a later turn's answer replaces it
+            self.state.vars[RESULT_VAR] = RESULT_SEPARATOR.get(self.state.medium, " ").join(filter(None, self.result))
 
     def record(self, kind: str, **detail: Any) -> None:
         self.events.append(Event(kind=kind, flow=self.state.flow, node=self.state.node, detail=detail))
@@ -100,12 +109,27 @@ class Engine:
         )
 
     def restart(self, state: ConversationState, context: Any = None) -> Turn:
-        """Back to the very beginning (a texting customer typed "menu"); what was collected stays."""
+        """Back to the very beginning (a texting customer typed "menu"); what was collected stays.
+
+        The last answer does not: a new task begins, and "hear it again" would repeat an old one.
+        """
         turn = _TurnBuilder(self, state)
         turn.record("restart")
+        state.vars.pop(RESULT_VAR, None)
         entry = self.flows.flows[self.flows.entry]
         state.ended = False
         state.move_to(entry.name, entry.start)
+        return turn.finish(self._run(turn, context))
+
+    def end(self, state: ConversationState, context: Any = None) -> Turn:
+        """The customer asked to stop (a texting customer typed "end"): the polite goodbye, then nothing more."""
+        turn = _TurnBuilder(self, state)
+        turn.record("end")
+        if self.flows.farewell is None:
+            state.ended = True
+            return turn.finish(Hangup())
+        state.ended = False
+        self._go(state, self.flows.farewell)
         return turn.finish(self._run(turn, context))
 
     def waiting_node(self, state: ConversationState) -> WaitingNode | None:
@@ -201,7 +225,7 @@ class Engine:
             if node.max_visits and turn.state.visit() > node.max_visits:
                 turn.record("visits_exceeded", limit=node.max_visits)
                 return node.on_exceeded
-            turn.say(node.prompt)
+            turn.say(node.prompt, result=node.result)
             if node.served:
                 turn.record("served")
             return node.next

@@ -15,6 +15,7 @@ from ivr.engine.model import CollectNode, ConfirmNode, MenuNode, Vocabulary, Wai
 from ivr.engine.tokens import normalise
 
 RESTART_WORDS = frozenset({"menu", "mulai", "start", "restart", "0"})
+END_WORDS = frozenset({"end", "selesai", "keluar", "exit", "bye"})
 NUMBER_SEPARATORS = re.compile(r"[\s.\-_/,()]+")
 # Punctuation, brackets and emoji around a choice: "(1)", "1.", "ya!", "ok 👍"; * and # are keys.
 DECORATION = re.compile(r"^[^\w*#]+|[^\w*#]+$")
@@ -56,3 +57,8 @@ def is_restart(node: WaitingNode | None, body: str) -> bool:
     if word not in RESTART_WORDS:
         return False
     return not (isinstance(node, MenuNode) and word in node.options)
+
+
+def is_end(body: str) -> bool:
+    """`end` (or `selesai`) means: that is all, say goodbye; a later message starts afresh."""
+    return _choice(_plain(body)) in END_WORDS

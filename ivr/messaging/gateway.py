@@ -206,6 +206,8 @@ class MessagingGateway:
             return [*turns, greeting, engine.handle(state, typed, context)]
         if text_input.is_restart(engine.waiting_node(state), message.body):
             return [*turns, engine.restart(state, context)]
+        if text_input.is_end(message.body):
+            return [*turns, engine.end(state, context)]
         return [*turns, engine.handle(state, typed, context)]  # an empty text asks the question again
 
     def _notice(self, call: Conversation, prompt: str, **detail: Any) -> Turn:

@@ -7,7 +7,7 @@ and flows are checked against the result at start-up.
 from __future__ import annotations
 
 from ivr.engine.services import ServiceRegistry
-from ivr.services import agents, billing, info, readings, requests, tickets, tokens, validators
+from ivr.services import agents, billing, ending, info, readings, requests, tickets, tokens, validators
 
 MODULES = (
     validators,
@@ -17,6 +17,7 @@ MODULES = (
     tokens,
     requests,
     info,
+    ending,
 )
 
 

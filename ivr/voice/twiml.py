@@ -97,10 +97,17 @@ def _redirect(url: str) -> str:
 # -- the replies ----------------------------------------------------------------------------------
 
 
+def _told(utterances: list[Utterance]) -> int:
+    """How many utterances come before the question: up to the last result, which no key may cut off."""
+    return max((index + 1 for index, u in enumerate(utterances) if u.result), default=0)
+
+
 def render_turn(turn: Turn, *, step_url: str, no_input_url: str, voice: VoiceSettings) -> str:
-    """TwiML for a turn that waits or hangs up: prompts inside <Gather> so callers can type ahead."""
+    """TwiML for a turn that waits or hangs up: prompts inside <Gather> so callers can type ahead.
+
+    A result (and what leads up to it) is spoken before the <Gather>: a key press cannot cut it off.
+    """
     ending = turn.ending
-    spoken = _speak(turn.utterances, voice)
     if isinstance(ending, Wait) and ending.kind == "record":
         record: dict[str, Attribute] = {
             "action": step_url,
@@ -111,7 +118,7 @@ def render_turn(turn: Turn, *, step_url: str, no_input_url: str, voice: VoiceSet
             "timeout": 5,
             "trim": "trim-silence",
         }
-        return _document(spoken, _element("Record", record), _redirect(no_input_url))
+        return _document(_speak(turn.utterances, voice), _element("Record", record), _redirect(no_input_url))
     if isinstance(ending, Wait):
         gather: dict[str, Attribute] = {
             "action": step_url,
@@ -122,9 +129,11 @@ def render_turn(turn: Turn, *, step_url: str, no_input_url: str, voice: VoiceSet
             "numDigits": ending.max_length,
             "timeout": voice.gather_timeout,
         }
-        return _document(_element("Gather", gather, spoken), _redirect(no_input_url))
+        told = _told(turn.utterances)
+        answer, question = _speak(turn.utterances[:told], voice), _speak(turn.utterances[told:], voice)
+        return _document(answer, _element("Gather", gather, question), _redirect(no_input_url))
     assert isinstance(ending, Hangup), f"{type(ending).__name__} is rendered elsewhere"
-    return _document(spoken, _element("Hangup", {}))
+    return _document(_speak(turn.utterances, voice), _element("Hangup", {}))
 
 
 def render_enqueue(utterances: list[Utterance], *, queue: str, action: str, wait_url: str, voice: VoiceSettings) -> str:

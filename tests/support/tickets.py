@@ -33,9 +33,9 @@ def report(twilio: FakeTwilio, key: str, *, english: bool = False) -> Reply:
     return press_all(twilio, key, "2", "1", "2")
 
 
-def read_twice(reply: Reply, number: str, language: str = "id") -> bool:
-    """Whether a reply reads `number` digit by digit exactly twice."""
-    return reply.spoken().count(speech.digits(number, language)) == 2
+def read_once(reply: Reply, number: str, language: str = "id") -> bool:
+    """Whether a reply reads `number` digit by digit exactly once ("3" hears it again)."""
+    return reply.spoken().count(speech.digits(number, language)) == 1
 
 
 def post_recording(twilio: FakeTwilio, url: str = RECORDING_URL, seconds: int = 12) -> Reply:
