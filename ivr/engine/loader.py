@@ -226,10 +226,13 @@ def load_flows(directory: Path, prompts: PromptCatalog, registry: ServiceRegistr
     for flow in flows.values():
         _check_references(flow, flows)
         _check_prompts_and_services(flow, prompts, registry)
-        _check_reachable(flow)
-    return FlowSet(flows=flows, entry=entry, words=load_words(directory / WORDS_DIR, flows))
         _check_reachable(flow, _entries(flow, flows))
-    return FlowSet(flows=flows, entry=entry, farewell=_farewell(flows[entry]))
+    return FlowSet(
+        flows=flows,
+        entry=entry,
+        words=load_words(directory / WORDS_DIR, flows),
+        farewell=_farewell(flows[entry]),
+    )
 
 
 def _farewell(entry: Flow) -> str | None:
