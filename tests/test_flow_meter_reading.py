@@ -56,7 +56,9 @@ def _words(digits: str) -> list[str]:
 
 def test_two_re_enters_the_reading(twilio: FakeTwilio, db_session, meter) -> None:
     _report(twilio, "5105")
-    again = twilio.press("2")
+    which = twilio.press("2")
+    assert which.spoken() == "Ubah angka stand, tekan 1. Ubah akun, tekan 2."
+    again = twilio.press("1")
     assert again.says()[0].text.startswith("Masukkan angka stand meter")
     twilio.press("5150")
     twilio.press("1")

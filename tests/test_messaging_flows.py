@@ -130,8 +130,10 @@ def test_confirmation_words_and_a_no_asks_again(whatsapp_in_window) -> None:
     messenger.send("2")
     _identify(messenger)
     messenger.send("5150")
-    again = messenger.send("Tidak")
+    which = messenger.send("Tidak")
     assert _self_readings(db_session) == []
+    assert which.lines[-2:] == ["1. Ubah angka stand", "2. Ubah akun"]
+    again = messenger.send("1")
     assert "stand" in again.text.lower()
     messenger.send("5.160")
     messenger.send("YA")
