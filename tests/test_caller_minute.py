@@ -21,7 +21,7 @@ from tests.support.twilio import FakeTwilio
 WORD = re.compile(r"\w+")
 PHONE = "+6281234567890"  # the registered phone of the `meter` fixture's customer
 REFERENCE = {"id": "referensi", "en": "reference"}
-PAID = {"id": "dibayar", "en": "paid"}
+PAID = {"id": "Sudah dibayar", "en": "It is paid"}
 
 
 @dataclass(frozen=True)

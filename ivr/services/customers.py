@@ -76,26 +76,25 @@ def registered_accounts(session: Session, phone: str, limit: int = MAX_OFFERED) 
     return list(session.scalars(query))
 
 
-def _offers(idpels: list[str]) -> dict[str, Any]:
+def _offers(offered: list[str], idpels: list[str]) -> dict[str, Any]:
+    """What an offer keeps: the numbers a key picks, and the tails its prompts speak."""
     tails = {f"offer_tail_{n}": tail(idpel) for n, idpel in enumerate(idpels, start=1)}
-    return {"account_offers": idpels, "account_choice": None, **tails}
+    return {"account_offers": offered, "account_choice": None, **tails}
 
 
 def recognise(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
     """The account to offer: the one already used in this call, else those registered to the caller's phone."""
     remembered = str(args.get("account") or "")
     account = find_account(context.session, remembered)
-    if account is not None:
-        return ServiceResult(
-            "remembered", {**_offers([remembered]), "offer_tail_1": tail(account.customer.idpel),
-                           "account_tail": tail(account.customer.idpel)}
-        )  # fmt: skip
+    if account is not None:  # typed (an IDPEL or a meter number) or chosen earlier in this call
+        idpel = account.customer.idpel
+        return ServiceResult("remembered", {**_offers([remembered], [idpel]), "account_tail": tail(idpel)})
     known = args.get("known")
     if not isinstance(known, list):
         known = registered_accounts(context.session, context.caller)
         log.info("caller %s has %d registered accounts", mask(context.caller), len(known))
     offered = [str(idpel) for idpel in known[:MAX_OFFERED]]
-    return ServiceResult(OFFER_OUTCOMES[len(offered)], {"caller_accounts": offered, **_offers(offered)})
+    return ServiceResult(OFFER_OUTCOMES[len(offered)], {"caller_accounts": offered, **_offers(offered, offered)})
 
 
 def choose(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
