@@ -99,7 +99,7 @@ def test_meter_reading_with_photo_lands_on_the_reading(app: Flask, db_session, m
     lines = _lines(shown)
     assert "< 1. Akun berakhiran 0001" in lines
     assert "< Angka stand 5150 untuk akun berakhiran 0001." in lines
-    assert "< Terima kasih, laporan Anda kami terima." in lines
+    assert "< Terima kasih, angka stand 5150 kami terima." in lines
     reading = db_session.scalars(select(Reading).where(Reading.source != "officer")).one()
     assert (reading.stand, reading.status, reading.source) == (5150, "accepted", "whatsapp")
     photo_sent = transport.sent[-1][1]

@@ -44,7 +44,7 @@ def test_reading_is_read_back_confirmed_and_stored(twilio: FakeTwilio, db_sessio
     assert reading.call_sid == twilio.call_sid
     assert is_reference(reading.reference, READING_PREFIX)
     spoken = done.spoken()
-    assert "Terima kasih, laporan Anda kami terima." in spoken
+    assert "Terima kasih, angka stand nol, lima, satu, lima, nol kami terima." in spoken
     assert "Nomor referensi Anda " + ", ".join(_words(reading.reference)) in spoken
     assert "seratus lima puluh kilowatt jam" in spoken  # 5150 - 5000
 
@@ -206,7 +206,7 @@ def test_english_reading(twilio: FakeTwilio, db_session, meter) -> None:
     confirm = _report(twilio, "5150", english=True)
     done = twilio.press("1")
     assert "Reading five, one, five, zero for the account ending zero, zero, zero, one." in confirm.spoken()
-    assert "Thank you, your reading has been accepted." in done.spoken()
+    assert "Thank you, your reading five, one, five, zero has been accepted." in done.spoken()
     assert "one hundred fifty kilowatt hours" in done.spoken()
 
 

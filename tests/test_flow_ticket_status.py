@@ -53,7 +53,7 @@ def test_complaint_status_with_note_in_indonesian_and_wib(twilio: FakeTwilio, db
         "Terakhir diperbarui pada dua puluh dua November dua ribu dua puluh enam, pukul tiga belas tepat WIB."
     )
     assert texts[3:5] == ["Catatan terakhir dari petugas kami:", NOTE]
-    assert texts[5].startswith("Untuk informasi tagihan, tekan 1")  # back in the main menu
+    assert texts[5].startswith("Tagihan, tekan 1")  # back in the main menu
     assert reply.gather.get("numDigits") == "1"
 
 
@@ -145,7 +145,7 @@ def test_back_to_the_main_menu_after_an_unknown_number(twilio: FakeTwilio, db_se
     twilio.press("3999999999")
     reply = twilio.press("2")
 
-    assert reply.says()[0].text.startswith("Untuk informasi tagihan, tekan 1")
+    assert reply.says()[0].text.startswith("Tagihan, tekan 1")
 
 
 def test_three_unknown_numbers_lead_to_an_agent(twilio: FakeTwilio, db_session, regions) -> None:
