@@ -39,13 +39,14 @@ from db.session import Database
 PHASES = ("steady", "redis restart", "pg kill", "worker kill")
 DIGIT_WORDS = ("nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan")
 APOLOGY = "sistem kami sedang mengalami gangguan"
+MAIN_MENU = "Tagihan, tekan 1"
 # What a caller presses when they hear a prompt (flows/prompts/id/*.yaml), most specific first.
 ANSWERS = [
     ("Untuk menggantinya dengan angka baru, tekan 1", "1"),
     ("Jika Anda yakin angka ini benar, tekan 1", "1"),
-    ("Anda memasukkan angka stand", "1"),
+    ("untuk akun berakhiran", "1"),  # the read-back of the stand, naming the account
     ("Masukkan angka stand meter", "{stand}#"),
-    ("nomor meter sebelas angka, atau nomor ID pelanggan", "{idpel}#"),
+    ("nomor meter sebelas angka, atau ID pelanggan", "{idpel}#"),
     ("konfirmasi melalui SMS", "2"),
     ("Silakan pilih jenis laporan Anda", "5"),
     ("Jika Anda mengetahui ID pelanggan atau nomor meter", "2"),
@@ -55,7 +56,7 @@ ANSWERS = [
 ]
 GOALS = {"reading": "2", "complaint": "3", "callback": "0", "hang_up": "2"}
 TOLD = {
-    "reading": re.compile(r"Angka stand ([a-z, ]+) telah kami (?:terima|catat).*?referensi Anda adalah ([a-z, ]+)\."),
+    "reading": re.compile(r"[Aa]ngka stand ([a-z, ]+?) (?:telah )?kami (?:terima|catat).*?referensi Anda ([a-z, ]+)\."),
     "ticket": re.compile(r"Nomor tiket Anda adalah ([a-z, ]+)\."),
     "callback": re.compile(r"Petugas kami akan menghubungi Anda kembali secepatnya"),
 }
@@ -137,7 +138,7 @@ class DrillCaller(Caller):
                 key = self._answer(text_heard, goal, facts, tries, done)
                 if key is None:
                     break
-                tries += "Untuk informasi tagihan, tekan 1" in text_heard
+                tries += MAIN_MENU in text_heard
                 self._pause()
                 doc = self._webhook(gather.get("action", ""), {**params, "Digits": key})
             elif dial is not None and dial.get("action"):  # the agent line after an apology: nobody answers
@@ -150,7 +151,7 @@ class DrillCaller(Caller):
 
     def _answer(self, heard: str, goal: str, facts: dict[str, str], tries: int, done: bool) -> str | None:
         """The key this caller presses, or None to hang up."""
-        if "Untuk informasi tagihan, tekan 1" in heard:  # the main menu: pursue the goal, at most twice
+        if MAIN_MENU in heard:  # the main menu: pursue the goal, at most twice
             return GOALS[goal] if tries < 2 and not done else None
         if goal == "hang_up":
             return None

@@ -93,13 +93,13 @@ def test_cli_rejects_an_empty_scripted_message() -> None:
 def test_meter_reading_with_photo_lands_on_the_reading(app: Flask, db_session, meter) -> None:
     simulator, transport, shown = _chat(app)
 
-    replies = simulator.run(parse_messages("2|1400-0000-001|5.150|ya|photo"))
+    replies = simulator.run(parse_messages("2|1|5.150|ya|photo"))  # 1: the account of the sender's own phone
 
     assert len(replies) == 5
     lines = _lines(shown)
-    assert "> 1400-0000-001" in lines
-    assert "< Anda memasukkan angka stand 5150." in lines
-    assert "< Terima kasih. Angka stand 5150 telah kami terima." in lines
+    assert "< 1. Akun berakhiran 0001" in lines
+    assert "< Angka stand 5150 untuk akun berakhiran 0001." in lines
+    assert "< Terima kasih, angka stand 5150 kami terima." in lines
     reading = db_session.scalars(select(Reading).where(Reading.source != "officer")).one()
     assert (reading.stand, reading.status, reading.source) == (5150, "accepted", "whatsapp")
     photo_sent = transport.sent[-1][1]
@@ -174,7 +174,7 @@ def test_chat_command_over_http_prints_what_the_customer_reads(app: Flask, regio
 
 
 def test_chat_command_interactive_with_photo_command(app: Flask, db_session, meter, live_server: str) -> None:
-    typed = f"2\n\n{METER}\n5150\nya\n/photo https://example.test/meter.png\n/help\n/quit\nnot sent\n"
+    typed = "2\n\n1\n5150\nya\n/photo https://example.test/meter.png\n/help\n/quit\nnot sent\n"
     result = CliRunner().invoke(
         app.cli, ["chat", "--url", live_server], input=typed, env={"TWILIO_AUTH_TOKEN": AUTH_TOKEN}
     )

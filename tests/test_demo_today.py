@@ -82,7 +82,7 @@ def test_a_signed_meter_reading_call_lands_on_the_pinned_day(
     twilio.press("5150")
     done = twilio.press("1")
 
-    assert "telah kami terima" in done.spoken()
+    assert "angka stand lima, satu, lima, nol kami terima" in done.spoken()
     db_session.expire_all()
     [reading] = db_session.scalars(select(Reading).where(Reading.source != "officer")).all()
     assert (reading.stand, reading.period) == (5150, date(2026, 11, 1))

@@ -34,11 +34,11 @@ def test_paid_bill_is_read_naturally(twilio: FakeTwilio, db_session, customer) -
     assert ask.gather.get("finishOnKey") == "#"
     assert ask.gather.get("numDigits") == "12"
     spoken = reply.spoken()
-    assert "periode Oktober dua ribu dua puluh enam" in spoken
+    assert "Tagihan Oktober dua ribu dua puluh enam" in spoken
     assert "seratus enam puluh dua kilowatt jam" in spoken
     assert "dua ratus empat puluh lima ribu lima ratus rupiah" in spoken
-    assert "jatuh tempo tanggal dua puluh November" in spoken
-    assert "sudah dibayar" in spoken
+    assert "jatuh tempo" not in spoken  # paid: the due date no longer matters
+    assert "Sudah dibayar" in spoken
     assert "persen lebih tinggi" not in spoken
     assert reply.gather is not None  # the after-bill menu
 
@@ -56,7 +56,7 @@ def test_unpaid_bill_not_yet_due(twilio: FakeTwilio, db_session, customer) -> No
     choose(twilio, "1")
     spoken = twilio.press(IDPEL).spoken()
 
-    assert "belum dibayar" in spoken
+    assert "Belum dibayar, jatuh tempo tanggal dua puluh November" in spoken
     assert "melewati jatuh tempo" not in spoken
 
 
@@ -162,9 +162,10 @@ def test_after_the_bill_one_returns_to_the_menu_and_zero_reaches_an_agent(
     choose(twilio, "1")
     twilio.press(IDPEL)
     back = twilio.press("1")
-    assert "Untuk informasi tagihan, tekan 1" in back.spoken()
-    twilio.press("1")
-    twilio.press(IDPEL)
+    assert "Tagihan, tekan 1" in back.spoken()
+    again = twilio.press("1")  # the account typed before is remembered: the bill is read at once
+    assert "Untuk akun berakhiran nol, nol, nol, satu." in again.spoken()
+    assert "dua ratus empat puluh lima ribu lima ratus rupiah" in again.spoken()
     assert twilio.press("0").queue_name == "BEKASI"
 
 

@@ -126,7 +126,7 @@ def test_after_the_tariffs_hear_again_another_group_or_the_main_menu(twilio: Fak
     assert _tariff_lines(again) == _tariff_lines(first)
     assert "Rumah tangga, tekan 1" in groups.spoken()
     assert _tariff_lines(social)[0].startswith("Golongan S 2")
-    assert "Untuk informasi tarif dan jadwal pemeliharaan, tekan 7" in menu.spoken()
+    assert "Tarif dan pemeliharaan, tekan 7" in menu.spoken()
 
 
 def test_english_tariffs(twilio: FakeTwilio, tariffs) -> None:

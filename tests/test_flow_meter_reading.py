@@ -33,7 +33,7 @@ def test_reading_is_read_back_confirmed_and_stored(twilio: FakeTwilio, db_sessio
     confirm = _report(twilio, "05150")
     done = twilio.press("1")
 
-    assert "Anda memasukkan angka stand nol, lima, satu, lima, nol." in confirm.spoken()
+    assert "Angka stand nol, lima, satu, lima, nol untuk akun berakhiran nol, nol, nol, satu." in confirm.spoken()
     assert confirm.gather.get("numDigits") == "1"
     [reading] = _readings(db_session)
     assert (reading.stand, reading.status, reading.source, reading.period) == (
@@ -45,8 +45,8 @@ def test_reading_is_read_back_confirmed_and_stored(twilio: FakeTwilio, db_sessio
     assert reading.call_sid == twilio.call_sid
     assert is_reference(reading.reference, READING_PREFIX)
     spoken = done.spoken()
-    assert "Angka stand nol, lima, satu, lima, nol telah kami terima" in spoken
-    assert "Nomor referensi Anda adalah " + ", ".join(_words(reading.reference)) in spoken
+    assert "Terima kasih, angka stand nol, lima, satu, lima, nol kami terima." in spoken
+    assert "Nomor referensi Anda " + ", ".join(_words(reading.reference)) in spoken
     assert "seratus lima puluh kilowatt jam" in spoken  # 5150 - 5000
 
 
@@ -57,7 +57,9 @@ def _words(digits: str) -> list[str]:
 
 def test_two_re_enters_the_reading(twilio: FakeTwilio, db_session, meter) -> None:
     _report(twilio, "5105")
-    again = twilio.press("2")
+    which = twilio.press("2")
+    assert which.spoken() == "Ubah angka stand, tekan 1. Ubah akun, tekan 2."
+    again = twilio.press("1")
     assert again.says()[0].text.startswith("Masukkan angka stand meter")
     twilio.press("5150")
     twilio.press("1")
@@ -147,7 +149,8 @@ def test_a_second_reading_replaces_the_first_only_after_confirmation(
     choose(keep, "2")
     asked = keep.press(METER)
     keep.press("2")
-    assert "sudah melaporkan angka stand lima, satu, nol, nol" in asked.spoken()
+    assert "Akun berakhiran nol, nol, nol, satu sudah punya laporan angka stand bulan ini" in asked.spoken()
+    assert "lima, satu, nol, nol" not in asked.spoken()  # not the registered phone: not told the stand
     assert [r.status for r in _readings(db_session)] == ["accepted"]
 
     replace = FakeTwilio(client=client, auth_token=twilio.auth_token)
@@ -176,8 +179,10 @@ def test_sms_confirmation_goes_to_a_mobile_through_the_outbox(
 ) -> None:
     sender = RecordingSender()
     runtime(app).core.sender = sender
-    twilio.caller = "+6281234567890"
-    _report(twilio, "5150")
+    twilio.caller = "+6281234567890"  # the customer's own phone: the account is offered, not asked for
+    choose(twilio, "2")
+    twilio.press("1")
+    twilio.press("5150")
     offer = twilio.press("1")
     queued = twilio.press("1")
 
@@ -201,8 +206,8 @@ def test_no_sms_offer_to_a_landline(app: Flask, twilio: FakeTwilio, meter) -> No
 def test_english_reading(twilio: FakeTwilio, db_session, meter) -> None:
     confirm = _report(twilio, "5150", english=True)
     done = twilio.press("1")
-    assert "You entered five, one, five, zero." in confirm.spoken()
-    assert "Your reading five, one, five, zero has been accepted" in done.spoken()
+    assert "Reading five, one, five, zero for the account ending zero, zero, zero, one." in confirm.spoken()
+    assert "Thank you, your reading five, one, five, zero has been accepted." in done.spoken()
     assert "one hundred fifty kilowatt hours" in done.spoken()
 
 

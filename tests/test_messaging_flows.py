@@ -27,6 +27,7 @@ CHANNELS = [("whatsapp", "+6281234567890"), ("sms", "+6281298765432")]
 LANGUAGES = ["id", "en"]
 THANKS = {"id": "Terima kasih", "en": "Thank you"}
 YES = {"id": "ya", "en": "Yes"}
+REGISTERED = CHANNELS[0][1]  # the phone tests/support/factories.py gives a customer
 ALL = [(channel, number, language) for channel, number in CHANNELS for language in LANGUAGES]
 
 
@@ -42,6 +43,11 @@ def _begin(messenger: FakeMessenger, language: str, option: str) -> TextReply:
     if language == "en":
         messenger.send("9")
     return messenger.send(option)
+
+
+def _identify(messenger: FakeMessenger, typed: str = METER) -> TextReply:
+    """From the customer's registered phone their account is offered (reply 1); others type the number."""
+    return messenger.send("1" if messenger.number == REGISTERED else typed)
 
 
 def _self_readings(db_session) -> list[Reading]:
@@ -60,7 +66,7 @@ def _conversation(db_session) -> Call:
 def test_reading_then_photo(customer, meter, db_session) -> None:
     messenger, language = customer
     _begin(messenger, language, "2")
-    confirm = messenger.send("1400-0000 001")  # separators as people type them
+    confirm = _identify(messenger, "1400-0000 001")  # separators as people type them
     assert "5.150" not in confirm.text
     confirm = messenger.send("5150")
     assert "5150" in confirm.text  # shown plainly, not spelled out
@@ -94,7 +100,7 @@ def test_photo_first_then_the_stand(customer, meter, db_session) -> None:
     kept = messenger.photo(content_type="image/png")
     assert kept.lines  # acknowledged, and the menu asked again
     messenger.send("2")
-    messenger.send(METER)
+    _identify(messenger)
     messenger.send("5150")
     done = messenger.send("1")
 
@@ -106,7 +112,7 @@ def test_photo_first_then_the_stand(customer, meter, db_session) -> None:
 def test_photo_with_the_stand_as_caption(whatsapp_in_window) -> None:
     messenger, db_session = whatsapp_in_window
     messenger.send("2")
-    messenger.send(METER)
+    _identify(messenger)
     confirm = messenger.photo("5150")
 
     assert "5150" in confirm.text
@@ -123,10 +129,12 @@ def whatsapp_in_window(client, meter, db_session) -> tuple[FakeMessenger, object
 def test_confirmation_words_and_a_no_asks_again(whatsapp_in_window) -> None:
     messenger, db_session = whatsapp_in_window
     messenger.send("2")
-    messenger.send(METER)
+    _identify(messenger)
     messenger.send("5150")
-    again = messenger.send("Tidak")
+    which = messenger.send("Tidak")
     assert _self_readings(db_session) == []
+    assert which.lines[-2:] == ["1. Ubah angka stand", "2. Ubah akun"]
+    again = messenger.send("1")
     assert "stand" in again.text.lower()
     messenger.send("5.160")
     messenger.send("YA")
@@ -138,7 +146,7 @@ def test_confirmation_words_and_a_no_asks_again(whatsapp_in_window) -> None:
 def test_a_retried_confirmation_stores_one_reading(whatsapp_in_window) -> None:
     messenger, db_session = whatsapp_in_window
     messenger.send("2")
-    messenger.send(METER)
+    _identify(messenger)
     messenger.send("5150")
     params = messenger.params("ya")
     first = messenger.post(params)
@@ -160,7 +168,7 @@ def test_bill(app: Flask, customer, db_session, regions) -> None:
     db_session.commit()
 
     _begin(messenger, language, "1")
-    reply = messenger.send(f" {IDPEL[:4]} {IDPEL[4:8]} {IDPEL[8:]} ")
+    reply = _identify(messenger, f" {IDPEL[:4]} {IDPEL[4:8]} {IDPEL[8:]} ")
 
     assert {"id": "Rp245.500", "en": "Rp245,500"}[language] in reply.text
     assert "162 kWh" in reply.text
@@ -227,7 +235,7 @@ def _spelled(number: str) -> list[str]:
 def test_agents_see_the_photo_next_to_a_flagged_reading(whatsapp_in_window, client, regions) -> None:
     messenger, db_session = whatsapp_in_window
     messenger.send("2")
-    messenger.send(METER)
+    _identify(messenger)
     messenger.send("4000")  # below the last accepted 5000: flagged for review
     messenger.send("ya")  # that is the number
     messenger.send("ya")  # yes, lower than last time: store it for review

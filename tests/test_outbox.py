@@ -19,7 +19,7 @@ from ivr.notify.senders import SendError
 from ivr.queries.outbox import oldest_pending_age, outbox_depth
 from tests.support.console import add_staff, log_in
 from tests.support.journeys import RecordingSender, choose, set_clock
-from tests.support.readings import IN_WINDOW, METER
+from tests.support.readings import IN_WINDOW
 from tests.support.twilio import FakeTwilio
 
 MOBILE = "+6281234567890"
@@ -43,7 +43,7 @@ def _ask_for_sms(twilio: FakeTwilio):
     """A mobile caller reports a reading and asks for the SMS; the reply to the last key press."""
     twilio.caller = MOBILE
     choose(twilio, "2")
-    twilio.press(METER)
+    twilio.press("1")  # the customer's own phone: their account is offered
     twilio.press("5150")
     twilio.press("1")  # the reading is right
     return twilio.press("1")  # yes, send an SMS
@@ -79,7 +79,7 @@ def test_a_retried_webhook_writes_no_second_row(
 ) -> None:
     twilio.caller = MOBILE
     choose(twilio, "2")
-    twilio.press(METER)
+    twilio.press("1")  # the customer's own phone: their account is offered
     twilio.press("5150")
     twilio.press("1")
     action = twilio.action_url
@@ -105,7 +105,7 @@ def test_the_message_is_lost_with_its_turn_when_the_turn_fails(
     """One transaction: when the turn's other writes fail, no message goes out for what was not stored."""
     twilio.caller = MOBILE
     choose(twilio, "2")
-    twilio.press(METER)
+    twilio.press("1")  # the customer's own phone: their account is offered
     twilio.press("5150")
     twilio.press("1")
     writer = runtime(app).core.writer
@@ -279,5 +279,5 @@ def test_a_turn_that_sends_nothing_still_writes_one_statement_on_postgresql(
         return execute(cursor, query, params, **kwargs)
 
     monkeypatch.setattr(psycopg.Cursor, "execute", noted)
-    twilio.press("2")  # the meter reading menu: asks for the meter number, sends nothing
+    twilio.press("4")  # ticket status: asks for a reference, sends nothing (the reading menu first looks the phone up)
     assert len(seen) == 1 and seen[0].startswith("WITH advanced AS (UPDATE calls"), seen

@@ -46,7 +46,7 @@ def test_nine_switches_to_english_for_the_rest_of_the_call(twilio: FakeTwilio, d
     assert "You have chosen English" in reply.spoken()
     assert languages == {"en-US", "id-ID"}  # the English menu offers Indonesian in Indonesian
     reply = twilio.press("1")
-    assert "Please enter your twelve digit customer ID" in reply.spoken()
+    assert "Enter your twelve digit customer ID" in reply.spoken()
     assert reply.gather.findall("Say")[-1].get("language") == "en-US"
 
     twilio.hang_up()

@@ -54,6 +54,8 @@ SURGE_MENU_WEIGHTS: dict[str, dict[str, float]] = {
 }
 # Service outcomes; the services of Walker.dynamic are decided there instead.
 SERVICE_WEIGHTS: dict[str, dict[str, float]] = {
+    "customers.recognise": {"none": 70, "one": 20, "two": 4, "three": 1, "remembered": 5},
+    "customers.choose": {"chosen": 92, "other": 8},
     "billing.latest": {"found": 80, "not_found": 8, "prepaid": 8, "no_bill": 4},
     "billing.payment_status": {"paid": 62, "unpaid": 26, "overdue": 8, "overdue_and_unpaid": 4},
     "billing.jump_check": {"normal": 86, "jump": 14},

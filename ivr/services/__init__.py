@@ -7,10 +7,11 @@ and flows are checked against the result at start-up.
 from __future__ import annotations
 
 from ivr.engine.services import ServiceRegistry
-from ivr.services import agents, billing, ending, info, readings, requests, tickets, tokens, validators
+from ivr.services import agents, billing, customers, ending, info, readings, requests, tickets, tokens, validators
 
 MODULES = (
     validators,
+    customers,
     billing,
     readings,
     tickets,

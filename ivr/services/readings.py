@@ -23,7 +23,7 @@ from db.models import PREPAID, Bill, Customer, Meter, Reading
 from db.references import READING_PREFIX
 from ivr.engine.services import ServiceRegistry, ServiceResult
 from ivr.services.context import Notification, ServiceContext
-from ivr.services.customers import find_account
+from ivr.services.customers import find_account, is_registered_phone, tail
 from ivr.services.references import new_reference
 
 # A reading's life: accepted or flagged when filed, flagged ones accepted or rejected by an agent
@@ -125,7 +125,10 @@ def plausibility(session: Session, meter: Meter, stand: int, period: date) -> tu
 
 
 def identify(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
-    """Who is reporting, and whether they may report now."""
+    """Who is reporting, whose account it is (its last digits), and whether they may report now.
+
+    Only a caller on the customer's registered phone hears this month's earlier reading and reference.
+    """
     account = find_account(context.session, args.get("customer_id"))
     if account is None or account.meter is None:
         return ServiceResult("not_found")
@@ -136,13 +139,15 @@ def identify(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
     is_open, opens, closes = window_dates(today, customer.reading_window_start_day, customer.reading_window_end_day)
     if not is_open:
         return ServiceResult("outside_window", {"window_opens": opens.isoformat(), "window_closes": closes.isoformat()})
-    found = {"meter_ref": meter.id, "meter_number": meter.meter_number}
+    found = {"meter_ref": meter.id, "meter_number": meter.meter_number, "account_tail": tail(customer.idpel)}
     existing = current_self_reading(context.session, meter.id, opens.replace(day=1))
-    if existing is not None:
-        return ServiceResult(
-            "already_submitted", {**found, "existing_stand": existing.stand, "existing_reference": existing.reference}
-        )
-    return ServiceResult("ok", found)
+    if existing is None:
+        return ServiceResult("ok", found)
+    if not is_registered_phone(customer, context.caller):
+        return ServiceResult("already_exists", found)  # its stand and reference are the owner's to hear
+    return ServiceResult(
+        "already_submitted", {**found, "existing_stand": existing.stand, "existing_reference": existing.reference}
+    )
 
 
 def check(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
@@ -250,7 +255,11 @@ def send_sms(context: ServiceContext, args: Mapping[str, Any]) -> ServiceResult:
 
 
 def register(registry: ServiceRegistry) -> None:
-    registry.add("readings.identify", identify, {"ok", "not_found", "prepaid", "outside_window", "already_submitted"})
+    registry.add(
+        "readings.identify",
+        identify,
+        {"ok", "not_found", "prepaid", "outside_window", "already_submitted", "already_exists"},
+    )
     registry.add("readings.check", check, {"plausible", "lower", "jump"})
     registry.add("readings.submit", submit, {ACCEPTED, FLAGGED})
     registry.add("readings.usage_known", usage_known, {"known", "unknown"})
