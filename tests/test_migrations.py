@@ -107,7 +107,7 @@ def test_complaints_and_requests_take_the_language_of_their_call(backend: Backen
 
     database = Database(backend.database_url)
     try:
-        downgrade(database.engine, "0008_outbox")
+        downgrade(database.engine, "0009_announcements")
         with database.engine.begin() as conn:
             for sid, language in (("CAenglish", "en"), ("CAindonesian", "id")):
                 conn.execute(

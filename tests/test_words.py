@@ -166,7 +166,9 @@ def test_other_menus_hear_their_own_words() -> None:
     assert heard("complaint", "customer_menu", "ya saya tahu") == "1"
     assert heard("meter_reading", "ask_sms", "tidak usah") == "2"
     assert heard("agent", "offer_closed", "call me back on another number", "en") == "2"
-    assert heard("bill", "after", "kembali ke menu utama") == "9"
+    assert heard("bill", "after", "kembali ke menu utama") == "1"
+    assert heard("main_menu", "anything_else_again", "sudah cukup, terima kasih") == "2"
+    assert heard("meter_reading", "offer_two", "akun kedua") == "2"
 
 
 def test_a_number_at_a_collect_node() -> None:

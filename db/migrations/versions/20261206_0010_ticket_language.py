@@ -4,7 +4,7 @@ Existing complaints and requests take the language of the call that opened them 
 the IVR's default, when there is none).
 
 Revision ID: 0010_ticket_language
-Revises: 0008_outbox
+Revises: 0009_announcements
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_ticket_language"
-down_revision: str | None = "0008_outbox"
+down_revision: str | None = "0009_announcements"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ An urgent call (a dangerous installation report) waits in its queue's urgent tie
 take before the routine one; its callback request is phoned back before routine ones.
 
 Revision ID: 0011_urgent_queue
-Revises: 0008_outbox
+Revises: 0010_ticket_language
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_urgent_queue"
-down_revision: str | None = "0008_outbox"
+down_revision: str | None = "0010_ticket_language"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
