@@ -137,7 +137,7 @@ class Account:
 def general_answer(node: Node, account: Account) -> str | None:
     """Answers for nodes a journey does not name, from what the node is; None when there is none."""
     name = node.id.lower()
-    if "account" in name or "recognis" in name or "recogniz" in name:
+    if "account" in name or "offer" in name or "recognis" in name or "recogniz" in name:
         return "1"  # take the account offered for the caller's number
     if isinstance(node, ConfirmNode):
         return "1"

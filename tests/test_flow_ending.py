@@ -28,7 +28,7 @@ IDPEL = "532110000001"
 ANYTHING_ELSE = {"id": "Ada lagi yang bisa kami bantu?", "en": "Anything else?"}
 HEAR_AGAIN = {"id": "Untuk mendengar lagi, tekan 3.", "en": "To hear it again, press 3."}
 GOODBYE = {"id": "Sampai jumpa", "en": "Goodbye"}
-MAIN_MENU = {"id": "Untuk informasi tagihan, tekan 1", "en": "For your bill, press 1"}
+MAIN_MENU = {"id": "Tagihan, tekan 1", "en": "Your bill, press 1"}
 LANGUAGES = ["id", "en"]
 
 

@@ -33,9 +33,9 @@ def customer(request, client, regions) -> tuple[FakeMessenger, str]:
 
 @pytest.fixture
 def billed(app: Flask, db_session, regions) -> None:
-    """A postpaid customer with an October bill of Rp245.500."""
+    """A postpaid customer with an October bill of Rp245.500, registered to a phone that is not texting."""
     set_clock(app, datetime(2026, 11, 10, 3, 0, tzinfo=UTC))
-    owner, _ = add_customer(db_session, regions["BEKASI"], idpel=IDPEL, meter_number=METER)
+    owner, _ = add_customer(db_session, regions["BEKASI"], idpel=IDPEL, meter_number=METER, phone=OWNER_PHONE)
     add_bill(db_session, owner, date(2026, 10, 1), kwh=162, amount=245_500)
     db_session.commit()
 
@@ -47,6 +47,24 @@ def _greet(messenger: FakeMessenger, language: str) -> TextReply:
         reply = messenger.send("english please")
         assert "You have chosen English." in reply.text
     return reply
+
+
+OWNER_PHONE = "+6281299990000"
+METER_OWNER_PHONE = "+6281234567890"  # the `meter` fixture's customer
+THIS_ACCOUNT = {"id": "akun ini", "en": "this account"}
+
+
+def test_the_owner_takes_the_offered_account_in_words(client, billed) -> None:
+    for language in ("id", "en"):
+        messenger = FakeMessenger(client, AUTH_TOKEN, channel="sms", number=OWNER_PHONE)
+        messenger.send("menu")
+        if language == "en":
+            messenger.send("english please")
+        offered = messenger.send(BILL_WORDS[language])
+        assert ASK_ID[language] not in offered.text
+        reply = messenger.send(THIS_ACCOUNT[language])
+        assert {"id": "Rp245.500", "en": "Rp245,500"}[language] in reply.text
+        messenger.send("selesai")
 
 
 BILL_WORDS = {"id": "Cek tagihan", "en": "I want to check my bill"}
@@ -94,8 +112,12 @@ YES_WORDS = {"id": "ya, benar", "en": "yes that's right"}
 def test_a_meter_reading_in_words(customer, meter, db_session) -> None:
     messenger, language = customer
     _greet(messenger, language)
-    messenger.send(REPORT_WORDS[language])
-    messenger.send(METER)
+    asked = messenger.send(REPORT_WORDS[language])
+    if messenger.number == METER_OWNER_PHONE:  # the meter's own phone is offered its account: taken in words
+        assert ASK_ID[language] not in asked.text
+        messenger.send(THIS_ACCOUNT[language])
+    else:
+        messenger.send(METER)
     confirm = messenger.send(STAND_WORDS[language])
     assert "5150" in confirm.text
     messenger.send(YES_WORDS[language])
@@ -106,11 +128,13 @@ def test_a_meter_reading_in_words(customer, meter, db_session) -> None:
 
 
 def test_a_no_in_words_asks_for_the_stand_again(client, meter, db_session) -> None:
-    messenger = FakeMessenger(client, AUTH_TOKEN)
+    messenger = FakeMessenger(client, AUTH_TOKEN, channel="sms", number="+6281298765432")
     messenger.send("2")
     messenger.send(METER)
     messenger.send("lima ribu seratus lima puluh")
-    again = messenger.send("tidak benar")
+    which = messenger.send("tidak benar")  # what to change: the stand or the account
+    assert "Ubah angka stand" in which.text
+    again = messenger.send("ubah angka stand")
     assert "stand" in again.text.lower()
     messenger.send("lima satu enam nol")
     messenger.send("iya betul")

@@ -61,4 +61,4 @@ def is_restart(node: WaitingNode | None, body: str) -> bool:
 
 def is_end(body: str) -> bool:
     """`end` (or `selesai`) means: that is all, say goodbye; a later message starts afresh."""
-    return _choice(_plain(body)) in END_WORDS
+    return _choice(normalise(body)) in END_WORDS
