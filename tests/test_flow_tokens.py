@@ -170,7 +170,8 @@ def test_garbage_input_says_why_and_looks_nothing_up(twilio: FakeTwilio, meter, 
     assert says[0].text.startswith("Maaf, nomor tersebut tidak sesuai")
     assert "nomor meter sebelas digit" in says[1].text
     services = db_session.scalars(select(CallEvent).where(CallEvent.kind == "service")).all()
-    assert [e.detail["outcome"] for e in services] == ["none", "found", "item", "done", "some"]  # not recognised, found, a list to hear again
+    # not recognised, found, one item, the end of the list, and a list to hear again
+    assert [e.detail["outcome"] for e in services] == ["none", "found", "item", "done", "some"]
     assert TOKEN_ID in _purchases(good)[0]
 
 
