@@ -11,7 +11,6 @@ when messaging is configured; the history entry says how the customer was told, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from ivr.engine.prompts import TEXT, PromptCatalog
 from ivr.notify.outbox import Outgoing, enqueue
 from ivr.notify.senders import WHATSAPP_PREFIX
 from ivr.phone.numbers import mask, parse_caller
+from ivr.services.notes import plain_note
 
 NOTIFIED_STATUSES = frozenset({IN_PROGRESS, RESOLVED, CLOSED})
 """What customers are told of: taken up, resolved, closed. Not a note alone, nor a reopening."""
@@ -59,14 +59,8 @@ def outbox_key(kind: str, number: str) -> str:
 
 
 def bounded_note(note: str | None) -> str | None:
-    """The note as stored, on one line and cut to NOTE_MAX_CHARS at a word ('...': stays GSM-7)."""
-    text = re.sub(r"\s+", " ", note or "").strip()
-    if len(text) <= NOTE_MAX_CHARS:
-        return text or None
-    cut = text[: NOTE_MAX_CHARS - 3]
-    if " " in cut[NOTE_MAX_CHARS // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,.;:") + "..."
+    """The note as plain words (markup gone, one line: notes.plain_note), cut to NOTE_MAX_CHARS at a word."""
+    return plain_note(note, NOTE_MAX_CHARS)
 
 
 def _mobile(number: str | None) -> str | None:
