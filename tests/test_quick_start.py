@@ -60,3 +60,4 @@ def test_make_ids_prints_the_ticket_example_of_readme(app: Flask, db_session, re
 
     assert shown.exit_code == 0, shown.output
     assert 'e.g. make call DIGITS="9 4 3000000042# 0"' in shown.output
+    assert 'e.g. make call FROM=+6281234567890 DIGITS="1"' in shown.output  # a recognised caller

@@ -121,16 +121,21 @@ def demo_ids(count: int) -> None:
 
     with runtime().database.session() as session:
         rows = session.execute(
-            select(Customer.idpel, Meter.meter_number, Customer.payment_type, Region.code, Region.timezone)
+            select(
+                Customer.idpel, Meter.meter_number, Customer.payment_type, Customer.phone, Region.code, Region.timezone
+            )
             .join(Meter, Meter.customer_id == Customer.id)
             .join(Region, Region.id == Customer.region_id)
             .order_by(Customer.payment_type, Customer.id)
         ).all()
         tickets = session.scalars(select(Complaint.ticket_number).order_by(Complaint.id).limit(count)).all()
     for payment_type in ("postpaid", "prepaid"):
-        click.echo(f"{payment_type} customers (IDPEL, meter, region):")
-        for idpel, meter, _, region, timezone in [r for r in rows if r.payment_type == payment_type][:count]:
-            click.echo(f"  {idpel}  {meter}  {region} ({timezone})")
+        click.echo(f"{payment_type} customers (IDPEL, meter, region, registered phone):")
+        for idpel, meter, _, phone, region, timezone in [r for r in rows if r.payment_type == payment_type][:count]:
+            click.echo(f"  {idpel}  {meter}  {region} ({timezone})  {phone or '-'}")
+    phone = next((r.phone for r in rows if r.payment_type == "postpaid" and r.phone), None)
+    if phone:
+        click.echo(f'  e.g. make call FROM={phone} DIGITS="1"  (their phone: offered the account, no number typed)')
     click.echo("complaint tickets (menu 4): " + ", ".join(tickets))
     if tickets:
         click.echo(f'  e.g. make call DIGITS="9 4 {tickets[0]}# 0"  (English, its status, then an agent)')
