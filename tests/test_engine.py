@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from ivr.engine.runtime import RESULT_VAR, Engine
 from ivr.engine.services import ServiceRegistry, ServiceResult
 
 FIXTURE_FLOWS = Path(__file__).parent / "fixtures" / "flows"
+APP_FLOWS = Path(__file__).parents[1] / "flows"
 KNOWN_METER = "14123456789"
 
 
@@ -236,6 +238,9 @@ def _result_engine(tmp_path: Path, *, goodbye: bool = True) -> Engine:
         nodes["goodbye"] = {"kind": "transfer", "to": "agent"}
     flow = {"flow": "main_menu", "start": "more", "defaults": {"on_fail": "goodbye"}, "nodes": nodes}
     (tmp_path / "main_menu.yaml").write_text(yaml.safe_dump(flow), encoding="utf-8")
+    for language in ("id", "en"):  # the words every flow set needs: yes and no (this menu has none of its own)
+        (tmp_path / "words" / language).mkdir(parents=True)
+        shutil.copy(APP_FLOWS / "words" / language / "common.yaml", tmp_path / "words" / language / "common.yaml")
     registry = ServiceRegistry()
     catalog = load_prompts(tmp_path / "prompts")
     return Engine(load_flows(tmp_path, catalog, registry), catalog, registry)

@@ -204,7 +204,7 @@ def test_a_dead_end_offers_no_repeat(app: Flask, twilio: FakeTwilio, db_session,
 
     assert "pascabayar" in _in_gather(reply)  # a dead end is no answer: it may be cut short
     assert _before_gather(reply) == ""
-    assert _in_gather(reply).endswith("tekan 2 untuk mengakhiri.")
+    assert _in_gather(reply).endswith("tekan 2 untuk mengakhiri. Petugas, tekan 0.")
     assert HEAR_AGAIN["id"] not in reply.spoken()
 
 
@@ -224,10 +224,10 @@ def test_text_ending_hear_again_and_end(client, db_session, regions, channel: st
     [complaint] = db_session.scalars(select(Complaint)).all()
     assert complaint.ticket_number in done.text
     menu = {
-        "id": ["1. Menu utama", "2. Selesai", "3. Tampilkan lagi"],
-        "en": ["1. Main menu", "2. End", "3. Show it again"],
+        "id": ["1. Menu utama", "2. Selesai", "3. Tampilkan lagi", "0. Bicara dengan petugas"],
+        "en": ["1. Main menu", "2. End", "3. Show it again", "0. Talk to an agent"],
     }
-    assert done.lines[-3:] == menu[language]
+    assert done.lines[-4:] == menu[language]
     assert "tekan" not in done.text.lower() and "press" not in done.text.lower()
 
     again = messenger.send("3")
@@ -307,5 +307,5 @@ def test_reading_reference_is_spoken_before_the_gather_and_heard_again(
 
 def test_zero_after_the_answer_still_reaches_an_agent(twilio: FakeTwilio, db_session, regions) -> None:
     done = report(twilio, "1")
-    assert "tekan 0" not in _in_gather(done)  # not said: 0 reaches an agent from every menu
+    assert _in_gather(done).endswith("Petugas, tekan 0.")  # said last, after the ending's own choices
     assert twilio.press("0").queue_name == "BEKASI"

@@ -149,7 +149,8 @@ def test_a_second_reading_replaces_the_first_only_after_confirmation(
     choose(keep, "2")
     asked = keep.press(METER)
     keep.press("2")
-    assert "Akun berakhiran nol, nol, nol, satu sudah punya laporan angka stand bulan ini" in asked.spoken()
+    exists = "Akun berakhiran nol, nol, nol, satu sudah punya laporan angka stand untuk periode baca meter ini"
+    assert exists in asked.spoken()
     assert "lima, satu, nol, nol" not in asked.spoken()  # not the registered phone: not told the stand
     assert [r.status for r in _readings(db_session)] == ["accepted"]
 
@@ -296,9 +297,10 @@ def test_one_window_across_a_month_end_is_one_reading_period(app: Flask, client,
 
     set_clock(app, datetime(2026, 12, 2, 3, 0, tzinfo=UTC))
     second = FakeTwilio(client=client, auth_token=AUTH_TOKEN)
+    second.caller = "+6281234567890"  # the customer's own phone: told the stand already reported
     choose(second, "2")
-    asked = second.press(METER)
-    second.press("1")
+    asked = second.press("1")  # the account offered to its own phone
+    second.press("1")  # replace it
     second.press("5120")
     second.press("1")
 

@@ -82,8 +82,10 @@ def test_a_caller_hears_the_current_announcements_of_their_region_newest_first(t
         "Unduh PLN Mobile.",  # every region, started a day ago
         "Kantor Bekasi tutup.",  # Bekasi's own, started three days ago
     ]
-    assert _texts(reply)[3].startswith("Untuk mendengarkan sekali lagi, tekan 1")
-    assert len(reply.says()) == 4
+    assert _texts(reply)[3:] == [  # the ending every task has: 3 reads them again
+        "Ada lagi yang bisa kami bantu? Tekan 1 untuk menu utama, tekan 2 untuk mengakhiri.",
+        "Untuk mendengar lagi, tekan 3.",
+    ]
     assert reply.gather is not None and reply.gather.get("numDigits") == "1"
 
 
@@ -112,14 +114,14 @@ def test_at_most_three_are_read(twilio: FakeTwilio, db_session, regions) -> None
     assert "Berita 4." not in twilio.last.spoken()
 
 
-def test_no_news_says_so_and_returns_to_the_main_menu(twilio: FakeTwilio, db_session, regions) -> None:
+def test_no_news_says_so_and_asks_if_there_is_anything_else(twilio: FakeTwilio, db_session, regions) -> None:
     add_announcement(db_session, regions["JAYAPURA"], NOW - DAY, NOW + DAY, "Khusus Jayapura.")
     db_session.commit()
     reply = _news(twilio)
 
     assert _texts(reply)[0] == "Saat ini tidak ada pengumuman untuk wilayah Anda."
     assert "Khusus Jayapura" not in reply.spoken()
-    assert "Untuk informasi tarif dan jadwal pemeliharaan, tekan 7" in reply.spoken()
+    assert "Ada lagi yang bisa kami bantu?" in reply.spoken()
 
 
 def test_markup_is_spoken_as_plain_text_and_escaped_in_twiml(twilio: FakeTwilio, db_session, regions) -> None:
@@ -132,13 +134,13 @@ def test_markup_is_spoken_as_plain_text_and_escaped_in_twiml(twilio: FakeTwilio,
     assert not reply.hangs_up and "<Hangup/>" not in reply.body and "&lt;Hangup/&gt;" in reply.body
 
 
-def test_hear_again_then_silence_returns_to_the_main_menu(twilio: FakeTwilio, news) -> None:
+def test_hear_again_then_silence_says_goodbye(twilio: FakeTwilio, news) -> None:
     first = _news(twilio)
-    again = twilio.press("1")
-    menu = twilio.silence()
+    again = twilio.press("3")
+    goodbye = twilio.silence()
 
     assert _texts(again) == _texts(first)
-    assert "tekan 7" in menu.spoken() and menu.dial_number is None
+    assert goodbye.hangs_up and goodbye.dial_number is None
 
 
 def test_start_and_end_are_the_announcements_own_moments_on_every_clock(
@@ -181,7 +183,7 @@ def test_a_text_conversation_lists_them_as_text(client, db_session, regions, new
         "- Unduh PLN Mobile.",
         "- Nasional <b>penting</b>.",
     ]
-    assert "1. Tampilkan sekali lagi" in reply.lines
+    assert "3. Tampilkan lagi" in reply.lines
     assert "Kantor Bekasi" not in reply.text and "&lt;b&gt;" in reply.body
 
 
@@ -206,12 +208,13 @@ def _ask_for_the_link(twilio: FakeTwilio, *, english: bool = False) -> Reply:
 def test_a_mobile_caller_gets_the_link_by_sms_once_per_call(twilio: FakeTwilio, db_session, sender) -> None:
     twilio.caller = MOBILE
     first = _ask_for_the_link(twilio)
+    twilio.press("1")  # anything else? the main menu
     twilio.press("7")
     second = twilio.press("4")
 
     assert "Tautan aplikasi PLN Mobile akan segera kami kirim melalui SMS ke nomor Anda." in first.spoken()
     assert "sudah kami kirim" in second.spoken()
-    assert "tekan 7" in second.spoken()  # back in the main menu
+    assert "Ada lagi yang bisa kami bantu?" in second.spoken()
     [row] = _outbox(db_session)
     assert (row.call_sid, row.to_number, row.status, row.purpose) == (
         twilio.call_sid, MOBILE, QUEUED, "information.app_link_sms"
@@ -246,7 +249,7 @@ def _no_sms(twilio: FakeTwilio, db_session, caller: str) -> None:
     reply = _ask_for_the_link(twilio)
 
     assert "Mohon maaf, kami tidak dapat mengirim SMS ke nomor ini." in reply.spoken()
-    assert "tekan 7" in reply.spoken()  # back in the main menu
+    assert "Ada lagi yang bisa kami bantu?" in reply.spoken()
     assert _outbox(db_session) == []
 
 

@@ -146,7 +146,8 @@ def test_anything_else_after_an_unknown_number(twilio: FakeTwilio, db_session, r
     reply = twilio.press("2")
 
     assert [say.text for say in reply.says()] == [
-        "Ada lagi yang bisa kami bantu? Tekan 1 untuk menu utama, tekan 2 untuk mengakhiri."  # nothing to hear again
+        "Ada lagi yang bisa kami bantu? Tekan 1 untuk menu utama, tekan 2 untuk mengakhiri.",  # nothing to hear again
+        "Petugas, tekan 0.",
     ]
     assert twilio.press("1").says()[0].text.startswith("Tagihan, tekan 1")
 

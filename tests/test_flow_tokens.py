@@ -69,6 +69,7 @@ def test_three_newest_purchases_are_read_newest_first_with_token_groups(twilio: 
     assert [say.text for say in reply.gather.findall("Say")] == [  # the tokens before the <Gather>: not cut off
         "Ada lagi yang bisa kami bantu? Tekan 1 untuk menu utama, tekan 2 untuk mengakhiri.",
         "Untuk mendengar lagi, tekan 3.",
+        "Petugas, tekan 0.",
     ]
     assert purchases == says_starting_outside(reply, "Tanggal")
 

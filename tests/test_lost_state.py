@@ -29,7 +29,7 @@ TEXT_APOLOGY = {
     "id": "Maaf, sambungan kami sempat terganggu sehingga percakapan kita perlu dimulai lagi dari menu utama.",
     "en": "Sorry, we lost your place because of a connection problem, so we are starting again from the main menu.",
 }
-MENU_START = {"id": "Untuk informasi tagihan, tekan 1.", "en": "For your bill, press 1."}
+MENU_START = {"id": "Tagihan, tekan 1.", "en": "Your bill, press 1."}
 
 
 def _lose(app: Flask, key: str) -> None:

@@ -234,7 +234,10 @@ def test_only_the_registered_phone_hears_the_existing_stand_and_reference(
     own = owner.press("1")
 
     stand, reference = speech.digits("5100", language), speech.digits("2000000099", language)
-    exists = {"id": "sudah punya laporan angka stand bulan ini", "en": "already has a reading this month"}[language]
+    exists = {
+        "id": "sudah punya laporan angka stand untuk periode baca meter ini",
+        "en": "already has a reading in this reading period",
+    }[language]
     assert exists in stranger.spoken()
     assert stand not in stranger.spoken() and reference not in stranger.spoken()
     assert stand in own.spoken() and reference in own.spoken()
@@ -279,7 +282,7 @@ def test_sms_asks_once_and_keeps_the_stand_of_a_stranger_to_itself(client, db_se
 
     assert "Rp220.000" in bill.text
     assert offer.lines[-2:] == ["1. Akun berakhiran 0001", "2. Akun lain"]
-    assert "Akun berakhiran 0001 sudah punya laporan angka stand bulan ini." in exists.text
+    assert "Akun berakhiran 0001 sudah punya laporan angka stand untuk periode baca meter ini." in exists.text
     assert "5100" not in exists.text and "2000000099" not in exists.text
 
 

@@ -132,7 +132,7 @@ def demo(app: Flask, database) -> dict[str, str]:
 
 WALKS = {
     "1 bill": ("1 {idpel} 1 !", ", sebesar "),
-    "2 meter reading": ("2 {meter} {stand} 1 !", "telah kami terima"),
+    "2 meter reading": ("2 {meter} {stand} 1 !", " kami terima."),
     "3 complaint": ("3 1 2 1 2 !", "Nomor tiket Anda"),
     "4 ticket status": ("4 {ticket} !", "Tiket pengaduan nomor"),
     "5 token history": ("5 {prepaid_meter} 3 !", "Pembelian token terakhir Anda"),

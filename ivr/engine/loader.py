@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from ivr.engine import yaml_text
 from ivr.engine.errors import FlowDefinitionError
 from ivr.engine.model import (
     ActionNode,
@@ -93,7 +94,7 @@ def _build_node(flow: str, node_id: str, raw: Mapping[str, Any], defaults: Mappi
 def _read_flow(path: Path) -> Flow:
     file = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml_text.parse(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise FlowDefinitionError(f"not valid YAML: {exc}", file=file) from exc
     if not isinstance(raw, dict):

@@ -15,9 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ivr.engine import speech, text_format
+from ivr.engine import speech, text_format, yaml_text
 from ivr.engine.errors import FlowDefinitionError, PromptError
 from ivr.engine.model import Utterance
 
@@ -152,7 +150,7 @@ def _load_language(directory: Path, language: str) -> dict[str, tuple[PromptEntr
         raise FlowDefinitionError(f"no prompt files for language '{language}'", file=str(folder))
     merged: dict[str, tuple[PromptEntry, str]] = {}
     for path in files:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml_text.parse(path.read_text(encoding="utf-8")) or {}
         if not isinstance(raw, Mapping):
             raise FlowDefinitionError("a prompt file must be a mapping of keys", file=str(path))
         for key, entry in _flatten(raw, str(path)).items():

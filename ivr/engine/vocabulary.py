@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from ivr.engine import yaml_text
 from ivr.engine.errors import FlowDefinitionError
 from ivr.engine.model import CollectNode, ConfirmNode, Flow, MenuNode, Node, Phrase, Vocabulary
 from ivr.engine.speech import LANGUAGES
@@ -72,7 +73,7 @@ def _read(path: Path, shape: str) -> dict[Any, Any]:
     """A words file, checked against its part of the schema."""
     file = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml_text.parse(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise FlowDefinitionError(f"not valid YAML: {exc}", file=file) from exc
     if not isinstance(raw, dict):
