@@ -449,12 +449,15 @@ def bench_app(flows_dir: Path | None = None, services: ServiceRegistry | None = 
             },
             services=services,
         )
-        logging.getLogger("ivr").setLevel(logging.WARNING)  # every webhook logs a line at INFO: keep the table
+        ivr_logger = logging.getLogger("ivr")
+        level = ivr_logger.level
+        ivr_logger.setLevel(logging.WARNING)  # every webhook logs a line at INFO: keep the table
         parts = runtime(app)
         parts.clock.pin(NOW)
         try:
             yield app, region_id
         finally:
+            ivr_logger.setLevel(level)  # a test process goes on logging as before
             parts.database.dispose()
 
 
