@@ -57,7 +57,7 @@ ANSWERS = [
 GOALS = {"reading": "2", "complaint": "3", "callback": "0", "hang_up": "2"}
 TOLD = {
     "reading": re.compile(r"[Aa]ngka stand ([a-z, ]+?) (?:telah )?kami (?:terima|catat).*?referensi Anda ([a-z, ]+)\."),
-    "ticket": re.compile(r"Nomor tiket Anda adalah ([a-z, ]+)\."),
+    "ticket": re.compile(r"Nomor tiket Anda(?: adalah)? ([a-z, ]+)\."),
     "callback": re.compile(r"Petugas kami akan menghubungi Anda kembali secepatnya"),
 }
 
