@@ -48,9 +48,9 @@ ANSWERS = [
     ("Masukkan angka stand meter", "{stand}#"),
     ("nomor meter sebelas angka, atau ID pelanggan", "{idpel}#"),
     ("konfirmasi melalui SMS", "2"),
-    ("Silakan pilih jenis laporan Anda", "5"),
+    ("Listrik di rumah Anda padam, tekan 1", "5"),  # the complaint's category: other
     ("Jika Anda mengetahui ID pelanggan atau nomor meter", "2"),
-    ("Jika nomor ini sudah benar, tekan 1", "1"),
+    ("Jika benar, tekan 1. Untuk nomor lain", "1"),  # the callback number read back
     ("merekam keterangan singkat", "2"),
     ("di nomor yang Anda gunakan sekarang, tekan 1", "1"),
 ]
