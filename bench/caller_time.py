@@ -32,15 +32,11 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import logging
 import sys
-import tempfile
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,22 +45,16 @@ from flask import Flask
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from db.migrate import upgrade
-from db.models import Bill, Call, CallEvent, Customer, Meter, Reading, Region, RegionAreaCode, RegionNumber
-from db.session import Database
-from ivr import create_app
+from bench.caller_app import DIALED, TOKEN, Account, add_account, bench_app
+from db.models import Call, CallEvent
 from ivr.conversations.model import Conversation
 from ivr.engine.model import CollectNode, ConfirmNode, FlowSet, MenuNode, Node, SetLanguageNode
 from ivr.engine.prompts import FILTERS
-from ivr.engine.services import ServiceRegistry
 from ivr.engine.state import ConversationState
 from ivr.extensions import runtime
 
 WORDS_PER_SECOND = 2.5  # Indonesian speech; the same rate is used for English
-TOKEN = "caller-time-bench-token"
 BASE_URL = "http://localhost"
-NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 25 Nov 2026, 10:00 WIB: inside the 24-27 window
-DIALED = "+62218850123"  # UP3 Bekasi's 123 line
 UNKNOWN_CALLER = "+6281398760000"  # a mobile no customer has registered
 STAND = "05150"  # 150 kWh above the last reading (5000): plausible
 RECORDING = {
@@ -123,15 +113,6 @@ JOURNEYS = (
 
 class JourneyError(RuntimeError):
     """A journey could not reach its result; the message names the journey, the node and what was said."""
-
-
-@dataclass(frozen=True)
-class Account:
-    """The customer a journey is about (each journey gets its own: a reading is taken once a month)."""
-
-    idpel: str
-    meter_number: str
-    phone: str
 
 
 def general_answer(node: Node, account: Account) -> str | None:
@@ -342,123 +323,6 @@ class Caller:
 def run_journey(app: Flask, journey: Journey, language: str, account: Account) -> Outcome:
     """Place the journey's call until its result is heard; raises JourneyError when it cannot get there."""
     return Caller(app, journey, language, account).play()
-
-
-# -- the app and its customers ----------------------------------------------------------------
-
-
-def add_region(database: Database) -> int:
-    """UP3 Bekasi (WIB) with its 123 number, and the national centre every region needs."""
-    with database.session() as session:
-        national = Region(
-            code="NASIONAL",
-            name="Kontak Nasional",
-            timezone="Asia/Jakarta",
-            agent_number="+62215550100",
-            opens_at=time(0, 0),
-            closes_at=time(23, 59),
-            is_national=True,
-        )
-        national.numbers.append(RegionNumber(number="+62804150123"))
-        bekasi = Region(
-            code="BEKASI",
-            name="UP3 Bekasi",
-            timezone="Asia/Jakarta",
-            agent_number="+62218850100",
-            opens_at=time(7, 0),
-            closes_at=time(22, 0),
-        )
-        bekasi.numbers.append(RegionNumber(number=DIALED))
-        bekasi.area_codes.append(RegionAreaCode(area_code="21"))
-        session.add_all([national, bekasi])
-        session.flush()
-        return bekasi.id
-
-
-def add_account(database: Database, region_id: int, number: int) -> Account:
-    """A postpaid R-1 1300 VA customer, billed May-October (~150 kWh, paid), last read 5000 in October."""
-    account = Account(f"5321100{number:05d}", f"140000{number:05d}", f"+62812345{number:05d}")
-    with database.session() as session:
-        customer = Customer(
-            idpel=account.idpel,
-            name="Siti Rahmawati",
-            address="Jl. Melati No. 12, Tambun Selatan",
-            tariff_class="R-1",
-            power_va=1300,
-            payment_type="postpaid",
-            region_id=region_id,
-            phone=account.phone,
-            reading_window_start_day=24,
-            reading_window_end_day=27,
-        )
-        session.add(customer)
-        session.flush()
-        meter = Meter(meter_number=account.meter_number, customer_id=customer.id, installed_on=date(2019, 5, 2))
-        session.add(meter)
-        session.flush()
-        for month in range(5, 11):
-            session.add(
-                Bill(
-                    customer_id=customer.id,
-                    period=date(2026, month, 1),
-                    stand_start=4850,
-                    stand_end=5000,
-                    kwh=150,
-                    amount_rupiah=216_450 + month * 1_000,
-                    due_date=date(2026, month + 1, 20),
-                    paid_at=datetime(2026, month, 28, 3, 0, tzinfo=UTC),
-                )
-            )
-        session.add(
-            Reading(
-                reference=f"20000{number:05d}",
-                meter_id=meter.id,
-                period=date(2026, 10, 1),
-                stand=5000,
-                status="accepted",
-                source="officer",
-                submitted_at=datetime(2026, 10, 25, tzinfo=UTC),
-            )
-        )
-    return account
-
-
-@contextmanager
-def bench_app(flows_dir: Path | None = None, services: ServiceRegistry | None = None) -> Iterator[tuple[Flask, int]]:
-    """The embedded default backend in a temporary directory, its clock at NOW; yields the app and Bekasi's id.
-
-    `flows_dir` and `services` (added to the registry) let a test play flows the journeys were not written for.
-    """
-    with tempfile.TemporaryDirectory(prefix="caller-time-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'caller-time.sqlite3'}"
-        database = Database(url)
-        upgrade(database.engine)
-        region_id = add_region(database)
-        database.dispose()
-        app = create_app(
-            {
-                "env": "test",
-                "database_url": url,
-                "redis_url": None,
-                "twilio_auth_token": TOKEN,
-                "secret_key": "caller-time-bench",
-                "validate_twilio_signature": True,
-                "public_base_url": None,
-                "redis_namespace": f"caller-time-{uuid.uuid4().hex[:8]}",
-                **({"flows_dir": flows_dir} if flows_dir else {}),
-            },
-            services=services,
-        )
-        ivr_logger = logging.getLogger("ivr")
-        level = ivr_logger.level
-        ivr_logger.setLevel(logging.WARNING)  # every webhook logs a line at INFO: keep the table
-        parts = runtime(app)
-        parts.clock.pin(NOW)
-        try:
-            yield app, region_id
-        finally:
-            ivr_logger.setLevel(level)  # a test process goes on logging as before
-            parts.database.dispose()
 
 
 def run_all(languages: list[str], journeys: tuple[Journey, ...] = JOURNEYS) -> list[Outcome]:
