@@ -12,7 +12,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 
 from ivr.engine import yaml_text
@@ -93,12 +92,7 @@ def _build_node(flow: str, node_id: str, raw: Mapping[str, Any], defaults: Mappi
 
 def _read_flow(path: Path) -> Flow:
     file = str(path)
-    try:
-        raw = yaml_text.parse(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FlowDefinitionError(f"not valid YAML: {exc}", file=file) from exc
-    if not isinstance(raw, dict):
-        raise FlowDefinitionError("a flow file must be a mapping", file=file)
+    raw = yaml_text.read_mapping(path, "flow")
     schema = _schema()
     _check_schema(raw, {k: v for k, v in schema.items() if k != "$id"}, file, None)
     if raw["flow"] != path.stem:

@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 
 from ivr.engine import yaml_text
@@ -72,12 +71,7 @@ class _Builder:
 def _read(path: Path, shape: str) -> dict[Any, Any]:
     """A words file, checked against its part of the schema."""
     file = str(path)
-    try:
-        raw = yaml_text.parse(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FlowDefinitionError(f"not valid YAML: {exc}", file=file) from exc
-    if not isinstance(raw, dict):
-        raise FlowDefinitionError("a words file must be a mapping", file=file)
+    raw = yaml_text.read_mapping(path, "words")
     if shape == COMMON:
         # YAML 1.1 reads bare `yes:` / `no:` keys as booleans; an author means the words.
         raw = {({True: "yes", False: "no"}.get(k, k) if isinstance(k, bool) else k): v for k, v in raw.items()}

@@ -7,9 +7,12 @@ gives the same values; the pure-Python one stays as the fallback.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ivr.engine.errors import FlowDefinitionError
 
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -17,3 +20,14 @@ SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader
 def parse(text: str) -> Any:
     """The YAML document in `text`, as plain Python values (yaml.safe_load's rules)."""
     return yaml.load(text, Loader=SafeLoader)
+
+
+def read_mapping(path: Path, what: str) -> dict[Any, Any]:
+    """The YAML mapping in the file at `path`; a FlowDefinitionError naming it when it is not one."""
+    try:
+        raw = parse(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FlowDefinitionError(f"not valid YAML: {exc}", file=str(path)) from exc
+    if not isinstance(raw, dict):
+        raise FlowDefinitionError(f"a {what} file must be a mapping", file=str(path))
+    return raw
