@@ -28,8 +28,9 @@ from ivr.conversations.core import ConversationCore
 from ivr.conversations.keys import Keys
 from ivr.engine.errors import FlowDefinitionError
 from ivr.engine.loader import load_flows
+from ivr.engine.model import SpeechPolicy
 from ivr.engine.prompts import load_prompts
-from ivr.engine.runtime import Engine
+from ivr.engine.runtime import ENGINE_PROMPTS, Engine
 from ivr.engine.services import ServiceRegistry
 from ivr.extensions import Runtime, bind, runtime
 from ivr.messaging import views as messaging_views
@@ -50,13 +51,15 @@ from ivr.voice.twiml import VoiceSettings
 
 log = logging.getLogger(__name__)
 
-# Prompts the adapters say on their own (errors, transfers, attachments), so every flow set must have them.
+# Prompts the adapters and the engine say on their own (errors, transfers, attachments, speech not
+# understood), so every flow set must have them.
 ADAPTER_PROMPTS = (
     "common.system_error",
     "common.connecting_agent",
     "common.agent_unavailable",
     "common.goodbye",
     *MESSAGING_PROMPTS,
+    *ENGINE_PROMPTS,
 )
 
 
@@ -129,7 +132,8 @@ def build_engine(settings: Settings, registry: ServiceRegistry) -> Engine:
     if settings.max_active_calls and BUSY_FLOW not in flows.flows:
         raise FlowDefinitionError(f"flow '{BUSY_FLOW}' is required by MAX_ACTIVE_CALLS", file=str(settings.flows_dir))
     constants = {"utility_name": settings.utility_name, "app_link": settings.app_link_url}
-    return Engine(flows, prompts, registry, constants=constants)
+    speech = SpeechPolicy(enabled=settings.speech_input, min_confidence=settings.speech_min_confidence)
+    return Engine(flows, prompts, registry, constants=constants, speech=speech)
 
 
 def register_extensions(app: Flask, settings: Settings, services: ServiceRegistry | None) -> None:

@@ -49,6 +49,17 @@ def _parse_int(name: str, raw: str) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number") from exc
 
 
+def _parse_fraction(name: str, raw: str) -> float:
+    """A number from 0 to 1 (a confidence), refusing what would silently accept or refuse everything."""
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number") from exc
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name}={raw!r} must be between 0 and 1")
+    return value
+
+
 def _parse_date(name: str, raw: str) -> date:
     try:
         return date.fromisoformat(raw.strip())
@@ -81,6 +92,8 @@ class Settings:
     voice_id: str = "Google.id-ID-Standard-A"
     voice_en: str = "Google.en-US-Standard-C"
     gather_timeout_seconds: int = 6
+    speech_input: bool = True  # voice callers may say their answers (<Gather input="dtmf speech">)
+    speech_min_confidence: float = 0.5  # a transcript the recogniser is less sure of is asked again
     fallback_agent_number: str | None = None
     metrics_token: str | None = None
     session_hours: int = 8
@@ -255,6 +268,10 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     number("MAX_ACTIVE_CALLS", "max_active_calls")
     number("OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts")
     number("OUTBOX_RETRY_SECONDS", "outbox_retry_seconds")
+    if env.get("SPEECH_MIN_CONFIDENCE"):
+        values["speech_min_confidence"] = _parse_fraction("SPEECH_MIN_CONFIDENCE", env["SPEECH_MIN_CONFIDENCE"])
+    if "SPEECH_INPUT" in env:
+        values["speech_input"] = parse_bool("SPEECH_INPUT", env["SPEECH_INPUT"])
     if env.get("DEMO_TODAY"):
         values["demo_today"] = _parse_date("DEMO_TODAY", env["DEMO_TODAY"])
     number("TRUSTED_PROXY_HOPS", "trusted_proxy_hops")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ def test_start_speaks_until_the_first_waiting_node(engine: Engine) -> None:
     turn = engine.start(state)
 
     assert texts(turn) == ["Halo.", "Tekan 1 untuk stand meter."]
-    assert turn.ending == Wait(kind="menu", max_length=1, finish_on_key=None)
+    assert replace(turn.ending, hints=()) == Wait(kind="menu", max_length=1, finish_on_key=None, speech=True)
     assert [(e.kind, e.node) for e in turn.events] == [("node", "hello"), ("node", "menu")]
 
 
@@ -69,7 +70,7 @@ def test_collect_confirm_and_service_walk_with_digit_by_digit_read_back(engine: 
     engine.start(state)
     ask = engine.handle(state, Keys("1"))
     assert texts(ask) == ["Masukkan nomor meter diakhiri pagar."]
-    assert ask.ending == Wait(kind="collect", max_length=12, finish_on_key="#")
+    assert replace(ask.ending, hints=()) == Wait(kind="collect", max_length=12, finish_on_key="#", speech=True)
 
     stand = engine.handle(state, Keys(KNOWN_METER + "#"), context="ctx")
     assert texts(stand) == ["Masukkan angka stand."]

@@ -112,3 +112,14 @@ def test_outbox_retries_are_read_and_checked() -> None:
     assert (settings.outbox_max_attempts, settings.outbox_retry_seconds) == (8, 10)
     with pytest.raises(ConfigError, match="OUTBOX_MAX_ATTEMPTS=0 must be at least 1"):
         settings_from_env({**base, "OUTBOX_MAX_ATTEMPTS": "0"}).check()
+
+
+def test_speech_settings_are_read_and_checked() -> None:
+    settings = settings_from_env({"SPEECH_INPUT": "false", "SPEECH_MIN_CONFIDENCE": "0.65"})
+    assert (settings.speech_input, settings.speech_min_confidence) == (False, 0.65)
+    assert settings_from_env({}).speech_input is True
+    for raw in ("1.5", "-0.1", "nan", "half"):
+        with pytest.raises(ConfigError, match="SPEECH_MIN_CONFIDENCE"):
+            settings_from_env({"SPEECH_MIN_CONFIDENCE": raw})
+    with pytest.raises(ConfigError, match="SPEECH_INPUT"):
+        settings_from_env({"SPEECH_INPUT": "sometimes"})

@@ -104,7 +104,10 @@ def test_confirmation(body: str, keys: str) -> None:
         ("(021) 555-0123", "0215550123"),
         ("0812/3456/7890", "081234567890"),
         (wide("532012345678"), "532012345678"),
-        ("ID 5320", "id5320"),  # words are not dropped: the engine refuses them
+        ("ID 5320", "5320"),  # a few words leading up to the number introduce it
+        ("my meter number is 1400 0000 001", "14000000001"),
+        ("bukan 5320", "bukan5320"),  # a negation is not a lead-in: the engine refuses it
+        ("5320 salah", "5320salah"),  # words after the number are not dropped either
         ("lima tiga dua nol", "5320"),  # number words are read (tokens.py, spoken_numbers.py)
         ("nomor saya nol delapan satu dua", "0812"),
         ("lima ribu seratus lima puluh", "5150"),

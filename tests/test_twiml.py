@@ -23,7 +23,7 @@ def _speak(target, utterances) -> None:
             target.say(u.text, voice=VOICE.voices.get(u.language), language=twiml.LANGUAGE_TAGS.get(u.language))
 
 
-def library_turn(turn: Turn, step_url: str, no_input_url: str) -> str:
+def library_turn(turn: Turn, step_url: str, no_input_url: str, language: str = "id") -> str:
     response = VoiceResponse()
     ending = turn.ending
     if isinstance(ending, Wait) and ending.kind == "record":
@@ -41,14 +41,22 @@ def library_turn(turn: Turn, step_url: str, no_input_url: str) -> str:
     elif isinstance(ending, Wait):
         told = max((i + 1 for i, u in enumerate(turn.utterances) if u.result), default=0)
         _speak(response, turn.utterances[:told])  # the answer: before the gather, where no key cuts it off
+        speech = {}
+        if ending.speech:
+            speech = {
+                "language": twiml.LANGUAGE_TAGS[language],
+                "hints": ", ".join(ending.hints) or None,
+                "speech_timeout": twiml.SPEECH_TIMEOUT[ending.kind],
+            }
         gather = response.gather(
-            input="dtmf",
+            input="dtmf speech" if ending.speech else "dtmf",
             action=step_url,
             method="POST",
             timeout=VOICE.gather_timeout,
             num_digits=ending.max_length,
             finish_on_key=ending.finish_on_key or "",
             action_on_empty_result=False,
+            **speech,
         )
         _speak(gather, turn.utterances[told:])
         response.redirect(no_input_url, method="POST")
@@ -171,6 +179,8 @@ ending = st.one_of(
         kind=st.sampled_from(["menu", "collect", "confirm"]),
         max_length=st.integers(1, 20),
         finish_on_key=st.sampled_from([None, "#", ""]),
+        speech=st.booleans(),
+        hints=st.lists(xml_text, max_size=4).map(tuple),
     ),
     st.builds(
         Wait, kind=st.just("record"), max_length=st.just(0), finish_on_key=st.just("#"), max_seconds=st.integers(1, 120)
@@ -179,12 +189,18 @@ ending = st.one_of(
 
 
 @settings(max_examples=300, deadline=None)
-@given(utterances=st.lists(utterance, max_size=4), ending=ending, step=st.integers(0, 99))
-def test_a_turn_is_the_librarys_document(utterances: list[Utterance], ending, step: int) -> None:
+@given(
+    utterances=st.lists(utterance, max_size=4),
+    ending=ending,
+    step=st.integers(0, 99),
+    language=st.sampled_from(["id", "en"]),
+)
+def test_a_turn_is_the_librarys_document(utterances: list[Utterance], ending, step: int, language: str) -> None:
     turn = Turn(utterances=utterances, ending=ending, events=[])
     step_url = f"/voice/step?step={step}"
-    ours = twiml.render_turn(turn, step_url=step_url, no_input_url=f"{step_url}&timeout=1", voice=VOICE)
-    assert ours == library_turn(turn, step_url, f"{step_url}&timeout=1")
+    no_input = f"{step_url}&timeout=1"
+    ours = twiml.render_turn(turn, step_url=step_url, no_input_url=no_input, voice=VOICE, language=language)
+    assert ours == library_turn(turn, step_url, no_input, language)
     ET.fromstring(ours.encode())
 
 

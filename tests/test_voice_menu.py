@@ -25,16 +25,20 @@ def test_new_call_hears_the_menu_in_indonesian_inside_a_gather(twilio: FakeTwili
     assert reply.verbs == ["Gather", "Redirect"]
     gather = reply.gather
     assert gather.get("numDigits") == "1"
-    assert gather.get("input") == "dtmf"
+    assert gather.get("input") == "dtmf speech"
+    assert gather.get("language") == "id-ID"
+    assert "cek tagihan" in gather.get("hints").split(", ")
+    assert gather.get("speechTimeout") == "auto"
     assert gather.get("action").startswith("/voice/step?step=")
     says = gather.findall("Say")
-    assert len(says) == 4
+    assert len(says) == 5
     assert says[0].get("language") == "id-ID"
     assert says[0].get("voice") == "Google.id-ID-Standard-A"
     assert "Selamat datang" in says[0].text
-    assert "tekan 1" in says[1].text
+    assert "Sebutkan" in says[1].text
+    assert "tekan 1" in says[2].text
     # "For English, press 9" is spoken by the English voice even in the Indonesian menu.
-    assert says[2].get("language") == "en-US"
+    assert says[3].get("language") == "en-US"
     assert "timeout=1" in reply.find("Redirect").text
 
 
@@ -95,10 +99,11 @@ def test_invalid_key_says_why_and_asks_again(twilio: FakeTwilio, db_session) -> 
 
     says = reply.gather.findall("Say")
     assert says[0].text.startswith("Maaf, pilihan tersebut tidak tersedia")
-    assert len(says) == 4
+    assert len(says) == 5  # the apology, then the whole question again
     event = [e for e in _events(db_session, twilio.call_sid) if e.kind == "invalid_input"]
     assert len(event) == 1
     assert event[0].detail["digits"] == "8"
+    assert event[0].detail["mode"] == "keys"
     assert event[0].node == "menu"
 
 

@@ -74,6 +74,8 @@ def _build_node(flow: str, node_id: str, raw: Mapping[str, Any], defaults: Mappi
     if kind in ("menu", "collect", "confirm"):
         retry, on_fail = _retry(defaults, raw.get("retry", {}))
         common |= {"retry": retry, "on_fail": on_fail}
+    if "speech_prompt" in raw:
+        fields["speech_prompt"] = tuple(raw["speech_prompt"])
     if kind == "menu":
         fields["options"] = {str(k): v for k, v in raw["options"].items()}
     builders: dict[str, type[Node]] = {
@@ -182,7 +184,7 @@ def _check_prompts_and_services(flow: Flow, prompts: PromptCatalog, registry: Se
             message = "a result node must say something (prompt is empty)"
             raise FlowDefinitionError(message, file=flow.source, node=node.id)
         if isinstance(node, WaitingNode):
-            keys += [node.retry.no_input_prompt, node.retry.invalid_prompt]
+            keys += [node.retry.no_input_prompt, node.retry.invalid_prompt, *node.speech_prompt]
         for key in keys:
             if not prompts.has(key):
                 raise FlowDefinitionError(

@@ -55,6 +55,8 @@ class WaitingNode(Node):
 
     retry: Retry = field(default_factory=Retry)
     on_fail: str = ""
+    speech: bool = True  # a voice caller may say the answer as well as press it
+    speech_prompt: tuple[str, ...] = ()  # said before `prompt` where speech is heard ("say what you need")
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,8 @@ class Wait:
     max_length: int
     finish_on_key: str | None
     max_seconds: int = 0
+    speech: bool = False  # the answer may be spoken (voice only); `hints` are the phrases worth listening for
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,4 +253,27 @@ class Recording:
     seconds: int = 0
 
 
-UserInput = Keys | Text | NoInput | Recording
+@dataclass(frozen=True)
+class Speech:
+    """The caller spoke: the recogniser's transcript and how sure it was (0..1; None when it did not say)."""
+
+    transcript: str
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class SpeechPolicy:
+    """When speech is heard, and how much misunderstanding a caller is put through before keys only.
+
+    Below `min_confidence` a transcript is not acted on: the caller is asked again. After
+    `misses_per_node` misses at one node that node asks by keys only; after `misses_per_call`
+    misses in a call, every node does (a noisy street does not get quieter).
+    """
+
+    enabled: bool = True
+    min_confidence: float = 0.5
+    misses_per_node: int = 2
+    misses_per_call: int = 4
+
+
+UserInput = Keys | Text | NoInput | Recording | Speech

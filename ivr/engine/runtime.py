@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from ivr.engine import text_input
+from ivr.engine import text_input, words
 from ivr.engine.errors import EngineError, ServiceError
 from ivr.engine.model import (
     ActionNode,
@@ -28,6 +28,8 @@ from ivr.engine.model import (
     RecordNode,
     SayNode,
     SetLanguageNode,
+    Speech,
+    SpeechPolicy,
     Text,
     Transfer,
     TransferNode,
@@ -46,6 +48,11 @@ RESULT_VAR = "last_result"  # the text of the last answer a caller was given (`r
 RESULT_SEPARATOR = {"voice": " ", "text": "\n"}
 MAX_LOGGED_INPUT = 64
 MAX_TYPED_MESSAGE = 500  # a typed description (text channels) is kept up to this many characters
+MAX_LOGGED_TRANSCRIPT = 200
+SPEECH_UNCLEAR = "common.speech_unclear"  # a spoken answer not understood: say it again, or press
+SPEECH_USE_KEYS = "common.speech_use_keys"  # not understood again: keys only from here
+ENGINE_PROMPTS = (SPEECH_UNCLEAR, SPEECH_USE_KEYS)  # prompts the engine says of its own accord
+NUMBER_HINT = "$OOV_CLASS_DIGIT_SEQUENCE"  # a recogniser class token: expect a digit sequence
 
 
 class _TurnBuilder:
@@ -85,12 +92,15 @@ class Engine:
         services: ServiceRegistry,
         constants: Mapping[str, Any] | None = None,
         max_steps: int = 50,
+        speech: SpeechPolicy | None = None,
     ) -> None:
         self.flows = flows
         self.prompts = prompts
         self.services = services
         self.constants = dict(constants or {})
         self.max_steps = max_steps
+        self.speech = speech or SpeechPolicy()
+        self._hints: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def new_state(
         self,
@@ -142,7 +152,7 @@ class Engine:
         """Whether the input is a valid answer where the conversation waits (nothing changes)."""
         node = self.waiting_node(state)
         if node is None or not isinstance(user_input, Keys | Text):
-            return False
+            return False  # what text channels ask: speech never arrives there
         scratch = _TurnBuilder(self, ConversationState.from_dict(state.to_dict()))
         target, _ = self._target_for(node, self._keys(node, user_input, state.language), scratch)
         return target is not None
@@ -156,7 +166,7 @@ class Engine:
         turn = _TurnBuilder(self, state)
         outcome = self._invoke(service, args, turn, context)
         turn.say([f"{service}.{outcome}"])
-        return turn.finish(self._wait_for(node) if (node := self.waiting_node(state)) else Hangup())
+        return turn.finish(self._wait_for(node, state) if (node := self.waiting_node(state)) else Hangup())
 
     def start(self, state: ConversationState, context: Any = None) -> Turn:
         """Run from the current node until the flow needs the caller (or ends)."""
@@ -176,8 +186,7 @@ class Engine:
             return turn.finish(self._run(turn, context))
         target = self._interpret(node, user_input, turn)
         if target is None:
-            turn.say(node.prompt)
-            return turn.finish(self._wait_for(node))
+            return turn.finish(self._ask(node, turn))
         self._go(state, target)
         return turn.finish(self._run(turn, context))
 
@@ -201,8 +210,7 @@ class Engine:
             node = self._current(turn)
             turn.record("node")
             if isinstance(node, WaitingNode):
-                turn.say(node.prompt)
-                return self._wait_for(node)
+                return self._ask(node, turn)
             if isinstance(node, RecordNode):
                 turn.say(node.prompt)
                 return Wait(kind="record", max_length=0, finish_on_key="#", max_seconds=node.max_seconds)
@@ -289,10 +297,43 @@ class Engine:
             turn.record("no_recording")
         return node.next
 
-    def _wait_for(self, node: WaitingNode) -> Wait:
+    def _ask(self, node: WaitingNode, turn: _TurnBuilder) -> Wait:
+        """Say the node's question (told first that it may be spoken, where it may) and wait for the answer."""
+        if self._hears_speech(node, turn.state):
+            turn.say(node.speech_prompt)
+        turn.say(node.prompt)
+        return self._wait_for(node, turn.state)
+
+    def _wait_for(self, node: WaitingNode, state: ConversationState) -> Wait:
+        speech = self._hears_speech(node, state)
+        hints = self._hints_for(node, state.language) if speech else ()
         if isinstance(node, CollectNode):
-            return Wait(kind="collect", max_length=node.max_length, finish_on_key=node.finish_on_key or None)
-        return Wait(kind="menu" if isinstance(node, MenuNode) else "confirm", max_length=1, finish_on_key=None)
+            finish = node.finish_on_key or None
+            return Wait(kind="collect", max_length=node.max_length, finish_on_key=finish, speech=speech, hints=hints)
+        kind = "menu" if isinstance(node, MenuNode) else "confirm"
+        return Wait(kind=kind, max_length=1, finish_on_key=None, speech=speech, hints=hints)
+
+    def _hears_speech(self, node: WaitingNode, state: ConversationState) -> bool:
+        """Whether a voice caller may speak here: on for the deployment and the node, and not misheard too often."""
+        policy = self.speech
+        return (
+            policy.enabled
+            and node.speech
+            and state.medium == "voice"
+            and state.speech_misses < policy.misses_per_node
+            and state.speech_misses_call < policy.misses_per_call
+        )
+
+    def _hints_for(self, node: WaitingNode, language: str) -> tuple[str, ...]:
+        """The phrases a recogniser should listen for at `node` (the node's words; a digit sequence for numbers)."""
+        key = (node.qualified, language)
+        hints = self._hints.get(key)
+        if hints is None:
+            phrases = words.hints(self.flows.words, node, language)
+            if isinstance(node, CollectNode) and node.max_length > 1:
+                phrases.append(NUMBER_HINT)
+            hints = self._hints[key] = tuple(phrases)
+        return hints
 
     def _keys(self, node: WaitingNode, user_input: Keys | Text, language: str) -> str:
         if isinstance(user_input, Text):
@@ -301,21 +342,55 @@ class Engine:
 
     def _interpret(self, node: WaitingNode, user_input: UserInput, turn: _TurnBuilder) -> str | None:
         """Return the target the input leads to, or None to ask again on the same node."""
-        digits = self._keys(node, user_input, turn.state.language) if isinstance(user_input, Keys | Text) else ""
+        how: dict[str, Any]
+        if isinstance(user_input, Speech):
+            heard = self._hear(node, user_input, turn)
+            if heard is None:
+                return None  # not understood: asked again (by keys, after too many misses)
+            digits, how = heard
+        elif isinstance(user_input, Keys | Text):
+            digits = self._keys(node, user_input, turn.state.language)
+            how = {"mode": "text" if isinstance(user_input, Text) else "keys"}
+        else:
+            digits, how = "", {}
         if isinstance(user_input, Text) and digits == "":
             turn.record("repeat")  # an empty message (or a photo alone): show the question again
             return None
-        if not isinstance(user_input, Keys | Text) or digits == "":
+        if digits == "":
             return self._fail(node, turn, "no_input")
         logged = digits[:MAX_LOGGED_INPUT]
         if digits == REPEAT_KEY:
-            turn.record("repeat")
+            turn.record("repeat", **how)
             return None
         target, reason = self._target_for(node, digits, turn)
         if target is None:
-            return self._fail(node, turn, "invalid_input", digits=logged, reason=reason)
-        turn.record("input", digits=logged)
+            return self._fail(node, turn, "invalid_input", digits=logged, reason=reason, **how)
+        turn.record("input", digits=logged, **how)
         return target
+
+    def _hear(self, node: WaitingNode, speech: Speech, turn: _TurnBuilder) -> tuple[str, dict[str, Any]] | None:
+        """The keys a spoken answer stands for, with how it was heard; None when it was not understood.
+
+        A transcript below the confidence threshold, or one that names no single choice (or no
+        number), is never guessed at: the caller hears an apology and the question again.
+        """
+        state = turn.state
+        said = speech.transcript.strip()
+        shown = words.masked(said) if isinstance(node, CollectNode) else said
+        how = {"mode": "speech", "transcript": shown[:MAX_LOGGED_TRANSCRIPT], "confidence": speech.confidence}
+        if not said:
+            return "", how
+        unsure = speech.confidence is not None and speech.confidence < self.speech.min_confidence
+        digits = "" if unsure else text_input.as_keys(node, said, self.flows.words, state.language)
+        if digits and not any(c.isalpha() for c in digits):
+            return digits, how
+        state.speech_misses += 1
+        state.speech_misses_call += 1
+        keys_only = not self._hears_speech(node, state)
+        reason = "low_confidence" if unsure else "not_understood"
+        turn.record("speech_missed", reason=reason, attempt=state.speech_misses, keys_only=keys_only, **how)
+        turn.say([SPEECH_USE_KEYS if keys_only else SPEECH_UNCLEAR])
+        return None
 
     def _target_for(self, node: WaitingNode, digits: str, turn: _TurnBuilder) -> tuple[str | None, str]:
         if isinstance(node, MenuNode):

@@ -20,6 +20,8 @@ class ConversationState:
     vars: dict[str, Any] = field(default_factory=dict)
     no_input_count: int = 0
     invalid_count: int = 0
+    speech_misses: int = 0  # at the current node (speech not understood), reset on moving on
+    speech_misses_call: int = 0
     visits: dict[str, int] = field(default_factory=dict)
     ended: bool = False
 
@@ -28,6 +30,7 @@ class ConversationState:
         if (flow, node) != (self.flow, self.node):
             self.no_input_count = 0
             self.invalid_count = 0
+            self.speech_misses = 0
         if flow != self.flow:
             self.visits = {key: n for key, n in self.visits.items() if not key.startswith(f"{flow}.")}
         self.flow, self.node = flow, node
@@ -48,6 +51,8 @@ class ConversationState:
             "vars": {name: _copied(value) for name, value in self.vars.items()},
             "no_input_count": self.no_input_count,
             "invalid_count": self.invalid_count,
+            "speech_misses": self.speech_misses,
+            "speech_misses_call": self.speech_misses_call,
             "visits": dict(self.visits),
             "ended": self.ended,
         }
@@ -62,6 +67,8 @@ class ConversationState:
             vars=dict(data.get("vars", {})),
             no_input_count=int(data.get("no_input_count", 0)),
             invalid_count=int(data.get("invalid_count", 0)),
+            speech_misses=int(data.get("speech_misses", 0)),
+            speech_misses_call=int(data.get("speech_misses_call", 0)),
             visits={str(k): int(v) for k, v in data.get("visits", {}).items()},
             ended=bool(data.get("ended", False)),
         )

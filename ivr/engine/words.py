@@ -15,8 +15,8 @@ Both languages' words are heard whatever the call's language: callers mix them (
 "token", "operator") and a recogniser set to one language still writes the other's loanwords.
 The loader makes that safe: no phrase may lead to two choices of a node in any language. The
 call's language only decides which language's number words are tried first.
-At a collect node the words are a number (spoken_numbers); one-key collects (a choice stored
-as its key) may have words too.
+At a collect node the words are a number (spoken_numbers), perhaps after a few words leading up
+to it ("nomor meter saya ..."); one-key collects (a choice stored as its key) may have words too.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from ivr.engine.model import CollectNode, ConfirmNode, MenuNode, Phrase, Vocabulary, WaitingNode
-from ivr.engine.spoken_numbers import DIGIT, LEXICON, spoken_digits
+from ivr.engine.spoken_numbers import DIGIT, LEXICON, NUMBER_WORDS, spoken_digits
 from ivr.engine.tokens import is_numeral, words
 from ivr.engine.vocabulary import YES_NO_KEYS
 
 MAX_WORDS = 60  # a longer message is a story, not a choice: left to the node's refusal
+MAX_LEAD_IN = 6  # words before a number that only introduce it: "my meter number is"
 _DIGIT_WORDS = {
     word: str(value) for lexicon in LEXICON.values() for word, (kind, value) in lexicon.items() if kind == DIGIT
 }
@@ -43,7 +44,7 @@ def match(vocabulary: Vocabulary, node: WaitingNode, text: str, language: str) -
     if isinstance(node, CollectNode):
         table = vocabulary.tables.get(node.qualified)
         chosen = _choose(said, table, vocabulary.negations) if table else None
-        return chosen or (spoken_digits(core, language) if core else None)
+        return chosen or _number_after_lead_in(core, language, vocabulary.negations)
     if isinstance(node, MenuNode):
         table, keys = vocabulary.tables.get(node.qualified, {}), set(node.options)
     elif isinstance(node, ConfirmNode):
@@ -64,6 +65,25 @@ def hints(vocabulary: Vocabulary, node: WaitingNode, language: str) -> list[str]
     else:
         by_key = vocabulary.choices.get(language, {}).get(node.qualified, {})
     return list(dict.fromkeys(phrase for phrases in by_key.values() for phrase in phrases))
+
+
+def _number_after_lead_in(said: Sequence[str], language: str, negations: frozenset[str]) -> str | None:
+    """The number `said` ends with, after a few words leading up to it ("nomor meter saya satu empat ...").
+
+    Words after the number, or a negation before it ("bukan satu dua"), leave it unread.
+    """
+    for start in range(min(len(said), MAX_LEAD_IN + 1)):
+        if said[start] in negations:
+            return None
+        digits = spoken_digits(said[start:], language)
+        if digits is not None:
+            return digits
+    return None
+
+
+def masked(text: str) -> str:
+    """`text` with every number in it hidden ("nomor saya # # #"): what was said for an id, fit to keep."""
+    return " ".join("#" if word in NUMBER_WORDS or any(c.isdigit() for c in word) else word for word in words(text))
 
 
 def _lone_keys(keys: Iterable[str]) -> dict[Phrase, str]:

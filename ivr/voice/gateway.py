@@ -245,7 +245,10 @@ class VoiceGateway:
                 voice=self.config.voice,
             )
         step_url = f"{STEP_URL}?step={call.step}"
-        return twiml.render_turn(turn, step_url=step_url, no_input_url=f"{step_url}&timeout=1", voice=self.config.voice)
+        no_input = f"{step_url}&timeout=1"
+        return twiml.render_turn(
+            turn, step_url=step_url, no_input_url=no_input, voice=self.config.voice, language=call.language
+        )
 
     # -- call set-up ----------------------------------------------------------------------------
 

@@ -18,6 +18,10 @@ from functools import lru_cache
 from ivr.engine.model import Hangup, Turn, Utterance, Wait
 
 LANGUAGE_TAGS = {"id": "id-ID", "en": "en-US"}
+# How long silence after speech ends it: "auto" (the recogniser decides) for a word or two; a
+# number is said in groups with pauses between them, so it gets seconds of its own.
+SPEECH_TIMEOUT: dict[str, Attribute] = {"menu": "auto", "confirm": "auto", "collect": 3}
+MAX_HINTS = 100  # Twilio takes up to 500 phrases; a node with more is listening for too much
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 Attribute = str | int | bool | None
@@ -102,10 +106,11 @@ def _told(utterances: list[Utterance]) -> int:
     return max((index + 1 for index, u in enumerate(utterances) if u.result), default=0)
 
 
-def render_turn(turn: Turn, *, step_url: str, no_input_url: str, voice: VoiceSettings) -> str:
-    """TwiML for a turn that waits or hangs up: prompts inside <Gather> so callers can type ahead.
+def render_turn(turn: Turn, *, step_url: str, no_input_url: str, voice: VoiceSettings, language: str = "id") -> str:
+    """TwiML for a turn that waits or hangs up: prompts inside <Gather> so callers can type (or speak) ahead.
 
     A result (and what leads up to it) is spoken before the <Gather>: a key press cannot cut it off.
+    Where the answer may be spoken, the <Gather> listens in the call's `language` for the node's words.
     """
     ending = turn.ending
     if isinstance(ending, Wait) and ending.kind == "record":
@@ -129,11 +134,24 @@ def render_turn(turn: Turn, *, step_url: str, no_input_url: str, voice: VoiceSet
             "numDigits": ending.max_length,
             "timeout": voice.gather_timeout,
         }
+        if ending.speech:
+            gather |= _speech(ending.kind, ending.hints, language)
         told = _told(turn.utterances)
         answer, question = _speak(turn.utterances[:told], voice), _speak(turn.utterances[told:], voice)
         return _document(answer, _element("Gather", gather, question), _redirect(no_input_url))
     assert isinstance(ending, Hangup), f"{type(ending).__name__} is rendered elsewhere"
     return _document(_speak(turn.utterances, voice), _element("Hangup", {}))
+
+
+@lru_cache(maxsize=1024)
+def _speech(kind: str, hints: tuple[str, ...], language: str) -> dict[str, Attribute]:
+    """The <Gather> attributes that let a caller speak (no speechModel: Twilio picks one per language)."""
+    return {
+        "input": "dtmf speech",
+        "language": LANGUAGE_TAGS.get(language, language),
+        "hints": ", ".join(hints[:MAX_HINTS]) or None,
+        "speechTimeout": SPEECH_TIMEOUT.get(kind, "auto"),
+    }
 
 
 def render_enqueue(utterances: list[Utterance], *, queue: str, action: str, wait_url: str, voice: VoiceSettings) -> str:

@@ -69,6 +69,7 @@ class FakeTwilio:
     dialed: str = "+62218850123"
     action_url: str | None = None
     redirect_url: str | None = None
+    gather_input: str | None = None  # what the last <Gather> listens for: "dtmf", or "dtmf speech"
     last: Reply | None = None
 
     def sign(self, url: str, params: dict[str, str]) -> str:
@@ -107,6 +108,7 @@ class FakeTwilio:
         gather = reply.gather
         redirect = reply.find("Redirect")
         self.action_url = gather.get("action") if gather is not None else None
+        self.gather_input = gather.get("input", "dtmf") if gather is not None else None
         self.redirect_url = redirect.text if redirect is not None else None
 
     def start(self) -> Reply:
@@ -115,6 +117,15 @@ class FakeTwilio:
     def press(self, digits: str) -> Reply:
         assert self.action_url, "the last reply had no <Gather> to answer"
         return self.post(self.action_url, {"Digits": digits})
+
+    def say(self, transcript: str, confidence: float | str | None = 0.92) -> Reply:
+        """Speak at the last <Gather>, as Twilio posts it: SpeechResult and Confidence, no Digits."""
+        assert self.action_url, "the last reply had no <Gather> to answer"
+        assert "speech" in (self.gather_input or "").split(), "the last <Gather> takes keys only"
+        form = {"SpeechResult": transcript}
+        if confidence is not None:
+            form["Confidence"] = str(confidence)
+        return self.post(self.action_url, form)
 
     def silence(self) -> Reply:
         assert self.redirect_url, "the last reply had no <Redirect> to fall through to"
