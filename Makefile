@@ -27,6 +27,7 @@ install: $(VENV)/.installed
 run: install ## Serve on http://127.0.0.1:$(PORT) (make run PORT=5050) with SQLite + in-process state and demo data
 	$(DEMO_ENV) $(PY) -m flask --app ivr demo --port $(PORT)
 
+# DIGITS: keys, _ no input, ! hang up, say:words spoken (say:cek_tagihan, or 'say:cek tagihan'; @0.35 sets a confidence)
 call: install ## Place a simulated call: make call, or make call DIGITS="9 0" (PORT=... as given to make run)
 	$(DEMO_ENV) $(PY) -m flask --app ivr simulate --url http://127.0.0.1:$(PORT) \
 		$(if $(DIGITS),--digits "$(DIGITS)") $(if $(TO),--to "$(TO)") $(if $(FROM),--from "$(FROM)")
