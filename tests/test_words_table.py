@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from ivr import create_app
+from ivr.config import PROJECT_ROOT
 from ivr.engine import words_table
 from ivr.engine.model import ConfirmNode, FlowSet, MenuNode
 from ivr.engine.prompts import PromptCatalog
@@ -143,3 +145,17 @@ def test_readme_block_is_the_main_menu_yes_no_and_numbers(app: Flask, loaded: tu
     assert first[0] == "main menu" and "tagihan" in first[3] and "bill" in first[4]
     assert [cells[2] for cells in rows[-2:]] == ["yes", "no"]
     assert "'lima tiga dua'" in block and "'five three two'" in block
+
+
+def _readme_section(readme: Path) -> str | None:
+    text = readme.read_text(encoding="utf-8")
+    if words_table.START not in text:
+        return None
+    return text.split(words_table.START, 1)[1].split(words_table.END, 1)[0].strip("\n") + "\n"
+
+
+def test_readme_words_table_agrees_with_the_data(loaded: tuple[FlowSet, PromptCatalog]) -> None:
+    """README.md's section between the words markers is `make words README=1`'s output, word for word."""
+    section = _readme_section(PROJECT_ROOT / "README.md")
+    assert section is not None, f"README.md has no {words_table.START} ... {words_table.END} section"
+    assert section == words_table.readme_block(*loaded), "paste `make words README=1` between the markers"
