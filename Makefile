@@ -14,7 +14,7 @@ ADMIN_USER ?= admin
 # (with python-dotenv installed it would, and a copied .env.example would point the demo at PostgreSQL).
 export FLASK_SKIP_DOTENV = 1
 
-.PHONY: install run call chat ids admin test lint format bench clean
+.PHONY: install run call chat ids words admin test lint format bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -27,6 +27,7 @@ install: $(VENV)/.installed
 run: install ## Serve on http://127.0.0.1:$(PORT) (make run PORT=5050) with SQLite + in-process state and demo data
 	$(DEMO_ENV) $(PY) -m flask --app ivr demo --port $(PORT)
 
+# DIGITS: keys, _ no input, ! hang up, say:words spoken (say:cek_tagihan, or 'say:cek tagihan'; @0.35 sets a confidence)
 call: install ## Place a simulated call: make call, or make call DIGITS="9 0" (PORT=... as given to make run)
 	$(DEMO_ENV) $(PY) -m flask --app ivr simulate --url http://127.0.0.1:$(PORT) \
 		$(if $(DIGITS),--digits "$(DIGITS)") $(if $(TO),--to "$(TO)") $(if $(FROM),--from "$(FROM)")
@@ -38,6 +39,9 @@ chat: install ## Text the demo as SMS/WhatsApp: make chat, or make chat MESSAGES
 
 ids: install ## Demo ids to type in a simulated call or chat (make ids COUNT=20 for more)
 	$(DEMO_ENV) $(PY) -m flask --app ivr demo-ids $(if $(COUNT),--count $(COUNT))
+
+words: install ## What callers may say instead of keys, per menu and language (make words README=1: README's table)
+	$(DEMO_ENV) $(PY) -m flask --app ivr words $(if $(README),--readme)
 
 admin: install ## Create the console user admin (make admin ADMIN_USER=name for another) in the demo database
 	$(DEMO_ENV) $(PY) -m flask --app ivr create-admin --username "$(ADMIN_USER)"

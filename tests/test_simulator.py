@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr.cli import simulator
-from ivr.cli.simulator import CallSimulator, parse_script
+from ivr.cli.simulator import DEFAULT_CONFIDENCE, CallSimulator, Speech, parse_script
 
 BASE = "http://ivr.test"
 TOKEN = "test-auth-token"
@@ -113,6 +113,29 @@ def test_call_validates_a_hand_written_script() -> None:
     sim = CallSimulator(BASE, TOKEN, transport=menu_app(), output=lambda _: None)
     with pytest.raises(ValueError, match="'x1'"):
         sim.call("+62215551234", "+62215550123", script=["x1"])
+
+
+def test_parse_script_spoken_turns() -> None:
+    script = """2 "say:cek tagihan" say:cek_tagihan@0.35 'say:  bayar   listrik ' "say:that's all@1" 1"""
+    assert parse_script(script) == [
+        "2",
+        Speech("cek tagihan", DEFAULT_CONFIDENCE),
+        Speech("cek tagihan", 0.35),
+        Speech("bayar listrik"),
+        Speech("that's all", 1.0),
+        "1",
+    ]
+
+
+@pytest.mark.parametrize("token", ["say:", "say:_", "say:@0.5", "say:tagihan@1.5", "say:tagihan@x", "say:tagihan@"])
+def test_parse_script_rejects_bad_spoken_turn_naming_it(token: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(repr(token))):
+        parse_script(f"1 {token} 2")
+
+
+def test_parse_script_unclosed_quote_says_so() -> None:
+    with pytest.raises(ValueError, match="quote"):
+        parse_script("1 say:that's_all")
 
 
 # --- signing and call fields -------------------------------------------------------------
@@ -298,6 +321,88 @@ def test_lone_finish_key_counts_as_no_input() -> None:
     assert result.outcome == "hangup"  # fell off the end of the document
 
 
+# --- spoken turns ----------------------------------------------------------------------------
+
+# What the voice adapter renders where speech is on: canned here, so these tests do not depend on it.
+SPEECH_MENU = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response>'
+    '<Gather action="/voice/step?seq=2" input="dtmf speech" language="id-ID" hints="tagihan, cek tagihan" '
+    'speechTimeout="auto" numDigits="1" timeout="6">'
+    '<Say language="id-ID">Tagihan, tekan 1. Atau sebutkan keperluan Anda.</Say>'
+    "</Gather><Redirect>/voice/incoming?retry=1</Redirect></Response>"
+)
+
+
+def speech_app() -> FakeIvrApp:
+    app = menu_app()
+    app.routes["/voice/incoming"] = lambda d, q: SPEECH_MENU
+    return app
+
+
+def test_spoken_turn_is_sent_as_speech_result_and_confidence() -> None:
+    app = speech_app()
+    result, lines = place(app, "'say:cek tagihan@0.35'", think_seconds=4.0)
+    step = app.webhooks()[1]
+    assert step.url == f"{BASE}/voice/step?seq=2"
+    assert (step.data["SpeechResult"], step.data["Confidence"]) == ("cek tagihan", "0.35")
+    assert "Digits" not in step.data and "FinishedOnKey" not in step.data
+    assert RequestValidator(TOKEN).validate(step.url, step.data, step.headers["X-Twilio-Signature"])
+    said = [h for h in result.heard if h.kind == "speech"]
+    assert [(h.text, h.language, h.confidence) for h in said] == [("cek tagihan", "id-ID", 0.35)]
+    assert "SAID: cek tagihan (confidence 0.35)" in lines
+    assert result.duration == 4  # thinking and saying it, not the Gather's timeout
+    assert result.outcome == "hangup"
+
+
+def test_spoken_turn_default_confidence_and_keys_still_work_at_a_speech_prompt() -> None:
+    app = speech_app()
+    app.routes["/voice/step"] = lambda d, q: SPEECH_MENU  # the menu again after every answer
+    place(app, "say:tagihan 1")
+    first, second = app.webhooks()[1:]
+    assert (first.data["SpeechResult"], first.data["Confidence"]) == ("tagihan", f"{DEFAULT_CONFIDENCE:g}")
+    assert second.data["Digits"] == "1"
+    assert "SpeechResult" not in second.data and "Confidence" not in second.data
+
+
+def test_speech_at_a_keys_only_prompt_is_not_heard() -> None:
+    first = VoiceResponse()
+    first.append(gather(action="/voice/step", input="dtmf", timeout=6))
+    first.redirect("/voice/incoming?retry=1")
+    app = menu_app()
+    app.routes["/voice/incoming"] = lambda d, q: twiml(gather(action="/voice/step")) if q.get("retry") else str(first)
+    result, lines = place(app, "say:cek_tagihan 1")
+    assert [r.url for r in app.webhooks()] == [
+        f"{BASE}/voice/incoming",
+        f"{BASE}/voice/incoming?retry=1",  # fell through, as on silence
+        f"{BASE}/voice/step",
+    ]
+    assert all("SpeechResult" not in r.data for r in app.received)
+    assert "SAID (not heard: this prompt takes keys only): cek tagihan" in lines
+    assert [(h.kind, h.text) for h in result.heard if h.kind in ("speech", "input", "no-input")] == [
+        ("speech", "cek tagihan"),
+        ("input", "1"),
+    ]
+
+
+def test_speech_at_a_keys_only_prompt_with_action_on_empty_result_posts_nothing_said() -> None:
+    app = menu_app(action_on_empty_result=True)  # no input attribute: keys only, as Twilio defaults
+    place(app, "say:tagihan")
+    step = app.webhooks()[1]
+    assert step.path == "/voice/step"
+    assert not {"SpeechResult", "Confidence", "Digits"} & step.data.keys()
+
+
+def test_hand_written_script_may_hold_spoken_turns() -> None:
+    app = speech_app()
+    app.routes["/voice/step"] = lambda d, q: SPEECH_MENU
+    sim = CallSimulator(BASE, TOKEN, transport=app, output=lambda _: None)
+    sim.call("+62215551234", "+62215550123", script=["say:cek tagihan", Speech("bill", 0.5)])
+    assert [(r.data["SpeechResult"], r.data["Confidence"]) for r in app.webhooks()[1:]] == [
+        ("cek tagihan", f"{DEFAULT_CONFIDENCE:g}"),
+        ("bill", "0.5"),
+    ]
+
+
 # --- ending the call ------------------------------------------------------------------------
 
 
@@ -410,7 +515,7 @@ def test_loop_limit() -> None:
 
 
 def test_interactive_answers_then_eof_hangs_up() -> None:
-    answers = iter(["abc", "5", ""])
+    answers = iter(["1-2", "5", ""])
     prompts: list[str] = []
 
     def ask(prompt: str) -> str:
@@ -429,7 +534,7 @@ def test_interactive_answers_then_eof_hangs_up() -> None:
         "no-input",
     ]
     assert result.outcome == "hangup"  # the empty line timed out and the document ended
-    assert prompts == ["keys> "] * 3  # "abc" was rejected and asked again
+    assert prompts == ["keys> "] * 3  # "1-2" was rejected and asked again
 
 
 def test_interactive_eof_is_caller_hangup() -> None:
@@ -448,6 +553,28 @@ def test_interactive_eof_is_caller_hangup() -> None:
     assert [r.data.get("Digits") for r in app.webhooks()] == [None, "5"]
 
 
+def test_interactive_words_are_spoken() -> None:
+    answers = iter(["cek tagihan", "say:bayar_listrik@0.4", "say:@2"])
+
+    def ask(prompt: str) -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            raise EOFError from None
+
+    app = speech_app()
+    app.routes["/voice/step"] = lambda d, q: SPEECH_MENU
+    lines: list[str] = []
+    sim = CallSimulator(BASE, TOKEN, transport=app, output=lines.append)
+    result = sim.call("+62215551234", "+62215550123", ask=ask)
+    assert [(r.data["SpeechResult"], r.data["Confidence"]) for r in app.webhooks()[1:]] == [
+        ("cek tagihan", f"{DEFAULT_CONFIDENCE:g}"),
+        ("bayar listrik", "0.4"),
+    ]
+    assert any(line.startswith("INVALID: ") and "'say:@2'" in line for line in lines)
+    assert result.outcome == "caller-hangup"
+
+
 @pytest.mark.parametrize(
     ("body", "exit_code"),
     [(twiml(VoiceResponse().hangup()), 0), ((500, "boom"), 1)],
@@ -464,6 +591,21 @@ def test_cli_rejects_bad_digits() -> None:
     result = CliRunner().invoke(simulator.simulate_command, ["--digits", "1 x"])
     assert result.exit_code == 2
     assert "'x'" in result.output
+
+
+def test_cli_sends_a_quoted_spoken_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = speech_app()
+    monkeypatch.setattr(simulator, "RequestsTransport", lambda: app)
+    result = CliRunner().invoke(simulator.simulate_command, ["--url", BASE, "--digits", "'say:cek tagihan'"])
+    assert result.exit_code == 0, result.output
+    assert app.webhooks()[1].data["SpeechResult"] == "cek tagihan"
+    assert "SAID: cek tagihan" in result.output
+
+
+def test_cli_rejects_a_bad_spoken_turn() -> None:
+    result = CliRunner().invoke(simulator.simulate_command, ["--digits", "1 say:tagihan@2"])
+    assert result.exit_code == 2
+    assert "'say:tagihan@2'" in result.output
 
 
 def test_requests_transport_over_real_http() -> None:

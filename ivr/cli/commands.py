@@ -1,4 +1,4 @@
-"""Flask CLI commands: migrate, seed demo data, run the demo, simulate a call or a chat."""
+"""Flask CLI commands: migrate, seed demo data, run the demo, simulate a call or a chat, list what callers may say."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from db.models import Region
 from ivr.cli import history, outbox, stats, users
 from ivr.cli.chat import chat_command
 from ivr.cli.simulator import simulate_command
+from ivr.cli.words import words_command
 from ivr.extensions import Runtime, runtime
 from ivr.state import StateStoreError
 from ivr.stats.request import today_in
@@ -32,6 +33,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(chat_command)
     app.cli.add_command(demo_ids)
     app.cli.add_command(sweep_calls)
+    app.cli.add_command(words_command)
     for command in (*users.COMMANDS, *stats.COMMANDS, *history.COMMANDS, *outbox.COMMANDS):
         app.cli.add_command(command)
 

@@ -3,6 +3,8 @@
 Lets a developer walk through the IVR without a phone, a Twilio account or a public URL. It only
 speaks HTTP: form-encoded webhooks signed like Twilio's, and the TwiML that comes back is walked
 the way Twilio Voice walks it, so the server runs the same code paths as on a real call.
+Words said (`say:cek tagihan`) are posted as Twilio posts speech, SpeechResult and Confidence,
+and only where the <Gather>'s input takes speech; elsewhere the caller is not heard.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
+import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,32 +27,84 @@ from ivr.cli.webhooks import TOKEN_HELP, RequestsTransport, SignedPoster, Transp
 HANGUP = "!"
 _NO_INPUT = {"_", "-"}
 _KEYS = re.compile(r"[0-9*#]+")
+SAY = "say:"  # a spoken turn: say:cek tagihan, say:cek_tagihan, say:cek tagihan@0.35
+DEFAULT_CONFIDENCE = 0.92  # a clear caller; a low one (say:...@0.3) is how a recogniser signals a guess
 _SPOKEN = ("Say", "Play", "Pause")
 _DIAL_TARGETS = ("Number", "Client", "Sip", "Queue", "Conference")
 # Real TwiML voice verbs the simulator cannot act out; they are skipped with a note.
 _NOT_SIMULATED = {"Record", "Leave", "Connect", "Refer", "Pay", "Start", "Stop", "Echo", "Sms"}
 
 
-def parse_script(text: str) -> list[str | None]:
-    """Turn e.g. "2 123456789012# _ !" into Gather answers, so a call can be replayed unattended."""
-    return [_parse_token(token) for token in text.split()]
+@dataclass(frozen=True)
+class Speech:
+    """A spoken answer, sent as Twilio sends speech: SpeechResult and Confidence, no Digits."""
+
+    text: str
+    confidence: float = DEFAULT_CONFIDENCE
 
 
-def _parse_token(token: str) -> str | None:
+Answer = str | Speech | None  # keys (or ! to hang up), words said, or None for silence
+
+
+def parse_script(text: str) -> list[Answer]:
+    """Turn e.g. `2 "say:cek tagihan" 123456789012# _ !` into Gather answers, so a call can be replayed unattended.
+
+    Split as a shell splits (quotes keep a spoken phrase together); in say:cek_tagihan underscores are spaces.
+    """
+    try:
+        tokens = shlex.split(text)
+    except ValueError as exc:  # "No closing quotation": an apostrophe ("that's") needs the phrase in quotes
+        raise ValueError(f'cannot split the script ({exc}): quote a phrase with an apostrophe in "..."') from exc
+    return [_parse_token(token) for token in tokens]
+
+
+def _parse_token(token: str) -> Answer:
     if token in _NO_INPUT:
         return None
     if token == HANGUP or _KEYS.fullmatch(token):
         return token
-    raise ValueError(f"invalid key-press token {token!r}: use 0-9 * #, _ or - for no input, ! to hang up")
+    if token.startswith(SAY):
+        return _parse_speech(token)
+    raise ValueError(
+        f"invalid token {token!r}: use keys 0-9 * #, _ or - for no input, ! to hang up, say:words to speak"
+    )
+
+
+def _parse_speech(token: str) -> Speech:
+    """say:cek_tagihan@0.35 -> Speech("cek tagihan", 0.35); the confidence is optional."""
+    said, at, suffix = token.removeprefix(SAY).rpartition("@")
+    if not at:
+        said, suffix = suffix, str(DEFAULT_CONFIDENCE)
+    try:
+        confidence = float(suffix)
+    except ValueError:
+        confidence = math.nan  # refused just below, with the same message
+    if not 0.0 <= confidence <= 1.0:
+        raise ValueError(f"invalid confidence in {token!r}: write it from 0 to 1, e.g. say:cek_tagihan@0.35")
+    text = " ".join(said.replace("_", " ").split())
+    if not text:
+        raise ValueError(f"nothing said in {token!r}: write the words after say:, e.g. say:cek_tagihan")
+    return Speech(text, confidence)
+
+
+def _parse_typed(line: str) -> Answer:
+    """A line typed at the prompt: keys as in a script, or words (with or without say:) to speak them."""
+    if line.startswith(SAY):
+        return _parse_speech(line)
+    if any(char.isalpha() for char in line):
+        return _parse_speech(SAY + line)
+    return _parse_token(line)
 
 
 @dataclass
 class Heard:
     """One thing the caller heard or did, in order, so tests can assert on the conversation."""
 
-    kind: str  # "say" | "play" | "input" | "no-input" | "transfer" | "queue" | "hangup" | "error"
+    # "say" | "play" | "input" | "speech" | "no-input" | "transfer" | "queue" | "hangup" | "error"
+    kind: str
     text: str
     language: str | None = None
+    confidence: float | None = None  # of a "speech" turn, as sent
 
 
 @dataclass
@@ -94,7 +149,7 @@ class CallSimulator:
         self,
         caller: str,
         dialed: str,
-        script: list[str | None] | None = None,
+        script: list[Answer] | None = None,
         ask: Callable[[str], str] | None = None,
         call_sid: str | None = None,
     ) -> SimulatedCall:
@@ -104,7 +159,9 @@ class CallSimulator:
         without one, answers are read from ask (default input()).
         """
         if script is not None:
-            script = [None if token is None else _parse_token(token) for token in script]
+            script = [
+                answer if answer is None or isinstance(answer, Speech) else _parse_token(answer) for answer in script
+            ]
         sid = call_sid or "CA" + secrets.token_hex(16)
         fields = {"CallSid": sid, "AccountSid": self.account_sid, "From": caller, "To": dialed}
         fields |= {"Caller": caller, "Called": dialed, "Direction": "inbound"}
@@ -118,7 +175,7 @@ class _Call:
 
     sim: CallSimulator
     fields: dict[str, str]  # sent with every request, as Twilio does
-    answers: Iterator[str | None] | None  # None: interactive, read from ask
+    answers: Iterator[Answer] | None  # None: interactive, read from ask
     ask: Callable[[str], str]
     heard: list[Heard] = field(default_factory=list)
     requests: int = 0
@@ -167,8 +224,10 @@ class _Call:
         self._note("error", f"{code} {reason}", f"ERROR: {code} {reason}\n{body[:500]}")
         raise _CallEnded("application-error")
 
-    def _note(self, kind: str, text: str, line: str, language: str | None = None) -> None:
-        self.heard.append(Heard(kind, text, language))
+    def _note(
+        self, kind: str, text: str, line: str, language: str | None = None, confidence: float | None = None
+    ) -> None:
+        self.heard.append(Heard(kind, text, language, confidence))
         self.sim.output(line)
 
     def _end(self, kind: str, text: str, line: str, outcome: str) -> NoReturn:
@@ -216,26 +275,46 @@ class _Call:
         for child in verb:
             if child.tag in _SPOKEN:
                 self._speak(child)
-        keys = self._answer()
-        digits, finished = "", None
-        if keys is None:
+        answer = self._answer()
+        inputs = verb.get("input", "dtmf").split()
+        params: dict[str, str]  # what the action is posted with; none: the Gather timed out
+        if answer is None:
             self._note("no-input", "", "KEYS: (no input)")
             self.elapsed += _int(verb.get("timeout"), 5)
+            params = {}
+        elif isinstance(answer, Speech):
+            params = self._spoken(answer, "speech" in inputs, verb)
         else:
-            self._note("input", keys, f"KEYS: {keys}")
+            self._note("input", answer, f"KEYS: {answer}")
             self.elapsed += self.sim.think_seconds
-            if "dtmf" in verb.get("input", "dtmf").split():
-                finish_on_key = verb.get("finishOnKey", "#")
-                digits, finished = _collect(keys, _int(verb.get("numDigits"), 0), finish_on_key)
+            params = self._pressed(answer, verb) if "dtmf" in inputs else {}
+            if not params:
+                self.sim.output("  (no digits collected: the Gather times out)")
         action = urljoin(url, verb.get("action", ""))
-        if digits:
-            return action, {"Digits": digits, **({"FinishedOnKey": finished} if finished else {})}
+        if params:
+            return action, params
         # Twilio treats a lone finishOnKey like silence: no request unless actionOnEmptyResult.
-        if keys is not None:
-            self.sim.output("  (no digits collected: the Gather times out)")
         return (action, {}) if verb.get("actionOnEmptyResult") == "true" else None
 
-    def _answer(self) -> str | None:
+    def _pressed(self, keys: str, verb: ET.Element) -> dict[str, str]:
+        digits, finished = _collect(keys, _int(verb.get("numDigits"), 0), verb.get("finishOnKey", "#"))
+        if not digits:
+            return {}
+        return {"Digits": digits, **({"FinishedOnKey": finished} if finished else {})}
+
+    def _spoken(self, speech: Speech, heard: bool, verb: ET.Element) -> dict[str, str]:
+        """What Twilio posts for words said: the transcript and its confidence, or nothing at a keys-only prompt."""
+        if not heard:
+            line = f"SAID (not heard: this prompt takes keys only): {speech.text}"
+            self._note("speech", speech.text, line, confidence=speech.confidence)
+            self.elapsed += _int(verb.get("timeout"), 5)
+            return {}
+        line = f"SAID: {speech.text} (confidence {speech.confidence:g})"
+        self._note("speech", speech.text, line, verb.get("language"), speech.confidence)
+        self.elapsed += self.sim.think_seconds
+        return {"SpeechResult": speech.text, "Confidence": f"{speech.confidence:g}"}
+
+    def _answer(self) -> Answer:
         if self.answers is not None:
             answer = next(self.answers, HANGUP)  # script exhausted: the caller hangs up
         else:
@@ -244,7 +323,7 @@ class _Call:
             self._end("hangup", "caller", "HANGUP (caller)", "caller-hangup")
         return answer
 
-    def _ask(self) -> str | None:
+    def _ask(self) -> Answer:
         while True:
             try:
                 line = self.ask("keys> ").strip()
@@ -253,7 +332,7 @@ class _Call:
             if not line:
                 return None
             try:
-                return _parse_token(line)
+                return _parse_typed(line)
             except ValueError as exc:
                 self.sim.output(f"INVALID: {exc}")
 
@@ -280,7 +359,11 @@ def _dial_target(dial: ET.Element) -> str:
     return ", ".join(filter(None, nouns)) or _text(dial)
 
 
-_DIGITS_HELP = 'Scripted key presses, e.g. "2 123456789012# 1"; _ = no input, ! = hang up'
+_DIGITS_HELP = (
+    "Scripted answers, e.g. \"2 'say:cek tagihan' 123456789012# 1\": keys, _ = no input, ! = hang up, "
+    "say:words = speak them (say:cek_tagihan, say:tagihan@0.35 with a confidence; a prompt that takes "
+    "keys only does not hear them)"
+)
 
 
 def _int(value: str | None, default: int) -> int:

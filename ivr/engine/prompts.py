@@ -87,6 +87,14 @@ class PromptCatalog:
     def has(self, key: str) -> bool:
         return all(key in by_key for by_key in self._entries.values())
 
+    def written(self, key: str, language: str, medium: str = VOICE) -> str:
+        """A prompt as its file writes it, placeholders unfilled: for tables that describe a flow, not for callers."""
+        try:
+            entry = self._entries[language][key]
+        except KeyError as exc:
+            raise PromptError(f"no prompt '{key}' in language '{language}'") from exc
+        return (entry.text or entry.say) if medium == TEXT else entry.say
+
     def render(self, key: str, language: str, variables: Mapping[str, Any], medium: str = VOICE) -> Utterance:
         """Fill a prompt's placeholders for one language and medium; a recorded file wins when fixed.
 
