@@ -149,7 +149,7 @@ def test_anything_else_after_an_unknown_number(twilio: FakeTwilio, db_session, r
         "Ada lagi yang bisa kami bantu? Tekan 1 untuk menu utama, tekan 2 untuk mengakhiri.",  # nothing to hear again
         "Petugas, tekan 0.",
     ]
-    assert twilio.press("1").says()[0].text.startswith("Tagihan, tekan 1")
+    assert twilio.press("1").says()[1].text.startswith("Tagihan, tekan 1")  # after "Sebutkan keperluan Anda ..."
 
 
 def test_three_unknown_numbers_lead_to_an_agent(twilio: FakeTwilio, db_session, regions) -> None:

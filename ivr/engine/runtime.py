@@ -329,7 +329,7 @@ class Engine:
         key = (node.qualified, language)
         hints = self._hints.get(key)
         if hints is None:
-            phrases = words.hints(self.flows.words, node, language)
+            phrases = [p for p in words.hints(self.flows.words, node, language) if len(p) > 1]  # "y", "t": typed only
             if isinstance(node, CollectNode) and node.max_length > 1:
                 phrases.append(NUMBER_HINT)
             hints = self._hints[key] = tuple(phrases)
