@@ -1,7 +1,8 @@
 """Random walks over the real flow graph that record what the engine and the voice adapter would.
 
 A caller's journey is decided turn by turn: at each waiting node they hang up, stay silent, press
-something wrong, ask for a repeat or choose an option with plausible weights; services answer with
+something wrong, ask for a repeat or choose an option with plausible weights, by keys or by saying
+it (flows/words/; sometimes misheard, and keys only after two misses); services answer with
 outcomes that depend on the hour, the region, the day and earlier answers; a transfer joins a queue
 where the caller is answered, gives up, overflows to the national queue or asks for a callback.
 The events have the kinds, flows, nodes and detail keys of ivr/engine/runtime.py, ivr/voice/gateway.py
