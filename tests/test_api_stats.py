@@ -117,12 +117,16 @@ def test_funnel(client, tokens, history) -> None:
     assert (by_flow["main_menu"]["reached"], by_flow["main_menu"]["gave_up"]) == (14, 1)
     assert by_flow["meter_reading"]["gave_up_at"] == [{"node": "ask_id", "calls": 1}]
     assert by_flow["token_history"]["completion_rate"] == 1.0
+    assert by_flow["main_menu"]["speech_by_node"] == [
+        {"node": "menu", "answered": 4, "spoke": 3, "misheard": 1, "spoke_rate": 0.75, "misheard_rate": 1 / 3}
+    ]
+    assert by_flow["agent"]["speech_by_node"] == []
 
 
 def test_definitions(client, tokens) -> None:
     body = get_json(client, tokens["supervisor"], "/stats/definitions", "")
     assert [item["name"] for item in body["figures"]] == [figure.name for figure in FIGURES]
-    assert body["figures"][0]["label"] == "Calls offered" and body["funnel"]
+    assert body["figures"][0]["label"] == "Calls offered" and body["funnel"] and "not understood" in body["speech"]
 
 
 @pytest.mark.parametrize("path", JSON_PATHS + CSV_PATHS)
@@ -199,6 +203,7 @@ def test_funnel_csv(client, tokens, history) -> None:
     rows, _ = get_csv(client, tokens["supervisor"], "/stats/funnel.csv")
     by_flow = {row["flow"]: row for row in rows}
     assert by_flow["main_menu"]["reached"] == "14" and by_flow["main_menu"]["gave_up_at"] == "menu:1"
+    assert (by_flow["main_menu"]["speech_by_node"], by_flow["agent"]["speech_by_node"]) == ("menu:4/3/1", "")
 
 
 def test_calls_csv_streams_the_calls_of_the_range_on_their_own_clocks(client, tokens, history) -> None:
@@ -213,6 +218,7 @@ def test_calls_csv_streams_the_calls_of_the_range_on_their_own_clocks(client, to
     assert k1["queue_seconds"] == "25" and k1["flows_reached"] == "agent,main_menu"
     assert (b9["outcome"], b9["ended_at"]) == ("in_progress", "")
     assert b8["caller"] == "+6281234567890"
+    assert (b8["input_modes"], by_sid[history.call_sids["K4"]]["input_modes"]) == ("", "main_menu.menu:ms")
     assert rows[0]["call_sid"] == history.call_sids["B8"]  # 17:30 UTC on the 15th: the earliest instant
 
 

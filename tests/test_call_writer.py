@@ -156,3 +156,46 @@ def test_a_turn_written_twice_stores_its_events_once(app: Flask, regions, db_ses
     _write(app, again)
 
     assert db_session.scalar(select(func.count()).select_from(CallEvent)) == 3
+
+
+SPOKEN_TURNS = [
+    Event("speech_missed", "main_menu", "menu", {"reason": "low_confidence", "attempt": 1, "transcript": "cek",
+                                                 "confidence": 0.31, "keys_only": False}),
+    Event("input", "main_menu", "menu", {"digits": "1", "mode": "speech", "transcript": "cek tagihan",
+                                         "confidence": 0.82}),
+    Event("node", "bill", "account"),
+    Event("input", "bill", "account", {"digits": "532110000001#"}),  # written before modes: keys on the phone
+]  # fmt: skip
+
+
+def test_how_each_node_was_answered_is_kept_on_the_row(app: Flask, regions, db_session) -> None:
+    call = _call(regions)
+    _write(app, call)
+    call.add_events(SPOKEN_TURNS[:2], DEFAULT_NOW)
+    _write(app, call)
+    assert db_session.scalars(select(Call.input_modes)).one() == "main_menu.menu:ms"
+
+    call.add_events(SPOKEN_TURNS[2:], DEFAULT_NOW)
+    call.state.move_to("bill", "account")
+    _write(app, call, lambda row: setattr(row, "ended_at", DEFAULT_NOW + timedelta(seconds=40)))  # the general way
+    db_session.expire_all()
+    assert db_session.scalars(select(Call.input_modes)).one() == "bill.account:k,main_menu.menu:ms"
+    assert call.input_modes == "bill.account:k,main_menu.menu:ms"
+
+
+def test_a_rewound_turn_forgets_how_it_was_answered(regions) -> None:
+    call = _call(regions)
+    mark = call.mark()
+    call.add_events(SPOKEN_TURNS[:2], DEFAULT_NOW)
+    assert call.input_modes == "main_menu.menu:ms"
+    assert Conversation.from_dict(call.to_dict()).input_modes == "main_menu.menu:ms"
+    call.rewind(mark)
+    assert call.input_modes == ""
+
+
+def test_text_conversations_answer_by_text(regions) -> None:
+    facts = CallFacts("SMtext", "+6281234567890", "mobile", "123", regions["BEKASI"], "dialed", "id", DEFAULT_NOW,
+                      channel="whatsapp")  # fmt: skip
+    call = Conversation(facts=facts, state=ConversationState("main_menu", "menu", "id"))
+    call.add_events([Event("input", "main_menu", "menu", {"digits": "1"})], DEFAULT_NOW)
+    assert call.input_modes == "main_menu.menu:t"

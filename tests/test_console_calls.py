@@ -296,6 +296,45 @@ def test_a_photo_url_that_is_not_https_is_shown_not_linked(
         assert f'href="{shown}' not in html
 
 
+# -- speech in the timeline ----------------------------------------------------------------------
+
+SPOKEN = [
+    ("speech_missed", {"reason": "low_confidence", "attempt": 1, "transcript": "cek tagih", "confidence": 0.31,
+                       "keys_only": False}),
+    ("speech_missed", {"reason": "not_understood", "attempt": 2, "transcript": SCRIPT, "confidence": None,
+                       "keys_only": True}),
+    ("input", {"digits": "1", "mode": "speech", "transcript": "cek tagihan", "confidence": 0.82}),
+    ("input", {"digits": "2", "mode": "keys"}),
+]  # fmt: skip
+
+
+def test_the_timeline_shows_what_was_said_and_what_was_not_understood(
+    client: FlaskClient, db_session, regions, people
+) -> None:
+    call = insert_call(db_session, "CAspoken", regions["BEKASI"], A_AT, flows=("main_menu",))
+    for seq, (kind, detail) in enumerate(SPOKEN, start=2):
+        db_session.add(CallEvent(call_id=call.id, seq=seq, at=A_AT, kind=kind, flow="main_menu", node="menu",
+                                 detail=detail))  # fmt: skip
+    db_session.commit()
+    log_in(client, "agent.bekasi")
+    html = page(client, "/console/calls/CAspoken")
+
+    assert (
+        '<span class="speech">diucapkan "<span class="transcript">cek tagihan</span>"'
+        ' <span class="confidence">(0.82)</span> &rarr; <code>1</code></span>'
+    ) in html
+    assert (
+        '<span class="speech speech-missed">tidak dipahami: "<span class="transcript">cek tagih</span>"'
+        ' <span class="confidence">(0.31)</span> · kurang yakin</span>'
+    ) in html
+    assert (
+        f'tidak dipahami: "<span class="transcript">{ESCAPED_SCRIPT}</span>" · tidak cocok dengan pilihan'
+        " · kini hanya tombol</span>"
+    ) in html
+    assert SCRIPT not in html
+    assert "<span>digits: <code>2</code></span>, <span>mode: <code>keys</code></span>" in html
+
+
 # -- customers -----------------------------------------------------------------------------------
 
 

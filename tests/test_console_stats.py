@@ -156,12 +156,40 @@ def test_menu_usage_table_and_funnel(client: FlaskClient, history) -> None:
     assert len(chart(html, "chart-funnel").findall("g[@class='flow']")) == len(rows)
 
 
+SPEECH_ROW = re.compile(
+    r'<tr data-node="(\w+)">\s*<td><span class="node">\w+</span></td>\s*<td>(\d+)</td>'
+    r"\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>"
+)
+
+
+def speech_tables(html: str) -> dict[str, list[tuple[str, ...]]]:
+    """Each "speech by node" table's rows, by flow."""
+    tables = re.findall(r'<table class="speech" data-flow="(\w+)">(.*?)</table>', html, re.S)
+    return {flow: SPEECH_ROW.findall(body) for flow, body in tables}
+
+
+def test_speech_by_node_tables(client: FlaskClient, history) -> None:
+    log_in(client, "spv")
+    html = page(client, "/console/stats" + WEEK)
+    assert "Ucapan per langkah" in html
+    assert speech_tables(html) == {  # only flows where someone spoke, in funnel order
+        "main_menu": [("menu", "4", "3 (75 %)", "1 (33,3 %)")],
+        "bill": [("account", "2", "1 (50 %)", "0 (0 %)")],
+        "meter_reading": [("ask_id", "1", "1 (100 %)", "1 (100 %)")],
+    }
+    assert "Belum ada jawaban lisan" not in html
+    early_week = page(client, "/console/stats?from=2026-11-16&to=2026-11-18")  # B1 and B2 only: nobody in bill
+    assert set(speech_tables(early_week)) == {"main_menu", "meter_reading"}
+
+
 def test_node_and_flow_names_from_the_data_are_escaped(client: FlaskClient, db_session, regions, history) -> None:
     hostile = "<script>alert(1)</script>"
     common = {"region_id": regions["BEKASI"], "channel": "voice", "day": date(2026, 11, 18), "calls": 3}
     db_session.add_all(
         [
             FlowDayStats(flow="bill", measure="gave_up", node=hostile, **common),
+            FlowDayStats(flow="bill", measure="input", node=hostile, **common),
+            FlowDayStats(flow="bill", measure="spoke", node=hostile, **common),
             FlowDayStats(flow='<img src=x onerror="x()">', measure="reached", node="", **common),
         ]
     )
@@ -170,6 +198,7 @@ def test_node_and_flow_names_from_the_data_are_escaped(client: FlaskClient, db_s
     html = page(client, "/console/stats" + WEEK)
     assert "<script>alert" not in html and "<img src=x" not in html
     assert '<span class="node">&lt;script&gt;alert(1)&lt;/script&gt;</span> (3)' in html
+    assert '<tr data-node="&lt;script&gt;alert(1)&lt;/script&gt;">' in html
     assert "&lt;img src=x onerror=&#34;x()&#34;&gt;" in html
     chart(html, "chart-funnel")  # still well-formed
 
@@ -181,6 +210,7 @@ def test_an_empty_range_shows_dashes_not_zero_percent(client: FlaskClient, peopl
     assert (shown["offered"], shown["service_level"], shown["containment_rate"]) == ("0", "-", "-")
     assert (shown["peak_hour"], shown["average_speed_of_answer"]) == ("-", "-")
     assert "Belum ada panggilan di menu" in html
+    assert "Belum ada jawaban lisan" in html and not speech_tables(html)
     assert len(chart(html, "chart-volume").findall("g[@class='column']")) == 7
 
 

@@ -18,7 +18,7 @@ from db.models import Call
 from ivr.extensions import runtime
 from ivr.stats import export
 from ivr.stats.definitions import CALL_FIGURES
-from ivr.stats.figures import FlowFunnel, SeriesPoint, StatsRange, Summary
+from ivr.stats.figures import FlowFunnel, NodeSpeech, SeriesPoint, StatsRange, Summary
 from ivr.stats.request import today_in
 from tests.support.stats import WEEK_END, WEEK_START, WIB, add_fixed_history, local
 
@@ -115,7 +115,8 @@ def test_summary_rows_from_a_summary() -> None:
 def test_series_and_funnel_lines() -> None:
     point = SeriesPoint(datetime(2026, 11, 16, 9), {name: 0 for name in CALL_FIGURES} | {"offered": 4})
     series = parse(export.series_lines([point]))
-    funnel = parse(export.funnel_lines([FlowFunnel("bill", 4, 1, 2, [("lookup", 2)])]))
+    speech = [NodeSpeech("account", 3, 2, 1), NodeSpeech("after", 1, 0, 0)]
+    funnel = parse(export.funnel_lines([FlowFunnel("bill", 4, 1, 2, [("lookup", 2)], speech)]))
 
     assert list(series[0]) == ["start", *CALL_FIGURES]
     assert (series[0]["start"], series[0]["offered"]) == ("2026-11-16T09:00", "4")
@@ -127,6 +128,7 @@ def test_series_and_funnel_lines() -> None:
             "gave_up": "2",
             "completion_rate": "0.25",
             "gave_up_at": "lookup:2",
+            "speech_by_node": "account:3/2/1;after:1/0/0",
         }
     ]
 
@@ -144,12 +146,14 @@ def test_call_lines_mask_callers_when_asked() -> None:
         flows_reached="main_menu",
         flows_completed="",
         last_node=None,
+        input_modes="main_menu.menu:ks",
     )
     full = parse(export.call_lines([record]))[0]
     masked = parse(export.call_lines([record], mask_callers=True))[0]
 
     assert (full["started_at"], full["ended_at"], full["answered"]) == ("2026-11-16T00:30:00+07:00", "", "false")
     assert full["caller"] == "+6281234567890"
+    assert full["input_modes"] == "main_menu.menu:ks"
     assert masked["caller"].endswith("7890") and "628123456" not in masked["caller"]
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from db.models import Call, CallHourStats, FlowDayStats
 from ivr.calls.outcome import derive_outcome
 from ivr.stats import figures, rollup
-from ivr.stats.figures import RangeError, StatsRange
-from tests.support.stats import WEEK_END, WEEK_START, add_fixed_history
+from ivr.stats.figures import NodeSpeech, RangeError, StatsRange
+from tests.support.stats import WEEK_END, WEEK_START, WIB, add_call_row, add_fixed_history, local
 
 # All regions, 16-22 Nov local: B1-B6, B8 (Bekasi) and K1-K7 (Kupang). B7 starts 00:10 on the
 # 23rd in Bekasi (still the 22nd in UTC), B8 at 00:30 on the 16th (the 15th in UTC), B9 never ended.
@@ -159,6 +159,53 @@ def test_funnel(db_session, history):
     assert by_flow["meter_reading"].gave_up_at == [("ask_id", 1)]
     assert by_flow["token_history"].completion_rate == 1.0
     assert [f.flow for f in figures.funnel(db_session, week())][:2] == ["main_menu", "agent"]
+
+
+def test_speech_by_node(db_session, regions, history):
+    """Counted from MODES in tests/support/stats.py: B1, B2, K4, K5 in the week (B7 is the 23rd, B9 never ended)."""
+    by_flow = {f.flow: f for f in figures.funnel(db_session, week())}
+    assert by_flow["main_menu"].speech == [NodeSpeech("menu", answered=4, spoke=3, misheard=1)]  # B1 B2 K4 K5; K4
+    assert by_flow["bill"].speech == [NodeSpeech("account", answered=2, spoke=1, misheard=0)]  # B1 by keys, K5
+    assert by_flow["meter_reading"].speech == [NodeSpeech("ask_id", answered=1, spoke=1, misheard=1)]
+    assert (by_flow["agent"].speech, by_flow["agent"].spoken, by_flow["bill"].spoken) == ([], False, True)
+    menu = by_flow["main_menu"].speech[0]
+    assert (menu.spoke_rate, menu.misheard_rate) == (3 / 4, 1 / 3)
+    assert NodeSpeech("x", 0, 0, 0).spoke_rate is None and NodeSpeech("x", 1, 0, 0).misheard_rate is None
+    kupang = {f.flow: f for f in figures.funnel(db_session, week(regions["KUPANG"]))}
+    assert kupang["main_menu"].speech == [NodeSpeech("menu", answered=2, spoke=2, misheard=1)]
+
+
+def test_nodes_are_ordered_by_speech_then_answers(db_session, regions, history):
+    for day, modes in ((20, "bill.after:k,bill.account:k"), (20, "bill.after:k"), (21, "bill.confirm:s")):
+        call = add_call_row(
+            db_session, call_sid=f"CAorder{day}{len(modes)}", channel="voice", region_id=regions["BEKASI"],
+            started=local(WIB, day, 9), flows="bill,main_menu", completed="", last_node="bill.after", modes=modes,
+        )  # fmt: skip
+        with rollup.tracking(db_session, call):
+            call.ended_at = call.started_at
+            call.outcome = derive_outcome(call)
+    db_session.flush()
+    bill = next(f for f in figures.funnel(db_session, week()) if f.flow == "bill")
+    assert [(n.node, n.answered, n.spoke) for n in bill.speech] == [
+        ("account", 3, 1),
+        ("confirm", 1, 1),
+        ("after", 2, 0),
+    ]
+
+
+def test_speech_figures_after_rebuild_are_the_same(db_session, history):
+    live = figures.funnel(db_session, week())
+    rows = sorted(
+        (r.region_id, r.day, r.flow, r.measure, r.node, r.calls) for r in db_session.scalars(select(FlowDayStats))
+    )
+    assert {"input", "spoke", "misheard"} <= {row[3] for row in rows}
+    rollup.rebuild(db_session)
+    db_session.flush()
+    assert figures.funnel(db_session, week()) == live
+    rebuilt = sorted(
+        (r.region_id, r.day, r.flow, r.measure, r.node, r.calls) for r in db_session.scalars(select(FlowDayStats))
+    )
+    assert rebuilt == rows
 
 
 def test_a_late_fact_moves_the_call_between_counters(db_session, regions, history):

@@ -12,10 +12,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from db.models import CallHourStats
+from db.models import Call, CallHourStats, FlowDayStats
 from ivr.conversations.sweep import sweep_stale_calls
 from ivr.stats import figures, rollup
-from ivr.stats.figures import StatsRange
+from ivr.stats.figures import NodeSpeech, StatsRange
 from tests.conftest import DEFAULT_NOW
 from tests.support.journeys import set_clock
 from tests.support.queues import result
@@ -89,11 +89,23 @@ def test_repeated_status_callbacks_do_not_count_twice(twilio: FakeTwilio, db_ses
 
 def test_live_rollups_equal_a_rebuild(db_session, four_calls) -> None:
     live = today(db_session)
+    live_funnel = figures.funnel(db_session, StatsRange(TODAY, TODAY))
     rows = db_session.scalar(select(func.count()).select_from(CallHourStats))
+    flow_rows = db_session.scalar(select(func.count()).select_from(FlowDayStats))
     assert rollup.rebuild(db_session) == 4
     db_session.commit()
     assert today(db_session) == live
+    assert figures.funnel(db_session, StatsRange(TODAY, TODAY)) == live_funnel
     assert db_session.scalar(select(func.count()).select_from(CallHourStats)) == rows
+    assert db_session.scalar(select(func.count()).select_from(FlowDayStats)) == flow_rows
+
+
+def test_keys_pressed_count_as_answers_without_speech(db_session, four_calls) -> None:
+    """The engine's input events (keys) reach the row and, once the call ends, the speech figures by node."""
+    by_flow = {f.flow: f for f in figures.funnel(db_session, StatsRange(TODAY, TODAY))}
+    assert by_flow["main_menu"].speech == [NodeSpeech("menu", answered=3, spoke=0, misheard=0)]  # not the hang-up
+    assert by_flow["information"].speech == [NodeSpeech("choose", answered=1, spoke=0, misheard=0)]
+    assert "main_menu.menu:k" in db_session.scalars(select(Call.input_modes)).all()
 
 
 def test_a_call_in_progress_is_not_counted_until_it_ends(app: Flask, twilio: FakeTwilio, db_session) -> None:

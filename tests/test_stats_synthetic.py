@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import Call, CallbackRequest, CallEvent, CallHourStats, Complaint, FlowDayStats, Reading, Region
 from db.session import Database
 from ivr.calls.flows import join_flows
+from ivr.calls.modes import join_modes, mode_letter
 from ivr.calls.outcome import derive_outcome
 from ivr.demo.history import SID_PREFIX, HistoryError, HistorySummary, generate_history
 from ivr.extensions import runtime
@@ -88,6 +89,7 @@ def test_journeys_follow_the_real_flows_and_rules(app: Flask, database: Database
         callbacks,
     )
     services: dict[str, set[str]] = defaultdict(set)
+    ways: set[str] = set()
     for call in calls:
         timeline = events[call.id]
         assert call.call_sid.startswith(SID_PREFIX)
@@ -102,12 +104,22 @@ def test_journeys_follow_the_real_flows_and_rules(app: Flask, database: Database
                 services[call.call_sid].add(event.detail["service"])
         assert call.flows_reached == join_flows("", (e.flow for e in timeline if e.kind == "node"))
         assert call.flows_completed == join_flows("", (e.flow for e in timeline if e.kind == "served"))
+        answers = [(f"{e.flow}.{e.node}", mode_letter(e.kind, e.detail, call.channel)) for e in timeline]
+        assert call.input_modes == join_modes("", ((node, letter) for node, letter in answers if letter))
+        ways.update(letter for _, letter in answers if letter)
+        for event in timeline:
+            if event.kind == "speech_missed":
+                assert event.detail["reason"] in ("low_confidence", "not_understood")
+                assert event.detail["keys_only"] == (event.detail["attempt"] == 2)
+            elif event.kind == "input" and event.detail["mode"] == "speech":
+                assert event.detail["transcript"] and 0 < event.detail["confidence"] <= 1
         assert call.outcome == derive_outcome(call)
         assert call.ended_at is not None and call.ended_at >= timeline[-2].at
         assert call.last_node == f"{timeline[-1].flow}.{timeline[-1].node}"
     outcomes = Counter(call.outcome for call in calls)
     assert {"self_served", "answered_by_agent", "hung_up_in_menu", "abandoned_in_queue"} <= outcomes.keys()
     assert complaint_sids, "some callers reported a complaint"
+    assert ways == {"k", "s", "m"}, "callers press keys, speak, and are sometimes misheard"
     assert all("tickets.create_complaint" in services[sid] for sid in complaint_sids)
     assert all("readings.submit" in services[sid] for sid in reading_sids)
 

@@ -77,6 +77,9 @@ class Call(Base):
     # comma-separated names; kept with the row so the statistics need not read every event.
     flows_reached: Mapped[str] = mapped_column(String(255), default="", server_default="")
     flows_completed: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # How the caller answered each node (keys, speech, speech missed, text), as sorted
+    # `flow.node:letters` entries (ivr/calls/modes.py), for the speech figures.
+    input_modes: Mapped[str] = mapped_column(String(1000), default="", server_default="")
 
     events: Mapped[list[CallEvent]] = relationship(
         back_populates="call",

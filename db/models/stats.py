@@ -67,7 +67,10 @@ class CallHourStats(Base):
 class FlowDayStats(Base):
     """How many calls of one region and local day reached, completed or gave up in a flow.
 
-    `measure` is "reached" or "completed" (node is "") or "gave_up" (node is where they hung up).
+    `measure` is "reached" or "completed" (node is "") or "gave_up" (node is where they hung up);
+    per node answered, "input" (answered at all, by keys, speech or text, a missed utterance
+    included), "spoke" (spoke there at least once) and "misheard" (at least one utterance not
+    understood); see ivr/stats/contribution.py.
     """
 
     __tablename__ = "stats_flow_days"

@@ -17,7 +17,7 @@ from ivr.auth.roles import STATISTICS
 from ivr.auth.tokens import api_auth
 from ivr.extensions import runtime
 from ivr.stats import downloads, export, figures
-from ivr.stats.definitions import FIGURES, FUNNEL_DEFINITION
+from ivr.stats.definitions import FIGURES, FUNNEL_DEFINITION, SPEECH_DEFINITION
 from ivr.stats.figures import FlowFunnel, RangeError, StatsRange
 from ivr.stats.request import bucket_from_args, range_from_args, region_code, today_in
 
@@ -67,6 +67,17 @@ def _funnel_json(flow: FlowFunnel) -> dict[str, object]:
         "gave_up": flow.gave_up,
         "completion_rate": flow.completion_rate,
         "gave_up_at": [{"node": node, "calls": calls} for node, calls in flow.gave_up_at],
+        "speech_by_node": [
+            {
+                "node": node.node,
+                "answered": node.answered,
+                "spoke": node.spoke,
+                "misheard": node.misheard,
+                "spoke_rate": node.spoke_rate,
+                "misheard_rate": node.misheard_rate,
+            }
+            for node in flow.speech
+        ],
     }
 
 
@@ -107,7 +118,7 @@ def stats_series() -> ResponseReturnValue:
 @blueprint.get("/stats/funnel")
 @api_auth(*STATISTICS)
 def stats_funnel() -> ResponseReturnValue:
-    """Per flow: reached, completed, and the nodes where callers gave up."""
+    """Per flow: reached, completed, the nodes where callers gave up, and how each node was answered."""
     with runtime().database.session() as session:
         stats_range = _range(session)
         flows = figures.funnel(session, stats_range)
@@ -122,7 +133,7 @@ def stats_definitions() -> ResponseReturnValue:
         {"name": f.name, "label": f.label, "unit": f.unit, "group": f.group, "definition": f.definition}
         for f in FIGURES
     ]
-    return jsonify(figures=items, funnel=FUNNEL_DEFINITION)
+    return jsonify(figures=items, funnel=FUNNEL_DEFINITION, speech=SPEECH_DEFINITION)
 
 
 @blueprint.get(downloads.ROUTE)

@@ -62,6 +62,7 @@ class RowState:
     had_error: bool
     flows_reached: str
     flows_completed: str
+    input_modes: str
 
     @property
     def flags(self) -> int:
@@ -77,10 +78,10 @@ def flags_of(served: bool, ivr_hung_up: bool, had_error: bool) -> int:
 INSERT_CALL = (
     "INSERT INTO calls (call_sid, channel, caller, caller_kind, dialed, region_id, routed_by, language,"
     " started_at, outcome, last_node, self_served, ivr_hung_up, had_error, overflowed, closed_by_sweep,"
-    " flows_reached, flows_completed)"
+    " flows_reached, flows_completed, input_modes)"
     " VALUES (:call_sid, :channel, :caller, :caller_kind, :dialed, :region_id, :routed_by, :language,"
     " :started_at, :outcome, :last_node, :served, :ivr_hung_up, :had_error, false, false,"
-    " :flows_reached, :flows_completed)"
+    " :flows_reached, :flows_completed, :input_modes)"
     " ON CONFLICT (call_sid) DO NOTHING RETURNING id"
 )
 INSERT_CALL_TYPES = (
@@ -132,6 +133,7 @@ FACT_PARAMETERS = (
     ("had_error", "had_error", True),
     ("flows_reached", "flows_reached", False),
     ("flows_completed", "flows_completed", False),
+    ("input_modes", "input_modes", False),
 )
 _SET_FACTS = {
     column: or_(CALLS.c[column], bindparam(parameter, type_=Boolean())) if monotone else bindparam(parameter)
@@ -178,6 +180,7 @@ def row_values(state: RowState) -> dict[str, Any]:
         "had_error": state.had_error,
         "flows_reached": state.flows_reached,
         "flows_completed": state.flows_completed,
+        "input_modes": state.input_modes,
     }
 
 

@@ -57,6 +57,7 @@ class CallRow:
     closed_by_sweep: bool
     flows_reached: str
     flows_completed: str
+    input_modes: str
 
     def copy(self) -> CallRow:
         return replace(self)
@@ -82,6 +83,7 @@ def locked(connection: Connection, call_sid: str) -> CallRow | None:
         values[flag] = bool(values[flag])
     values["flows_reached"] = values["flows_reached"] or ""
     values["flows_completed"] = values["flows_completed"] or ""
+    values["input_modes"] = values["input_modes"] or ""
     return CallRow(**values)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from ivr.calls import postgres, records
 from ivr.calls import row as rows
 from ivr.calls.flows import flow_names, join_flows
+from ivr.calls.modes import merge_modes
 from ivr.calls.outcome import derive_outcome
 from ivr.calls.records import CallFacts, RowState
 from ivr.calls.row import CallRow, RowChange
@@ -40,6 +41,7 @@ class Recorded(Protocol):
     event_seq: int
     flows_reached: str
     flows_completed: str
+    input_modes: str
     known_flags: int | None  # the facts the row is known to have (records.flags_of); None: not known
 
     def row_state(self) -> RowState:
@@ -140,6 +142,7 @@ class CallWriter:
         row.had_error = row.had_error or state.had_error
         row.flows_reached = call.flows_reached = join_flows(row.flows_reached, flow_names(state.flows_reached))
         row.flows_completed = call.flows_completed = join_flows(row.flows_completed, flow_names(state.flows_completed))
+        row.input_modes = call.input_modes = merge_modes(row.input_modes, state.input_modes)
         if change is not None:
             change(row)
         row.outcome = derive_outcome(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,6 +62,45 @@ def message_media(detail: dict[str, Any]) -> list[dict[str, Any]]:
         kind = item.get("type") if isinstance(item, dict) else None
         found.append({"url": str(url or ""), "type": str(kind or ""), "href": link(url)})
     return found
+
+
+MISS_REASONS = {"low_confidence": "kurang yakin", "not_understood": "tidak cocok dengan pilihan"}
+MAX_TRANSCRIPT = 200  # characters of what the caller said shown in the timeline
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the recogniser heard for an `input` (mode speech) or `speech_missed` event, as the timeline shows it."""
+
+    transcript: str
+    confidence: str  # two decimals, or "" when the recogniser gave none
+    understood: bool
+    digits: str  # the key the words stood for (understood only)
+    reason: str  # why not understood, in Indonesian
+    keys_only: bool  # after this miss the node asks for keys only
+
+
+def _confidence(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    return f"{value:.2f}"
+
+
+def heard(event: EventRow) -> Heard | None:
+    """The speech of an event, or None for an event that carries none (keys, text, anything else)."""
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    understood = event.kind == "input" and detail.get("mode") == "speech"
+    if not (understood or event.kind == "speech_missed"):
+        return None
+    reason = str(detail.get("reason") or "")
+    return Heard(
+        transcript=str(detail.get("transcript") or "")[:MAX_TRANSCRIPT],
+        confidence=_confidence(detail.get("confidence")),
+        understood=understood,
+        digits=str(detail.get("digits") or "") if understood else "",
+        reason=MISS_REASONS.get(reason, reason),
+        keys_only=bool(detail.get("keys_only")) and not understood,
+    )
 
 
 CONSOLE_LANGUAGE = "id"  # the console speaks Indonesian
@@ -183,6 +223,7 @@ def call(call_sid: str) -> ResponseReturnValue:
         noun=noun,
         https_link=link,
         message_media=message_media,
+        heard=heard,
     )
 
 

@@ -23,9 +23,18 @@ from ivr.console.work import CATEGORY_LABELS
 from ivr.extensions import runtime
 from ivr.stats import charts, downloads
 from ivr.stats.charts import BarChart, FunnelChart, Legend, LineChart
-from ivr.stats.definitions import BY_NAME, FUNNEL_DEFINITION, RATIO, SECONDS, USAGE_DEFINITION, Number
+from ivr.stats.definitions import (
+    BY_NAME,
+    FUNNEL_DEFINITION,
+    RATIO,
+    SECONDS,
+    SPEECH_DEFINITION,
+    USAGE_DEFINITION,
+    Number,
+)
 from ivr.stats.figures import (
     FlowFunnel,
+    NodeSpeech,
     RangeError,
     SeriesPoint,
     StatsRange,
@@ -134,6 +143,15 @@ class Tile:
 
 
 @dataclass(frozen=True)
+class SpeechTable:
+    """One flow's nodes as the "speech by node" table shows them: answered, spoken, misheard."""
+
+    flow: str
+    label: str
+    nodes: tuple[NodeSpeech, ...]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     tiles: tuple[Tile, ...]
     volume: BarChart
@@ -142,6 +160,7 @@ class Dashboard:
     funnel: FunnelChart
     funnels: tuple[FlowFunnel, ...]
     complaints: BarChart
+    speech: tuple[SpeechTable, ...] = ()
 
 
 def span(seconds: float | None) -> str:
@@ -208,6 +227,11 @@ def complaints_chart(by_category: Mapping[str, Mapping[str, int]]) -> BarChart:
     return charts.bar_chart("Pengaduan per kategori", labels, groups, stacked=False)
 
 
+def speech_tables(funnels: Sequence[FlowFunnel], labels: Mapping[str, str]) -> tuple[SpeechTable, ...]:
+    """A table per flow where callers spoke (in funnel order), each with every node answered, most spoken first."""
+    return tuple(SpeechTable(f.flow, labels.get(f.flow, f.flow), tuple(f.speech)) for f in funnels if f.spoken)
+
+
 def dashboard(db: Session, stats_range: StatsRange, bucket: str) -> Dashboard:
     """Everything the page draws for one range, read in one unit of work."""
     result = summary(db, stats_range)
@@ -215,6 +239,7 @@ def dashboard(db: Session, stats_range: StatsRange, bucket: str) -> Dashboard:
     funnels = funnel(db, stats_range)
     labels, axis_labels = charts.time_labels([point.start for point in points], bucket)
     level = Legend("service_level", label("service_level"))
+    names = flow_labels()
     return Dashboard(
         tiles=tiles(result),
         volume=volume_chart(points, labels, axis_labels),
@@ -227,9 +252,10 @@ def dashboard(db: Session, stats_range: StatsRange, bucket: str) -> Dashboard:
             axis_labels=axis_labels,
             reference=result.figures["service_level"],
         ),
-        funnel=charts.funnel_chart("Corong menu", funnels, flow_labels(), FUNNEL_LEGEND),
+        funnel=charts.funnel_chart("Corong menu", funnels, names, FUNNEL_LEGEND),
         funnels=tuple(funnels),
         complaints=complaints_chart(result.complaints_by_category),
+        speech=speech_tables(funnels, names),
     )
 
 
@@ -289,6 +315,7 @@ def stats() -> ResponseReturnValue:
         exports=exports,
         funnel_definition=FUNNEL_DEFINITION,
         usage_definition=USAGE_DEFINITION,
+        speech_definition=SPEECH_DEFINITION,
         percent=charts.percent,
     )
     return page, status

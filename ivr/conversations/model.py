@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ivr.calls.flows import join_flows
+from ivr.calls.modes import join_modes, mode_letter, node_key
 from ivr.calls.records import CallFacts, RowState
 from ivr.engine.model import Event
 from ivr.engine.state import ConversationState
@@ -23,7 +24,7 @@ class Mark:
 
 # What a turn (the engine, the writer, an adapter's settle) may change besides the engine state.
 _TURN_FIELDS = ("call_id", "step", "event_seq", "closed", "served", "ivr_hung_up", "had_error", "flows_reached",
-                "flows_completed", "known_flags", "queue", "urgent")  # fmt: skip
+                "flows_completed", "input_modes", "known_flags", "queue", "urgent")  # fmt: skip
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Conversation:
     had_error: bool = False
     flows_reached: str = ""
     flows_completed: str = ""
+    input_modes: str = ""  # how each node was answered (ivr/calls/modes.py)
     known_flags: int | None = None  # which of those facts the call's row is known to have (written by us)
     # Queueing: the queue the caller waits in, and why they will leave it ("overflow", or the
     # node of flows/agent.yaml a callback continues at).
@@ -72,7 +74,7 @@ class Conversation:
         return self.state.language
 
     def add_events(self, events: list[Event], at: datetime) -> None:
-        """Number the events and keep them until written; note the flows they enter and complete."""
+        """Number the events and keep them until written; note flows entered and completed, nodes answered."""
         stamp = at.isoformat()
         for event in events:
             self.event_seq += 1
@@ -90,6 +92,11 @@ class Conversation:
                 self.flows_reached = join_flows(self.flows_reached, [event.flow])
             elif event.kind == "served" and event.flow:
                 self.flows_completed = join_flows(self.flows_completed, [event.flow])
+            else:
+                letter = mode_letter(event.kind, event.detail, self.facts.channel)
+                node = node_key(event.flow, event.node)
+                if letter is not None and node is not None:
+                    self.input_modes = join_modes(self.input_modes, [(node, letter)])
 
     def mark(self) -> Mark:
         return Mark(self.state.to_dict(), {name: getattr(self, name) for name in _TURN_FIELDS}, len(self.pending))
@@ -110,6 +117,7 @@ class Conversation:
             had_error=self.had_error,
             flows_reached=self.flows_reached,
             flows_completed=self.flows_completed,
+            input_modes=self.input_modes,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,6 +149,7 @@ class Conversation:
             "had_error": self.had_error,
             "flows_reached": self.flows_reached,
             "flows_completed": self.flows_completed,
+            "input_modes": self.input_modes,
             "known_flags": self.known_flags,
             "queue": self.queue,
             "urgent": self.urgent,
@@ -172,6 +181,7 @@ class Conversation:
             had_error=bool(data.get("had_error", False)),
             flows_reached=str(data.get("flows_reached", "")),
             flows_completed=str(data.get("flows_completed", "")),
+            input_modes=str(data.get("input_modes", "")),
             known_flags=data.get("known_flags"),
             queue=data.get("queue"),
             urgent=bool(data.get("urgent", False)),

@@ -23,7 +23,7 @@ CALL_COLUMNS = (
     "started_at", "ended_at", "duration_seconds", "final_status", "outcome", "last_node", "self_served",
     "ivr_hung_up", "had_error", "direct_transfer", "queue_name", "queued_at", "queue_entered_at", "queue_seconds",
     "overflowed", "answered_at", "agent_call_sid", "callback_requested_at", "closed_by_sweep", "flows_reached",
-    "flows_completed",
+    "flows_completed", "input_modes",
 )  # fmt: skip
 EVENT_COLUMNS = ("id", "call_id", "seq", "at", "kind", "flow", "node", "detail")
 CALLBACK_COLUMNS = (

@@ -113,6 +113,7 @@ class Step:
     loop: bool = False  # reads a list out one item at a time until "done"
     takes_number: bool = False
     leaves: bool = False  # a menu at the start, or one that leads back there
+    words: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # language -> phrases, as keys
 
 
 Graph = dict[Pos, Step]
@@ -191,7 +192,22 @@ def compile_graph(flows: FlowSet) -> Graph:
             step.leaves = step.waiting == "menu" and (
                 flow.name == flows.entry or any(target.flow == flows.entry for target in step.targets)
             )
+            step.words = _words(step, flows)
     return graph
+
+
+def _words(step: Step, flows: FlowSet) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """What a caller may say instead of each key of a menu or confirm node (flows/words/), per language."""
+    vocabulary = flows.words
+    found: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for language in vocabulary.choices.keys() | vocabulary.answers.keys():
+        if step.waiting == "menu":
+            by_key = vocabulary.choices.get(language, {}).get(f"{step.flow}.{step.node}", {})
+            found[language] = tuple(tuple(by_key.get(key, ())) for key in step.keys)
+        elif step.waiting == "confirm":
+            answers = vocabulary.answers.get(language, {})
+            found[language] = (tuple(answers.get("yes", ())), tuple(answers.get("no", ())))
+    return found
 
 
 # -- what a journey may refer to --------------------------------------------------------------

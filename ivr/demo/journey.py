@@ -70,6 +70,10 @@ class Journey:
     complaints: list[tuple[int, str, int | None, str, bool, str | None]] = field(default_factory=list)
     readings: list[tuple[int, int, str, str | None]] = field(default_factory=list)  # at, meter, status, flag
     callback: tuple[str, str, list[str]] | None = None  # number, reason, menu path
+    modes: dict[str, set[str]] = field(default_factory=dict)  # "flow.node" -> how it was answered (ivr/calls/modes.py)
+
+    def answered(self, step: Step, letter: str) -> None:
+        self.modes.setdefault(f"{step.flow}.{step.node}", set()).add(letter)
 
     @property
     def last_node(self) -> str:

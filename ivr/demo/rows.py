@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from db.references import COMPLAINT_PREFIX, READING_PREFIX, REFERENCE_LENGTH
 from ivr.calls.flows import join_flows
+from ivr.calls.modes import format_modes
 from ivr.calls.outcome import derive_outcome
 from ivr.demo.bulk import (
     TABLES,
@@ -72,7 +73,7 @@ class Rows:
              started, facts.ended_at, j.end, "completed", outcome, j.last_node, j.served,
              j.ivr_hung_up, j.had_error, j.direct_transfer, j.queue_name, facts.queued_at, at(j.queue_entered_at),
              j.queue_seconds, j.overflowed, facts.answered_at, j.agent_call_sid, facts.callback_requested_at, False,
-             join_flows("", j.reached), join_flows("", j.completed))
+             join_flows("", j.reached), join_flows("", j.completed), format_modes(j.modes))
         )  # fmt: skip
         self.batch.events.append((call_id, first_event, started, j.events))
         if j.callback is not None:

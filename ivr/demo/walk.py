@@ -1,7 +1,8 @@
 """Random walks over the real flow graph that record what the engine and the voice adapter would.
 
 A caller's journey is decided turn by turn: at each waiting node they hang up, stay silent, press
-something wrong, ask for a repeat or choose an option with plausible weights; services answer with
+something wrong, ask for a repeat or choose an option with plausible weights, by keys or by saying
+it (flows/words/; sometimes misheard, and keys only after two misses); services answer with
 outcomes that depend on the hour, the region, the day and earlier answers; a transfer joins a queue
 where the caller is answered, gives up, overflows to the national queue or asks for a callback.
 The events have the kinds, flows, nodes and detail keys of ivr/engine/runtime.py, ivr/voice/gateway.py
@@ -49,6 +50,10 @@ HANG_UP_SERVED = 0.72  # at a menu that leads back to the start, once the caller
 NO_INPUT, REPEAT, ERROR = 0.03, 0.02, 0.0012
 INVALID = {"menu": 0.03, "collect": 0.08, "confirm": 0.01}
 SILENCE_MEANS_DONE = 0.35  # no input at menus that allow one silence ("that was all")
+SPEAK = 0.4  # at a menu or confirm, callers say a choice (flows/words/) instead of pressing it
+MISHEARD = 0.15  # of those answers, not understood: too unsure, or words the node does not know
+MAX_MISSES = 2  # after the second miss the node asks for keys only
+OFF_MENU = ("halo", "apa ya", "saya mau tanya", "sebentar", "hmm")  # what a caller says that no choice means
 OVERFLOW_AFTER = Settings.overflow_after_seconds
 MAX_WAIT = Settings.max_wait_seconds
 GATHER_TIMEOUT = Settings.gather_timeout_seconds
@@ -154,7 +159,7 @@ class Walker:
     def wait(self, step: Step) -> Step | None:
         """Turns at a waiting node until it leads somewhere, or the caller hangs up."""
         rng, events, flow, node = self.rng, self.j.events, step.flow, step.node
-        no_inputs = invalids = 0
+        no_inputs = invalids = misses = 0
         hang_up = HANG_UP_SERVED if self.j.served and step.leaves else HANG_UP[step.waiting]
         hang_up += HANG_UP_SURGE if self.surge else 0.0
         silence = SILENCE_MEANS_DONE if step.max_no_input == 1 else NO_INPUT
@@ -192,10 +197,40 @@ class Walker:
             index = pick(rng, step.surge_cum if self.surge else step.cum)
             if step.waiting == "collect":
                 digits = self.vars[step.validator] = self.digits(step)
-                events.append((self.t, "input", flow, node, f'{{"digits": "{digits}"}}'))
+                events.append((self.t, "input", flow, node, f'{{"digits": "{digits}", "mode": "keys"}}'))
+                self.j.answered(step, "k")
+                return step.targets[index]
+            phrases = step.words.get(self.j.language, ())[index : index + 1]
+            if misses < MAX_MISSES and phrases and phrases[0] and rng.random() < SPEAK:
+                if rng.random() < MISHEARD:
+                    misses += 1
+                    events.append((self.t, "speech_missed", flow, node, self.missed(misses, phrases[0])))
+                    self.j.answered(step, "m")
+                    continue
+                events.append((self.t, "input", flow, node, self.said(step.keys[index], phrases[0])))
+                self.j.answered(step, "s")
             else:
-                events.append((self.t, "input", flow, node, self.detail("digits", step.keys[index])))
+                events.append((self.t, "input", flow, node, self.detail("digits", step.keys[index], "mode", "keys")))
+                self.j.answered(step, "k")
             return step.targets[index]
+
+    def said(self, key: str, phrases: tuple[str, ...]) -> str:
+        """An `input` understood from speech, as the engine records it."""
+        transcript = phrases[int(self.rng.random() * len(phrases))]
+        confidence = round(0.55 + 0.44 * self.rng.random(), 2)
+        return json.dumps({"digits": key, "mode": "speech", "transcript": transcript, "confidence": confidence})
+
+    def missed(self, attempt: int, phrases: tuple[str, ...]) -> str:
+        """A `speech_missed`: mumbled (low confidence) or words no choice of the node means."""
+        rng = self.rng
+        if rng.random() < 0.6:
+            reason, confidence = "low_confidence", round(0.1 + 0.3 * rng.random(), 2)
+            transcript = phrases[int(rng.random() * len(phrases))]
+        else:
+            reason, confidence = "not_understood", round(0.5 + 0.45 * rng.random(), 2)
+            transcript = OFF_MENU[int(rng.random() * len(OFF_MENU))]
+        detail = {"reason": reason, "attempt": attempt, "transcript": transcript, "confidence": confidence}
+        return json.dumps({**detail, "keys_only": attempt >= MAX_MISSES})
 
     def digits(self, step: Step) -> str:
         low, high = step.lengths

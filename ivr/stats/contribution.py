@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from db.models.stats import NO_REGION, SERVICE_LEVEL_THRESHOLDS, within_column
 from ivr.calls import outcome as outcomes
 from ivr.calls.flows import flow_names
+from ivr.calls.modes import MISSED, SPOKEN, parse_modes
 
 # Outcome -> the hour counter it adds one to (outcomes not listed only count as offered).
 OUTCOME_COUNTERS: dict[str, str] = {
@@ -29,6 +30,8 @@ OUTCOME_COUNTERS: dict[str, str] = {
     outcomes.ERROR: "errors",
 }
 REACHED, COMPLETED, GAVE_UP = "reached", "completed", "gave_up"
+# Per node: the call answered it (any way, a missed utterance included), spoke at it, was misheard there.
+ANSWERED, SPOKE, MISHEARD = "input", "spoke", "misheard"
 
 
 class CallFacts(Protocol):
@@ -56,6 +59,8 @@ class CallFacts(Protocol):
     def flows_reached(self) -> str: ...
     @property
     def flows_completed(self) -> str: ...
+    @property
+    def input_modes(self) -> str: ...
 
 
 HourKey = tuple[int, str, datetime]
@@ -121,4 +126,13 @@ def _flow_counts(call: CallFacts) -> dict[FlowKey, int]:
     if call.outcome == outcomes.HUNG_UP_IN_MENU and call.last_node and "." in call.last_node:
         flow, node = call.last_node.split(".", 1)
         counts[(flow, GAVE_UP, node[:64])] = 1
+    for where, letters in parse_modes(call.input_modes).items():
+        flow, _, node = where.partition(".")
+        if flow and node:
+            flow, node = flow[:64], node[:64]
+            counts[(flow, ANSWERED, node)] = 1
+            if letters & SPOKEN:
+                counts[(flow, SPOKE, node)] = 1
+            if MISSED in letters:
+                counts[(flow, MISHEARD, node)] = 1
     return counts

@@ -298,6 +298,12 @@ FUNNEL_DEFINITION = (
     "`served`), and gave up in it: hung up in the menus unserved, counted at the node they were on."
 )
 USAGE_DEFINITION = "Menu option usage: calls that entered the flow each main-menu key leads to."
+SPEECH_DEFINITION = (
+    "Speech by node: per node of a flow, calls that answered it at all (by keys, speech or text, an utterance "
+    "not understood included), calls that spoke there at least once (understood or not; the share of those that "
+    "answered), and calls with at least one utterance not understood there, below the confidence threshold or "
+    "matching no choice (the share of those that spoke). Each call counts once per node however often it answered."
+)
 CHANNEL_DEFINITION = (
     "Every figure is for one channel: voice (phone calls, the default), SMS or WhatsApp. A text conversation "
     'counts as a "call" of its channel: calls offered are the conversations started (counted once they end), '
@@ -331,5 +337,5 @@ def markdown() -> str:
         "| --- | --- | --- | --- |",
     ]
     lines += [f"| {f.label} | `{f.name}` | {f.unit} | {f.definition} |" for f in FIGURES]
-    lines += ["", "## Menu funnel", "", FUNNEL_DEFINITION, "", USAGE_DEFINITION, ""]
+    lines += ["", "## Menu funnel", "", FUNNEL_DEFINITION, "", USAGE_DEFINITION, "", SPEECH_DEFINITION, ""]
     return "\n".join(lines)

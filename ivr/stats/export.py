@@ -32,10 +32,10 @@ COMPLAINT_MEASURES = ("opened", "resolved", "backlog")
 
 SUMMARY_HEADER = ("name", "label", "unit", "value", "category")
 SERIES_HEADER = ("start", *CALL_FIGURES)
-FUNNEL_HEADER = ("flow", "reached", "completed", "gave_up", "completion_rate", "gave_up_at")
+FUNNEL_HEADER = ("flow", "reached", "completed", "gave_up", "completion_rate", "gave_up_at", "speech_by_node")
 CALLS_HEADER = (
     "call_sid", "started_at", "ended_at", "region_code", "caller", "outcome", "queue_seconds", "answered",
-    "flows_reached", "flows_completed", "last_node",
+    "flows_reached", "flows_completed", "last_node", "input_modes",
 )  # fmt: skip
 
 
@@ -106,7 +106,8 @@ def series_lines(points: Iterable[SeriesPoint]) -> Iterator[str]:
 
 
 def funnel_lines(flows: Iterable[FlowFunnel]) -> Iterator[str]:
-    """One row per flow; where callers gave up as `node:calls` pairs, most first."""
+    """One row per flow; where callers gave up as `node:calls` pairs, most first, and per node answered
+    `node:answered/spoke/misheard`, most spoken first."""
     rows = (
         (
             flow.flow,
@@ -115,6 +116,7 @@ def funnel_lines(flows: Iterable[FlowFunnel]) -> Iterator[str]:
             flow.gave_up,
             flow.completion_rate,
             ";".join(f"{node}:{calls}" for node, calls in flow.gave_up_at),
+            ";".join(f"{n.node}:{n.answered}/{n.spoke}/{n.misheard}" for n in flow.speech),
         )
         for flow in flows
     )
@@ -139,6 +141,7 @@ class CallRecord:
     flows_reached: str
     flows_completed: str
     last_node: str | None
+    input_modes: str = ""
 
 
 def call_records(session: Session, stats_range: StatsRange, batch: int = CALL_BATCH) -> Iterator[CallRecord]:
@@ -163,6 +166,7 @@ def call_records(session: Session, stats_range: StatsRange, batch: int = CALL_BA
             Call.flows_reached,
             Call.flows_completed,
             Call.last_node,
+            Call.input_modes,
         )
         .outerjoin(Region, Region.id == Call.region_id)
         .where(Call.channel == stats_range.channel, in_local_range(Call.region_id, Call.started_at, bounds))
@@ -183,6 +187,7 @@ def call_records(session: Session, stats_range: StatsRange, batch: int = CALL_BA
             flows_reached=row.flows_reached,
             flows_completed=row.flows_completed,
             last_node=row.last_node,
+            input_modes=row.input_modes,
         )
 
 
@@ -205,6 +210,7 @@ def call_lines(records: Iterable[CallRecord], *, mask_callers: bool = False) -> 
             record.flows_reached,
             record.flows_completed,
             record.last_node,
+            record.input_modes,
         )
         for record in records
     )

@@ -23,7 +23,7 @@ from db.models.calls import CHANNELS, VOICE
 from db.models.stats import HOUR_COUNTERS
 from ivr.services.readings import ACCEPTED, FLAGGED
 from ivr.services.tickets import CATEGORIES
-from ivr.stats.contribution import COMPLETED, GAVE_UP, REACHED
+from ivr.stats.contribution import ANSWERED, COMPLETED, GAVE_UP, MISHEARD, REACHED, SPOKE
 from ivr.stats.definitions import Number, Totals, call_figures
 from ivr.stats.rollup import Zones
 
@@ -70,16 +70,42 @@ class SeriesPoint:
 
 
 @dataclass(frozen=True)
+class NodeSpeech:
+    """How callers answered one node: calls that answered it at all, spoke there, were misheard there."""
+
+    node: str
+    answered: int
+    spoke: int
+    misheard: int
+
+    @property
+    def spoke_rate(self) -> float | None:
+        """Of the calls that answered the node, the share that spoke there."""
+        return self.spoke / self.answered if self.answered else None
+
+    @property
+    def misheard_rate(self) -> float | None:
+        """Of the calls that spoke at the node, the share misheard there at least once."""
+        return self.misheard / self.spoke if self.spoke else None
+
+
+@dataclass(frozen=True)
 class FlowFunnel:
     flow: str
     reached: int
     completed: int
     gave_up: int
     gave_up_at: list[tuple[str, int]] = field(default_factory=list)  # node, calls; most first
+    speech: list[NodeSpeech] = field(default_factory=list)  # nodes answered; most spoken first
 
     @property
     def completion_rate(self) -> float | None:
         return self.completed / self.reached if self.reached else None
+
+    @property
+    def spoken(self) -> bool:
+        """Whether any caller spoke at a node of this flow."""
+        return any(node.spoke for node in self.speech)
 
 
 # -- calls ------------------------------------------------------------------------------------
@@ -178,7 +204,7 @@ def series(session: Session, stats_range: StatsRange, bucket: str) -> list[Serie
 
 
 def funnel(session: Session, stats_range: StatsRange) -> list[FlowFunnel]:
-    """Per flow: reached, completed and where callers gave up; flows most reached first."""
+    """Per flow: reached, completed, where callers gave up and how they answered each node; flows most reached first."""
     conditions = [
         FlowDayStats.channel == stats_range.channel,
         FlowDayStats.day >= stats_range.start,
@@ -193,10 +219,13 @@ def funnel(session: Session, stats_range: StatsRange) -> list[FlowFunnel]:
     )
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     nodes: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    answers: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for flow, measure, node, calls in rows:
         counts[flow][measure] += int(calls)
         if measure == GAVE_UP and calls:
             nodes[flow].append((node, int(calls)))
+        elif measure in _NODE_MEASURES and calls:
+            answers[flow][node][measure] += int(calls)
     funnels = [
         FlowFunnel(
             flow=flow,
@@ -204,10 +233,22 @@ def funnel(session: Session, stats_range: StatsRange) -> list[FlowFunnel]:
             completed=measures[COMPLETED],
             gave_up=measures[GAVE_UP],
             gave_up_at=sorted(nodes[flow], key=lambda item: (-item[1], item[0])),
+            speech=_node_speech(answers[flow]),
         )
         for flow, measures in counts.items()
     ]
     return sorted(funnels, key=lambda f: (-f.reached, f.flow))
+
+
+_NODE_MEASURES = (ANSWERED, SPOKE, MISHEARD)
+
+
+def _node_speech(by_node: dict[str, dict[str, int]]) -> list[NodeSpeech]:
+    """The nodes of one flow, most spoken first, then most answered, then by name."""
+    found = [
+        NodeSpeech(node, measures[ANSWERED], measures[SPOKE], measures[MISHEARD]) for node, measures in by_node.items()
+    ]
+    return sorted(found, key=lambda n: (-n.spoke, -n.answered, n.node))
 
 
 # -- the small tables, by each region's local days --------------------------------------------

@@ -37,6 +37,7 @@ _STATS_COLUMNS = (
     Call.last_node,
     Call.flows_reached,
     Call.flows_completed,
+    Call.input_modes,
 )
 
 

@@ -73,6 +73,18 @@ CALLS: tuple[CallSpec, ...] = (
 )
 
 
+# How callers answered (ivr/calls/modes.py: k keys, s speech, m speech missed). B7 is outside the
+# week, B9 never ended: neither counts.
+MODES: dict[str, str] = {
+    "B1": "bill.account:k,main_menu.menu:s",
+    "B2": "main_menu.menu:k,meter_reading.ask_id:m",
+    "B7": "main_menu.menu:m",
+    "B9": "main_menu.menu:s",
+    "K4": "main_menu.menu:ms",
+    "K5": "bill.account:s,main_menu.menu:s",
+}
+
+
 @dataclass(frozen=True)
 class FixedHistory:
     call_ids: dict[str, int]
@@ -81,7 +93,7 @@ class FixedHistory:
 
 def add_call_row(
     session: Session, *, call_sid: str, channel: str, region_id: int, started: datetime, flows: str, completed: str,
-    last_node: str,
+    last_node: str, modes: str = "",
 ) -> Call:  # fmt: skip
     """A call (or text conversation) row as it stands while still in progress: no rollup yet."""
     call = Call(
@@ -97,6 +109,7 @@ def add_call_row(
         flows_reached=flows,
         flows_completed=completed,
         last_node=last_node,
+        input_modes=modes,
     )
     call.outcome = derive_outcome(call)
     session.add(call)
@@ -108,7 +121,7 @@ def _write_call(session: Session, spec: CallSpec, region_id: int) -> Call:
     started = local(spec.zone, spec.day, spec.hour, spec.minute)
     call = add_call_row(
         session, call_sid=f"CAfixed{spec.name}", channel="voice", region_id=region_id, started=started,
-        flows=spec.flows, completed=spec.completed, last_node=spec.last_node,
+        flows=spec.flows, completed=spec.completed, last_node=spec.last_node, modes=MODES.get(spec.name, ""),
     )  # fmt: skip
     if not spec.ends:
         return call
