@@ -19,7 +19,8 @@ from sqlalchemy import select
 from db.models import Call, CallEvent, Reading
 from ivr.app import create_app
 from ivr.extensions import runtime
-from tests.conftest import AUTH_TOKEN
+from ivr.stats import figures
+from tests.conftest import AUTH_TOKEN, DEFAULT_NOW
 from tests.support.readings import IDPEL, METER
 from tests.support.twilio import FakeTwilio
 
@@ -228,3 +229,25 @@ def test_a_flow_can_switch_speech_off_at_one_node(app: Flask, settings_overrides
         assert ask_id.gather.get("input") == "dtmf speech"  # the next node hears speech again
     finally:
         runtime(edited).database.dispose()
+
+
+def test_how_callers_answered_reaches_the_call_row_and_the_funnel(client, db_session, regions) -> None:
+    spoken, misheard, pressed = (FakeTwilio(client=client, auth_token=AUTH_TOKEN) for _ in range(3))
+    for call in (spoken, misheard, pressed):
+        call.start()
+    spoken.say("tagihan")
+    misheard.say("eh", confidence=0.2)
+    misheard.press("1")
+    pressed.press("1")
+    for call in (spoken, misheard, pressed):
+        call.hang_up()
+
+    db_session.expire_all()
+    rows = {c.call_sid: c.input_modes for c in db_session.scalars(select(Call))}
+    assert rows[spoken.call_sid] == "main_menu.menu:s"
+    assert rows[misheard.call_sid] == "main_menu.menu:km"
+    assert rows[pressed.call_sid] == "main_menu.menu:k"
+    day = DEFAULT_NOW.date()
+    [main_menu] = [f for f in figures.funnel(db_session, figures.StatsRange(day, day)) if f.flow == "main_menu"]
+    [menu] = [n for n in main_menu.speech if n.node == "menu"]
+    assert (menu.answered, menu.spoke, menu.misheard) == (3, 2, 1)
