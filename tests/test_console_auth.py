@@ -108,3 +108,24 @@ def test_cli_creates_the_first_admin_and_a_token(app: Flask, db_session, regions
     assert token.exit_code == 0 and token.output.strip().startswith("ivr_")
     admin = db_session.scalars(select(User).where(User.username == "root")).one()
     assert admin.role == "admin" and verify_password(admin.password_hash, PASSWORD)
+
+
+def test_the_viewer_chooses_the_console_language_and_goes_back_where_they_were(client, people) -> None:
+    log_in(client, "spv")
+    home = client.get("/console/").get_data(as_text=True)
+    assert '<html lang="id">' in home and ">English</button>" in home
+
+    switched = client.post(
+        "/console/language",
+        data={"language": "en", "next": "/console/calls?page=2", "csrf_token": csrf_from(client, "/console/")},
+    )
+    assert switched.status_code == 302 and switched.headers["Location"] == "/console/calls?page=2"
+    home = client.get("/console/").get_data(as_text=True)
+    assert '<html lang="en">' in home and ">Bahasa Indonesia</button>" in home
+    for elsewhere in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        token = csrf_from(client, "/console/")
+        away = client.post("/console/language", data={"language": "id", "next": elsewhere, "csrf_token": token})
+        assert away.headers["Location"] == "/console/"
+    unknown = client.post("/console/language", data={"language": "xx", "csrf_token": csrf_from(client, "/console/")})
+    assert unknown.status_code == 302
+    assert '<html lang="id">' in client.get("/console/").get_data(as_text=True)

@@ -13,6 +13,7 @@ from ivr.console import (
     customers,
     formatting,
     headers,
+    language,
     live,
     nav,
     readings,
@@ -22,11 +23,17 @@ from ivr.console import (
 from ivr.console.blueprint import blueprint
 
 # Imported for their routes.
-FEATURES = (auth_views, headers, work, readings, calls, customers, live, admin, announcements, stats)
+FEATURES = (auth_views, headers, language, work, readings, calls, customers, live, admin, announcements, stats)
 
 
 def register(app: Flask) -> None:
     """Attach the console: its features, template helpers and CSRF protection."""
     app.register_blueprint(blueprint)
-    app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user, nav_for=nav.entries_for)
+    app.jinja_env.globals.update(
+        csrf_token=csrf_token,
+        current_user=current_user,
+        nav_for=nav.entries_for,
+        viewer_language=language.viewer_language,
+        language_switch_labels=language.SWITCH_LABELS,
+    )
     formatting.install(app)
