@@ -48,3 +48,9 @@ class Keys:
 
     def agent(self, agent_call_sid: str) -> str:
         return f"{self.namespace}:agent:{_tag(agent_call_sid)}"
+
+    # -- an agent user, by their user id -----------------------------------------------------------
+
+    def agent_user(self, user_id: int) -> str:
+        """The caller the agent has in hand (ivr/queues/in_hand.py), for the console's screen pop."""
+        return f"{self.namespace}:agent-user:{_tag(str(user_id))}"

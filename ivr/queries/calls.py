@@ -1,7 +1,8 @@
 """Calls as agents and supervisors read them: a filtered, paged list, and one call with what it left behind.
 
-Region rule (Principal.may_see_region): an agent sees only calls whose region is theirs; calls
-without a region are national business. A call the principal may not see is reported as missing.
+Region rule (Principal.may_see_call): an agent sees the calls whose region is theirs and every call
+they answered (an overflow or after-hours call from another region); calls without a region are
+national business. A call the principal may not see is reported as missing.
 Text conversations (SMS, WhatsApp) are calls too, told apart by their `channel`.
 """
 
@@ -27,7 +28,7 @@ from db.models import (
     ServiceRequest,
     User,
 )
-from ivr.auth.roles import Principal, region_clause
+from ivr.auth.roles import Principal, call_clause, region_clause
 from ivr.calls.outcome import OUTCOMES
 from ivr.phone.numbers import MAX_CALLER_LENGTH, parse_caller
 from ivr.queries.customers import (
@@ -183,7 +184,7 @@ def caller_values(text: str) -> set[str]:
 
 
 def _conditions(principal: Principal, filt: CallFilter) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = [region_clause(principal, Call.region_id)]
+    found: list[ColumnElement[bool]] = [call_clause(principal, Call.region_id, Call.agent_id)]
     if filt.since is not None:
         found.append(Call.started_at >= filt.since)
     if filt.until is not None:
@@ -218,7 +219,7 @@ def _last_flow() -> Any:
 def list_calls(
     session: Session, principal: Principal, filt: CallFilter, page: int = 1, per_page: int = 50
 ) -> Page[CallRow]:
-    """Newest first (started_at, then id, so pages never shuffle); agents get their region only."""
+    """Newest first (started_at, then id, so pages never shuffle); agents get their region and their own calls."""
     page, per_page = page_bounds(page, per_page, MAX_PER_PAGE)
     conditions = _conditions(principal, filt)
     total = session.scalar(select(func.count()).select_from(Call).where(*conditions)) or 0
@@ -271,7 +272,7 @@ def typed_ids(events: tuple[EventRow, ...]) -> list[str]:
 def get_call(session: Session, principal: Principal, call_sid: str) -> CallDetail | None:
     """One call with its timeline; None when missing or not the principal's to see."""
     call = session.scalar(select(Call).where(Call.call_sid == call_sid[:64]))
-    if call is None or not principal.may_see_region(call.region_id):
+    if call is None or not principal.may_see_call(call.region_id, call.agent_id):
         return None
     region = session.get(Region, call.region_id) if call.region_id is not None else None
     agent = session.get(User, call.agent_id) if call.agent_id is not None else None
@@ -295,7 +296,8 @@ def get_call(session: Session, principal: Principal, call_sid: str) -> CallDetai
     )
     callback = session.scalar(select(CallbackRequest).where(CallbackRequest.call_sid == call.call_sid))
     customer_ids = [c.customer_id for c in complaints] + [r.customer_id for r in requests]
-    customer = customer_for_call(session, principal, call.caller, typed_ids(events), customer_ids)
+    answered = call.agent_id is not None and call.agent_id == principal.id
+    customer = customer_for_call(session, principal, call.caller, typed_ids(events), customer_ids, answered=answered)
     return CallDetail(
         **{name: getattr(call, name) for name in _COPIED},
         region=region_ref(region) if region else None,

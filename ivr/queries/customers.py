@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from db.models import Complaint, Customer, Meter, Reading, Region, ServiceRequest
@@ -156,9 +156,18 @@ def lookup_customers(session: Session, principal: Principal, query: str) -> list
 
 
 def customer_for_call(
-    session: Session, principal: Principal, caller: str, typed: Iterable[str], customer_ids: Iterable[int | None]
+    session: Session,
+    principal: Principal,
+    caller: str,
+    typed: Iterable[str],
+    customer_ids: Iterable[int | None],
+    *,
+    answered: bool = False,
 ) -> CustomerSummary | None:
-    """Who a call was most likely about: the last id typed, a ticket's customer, then the caller's phone."""
+    """Who a call was most likely about: the last id typed, a ticket's customer, then the caller's phone.
+
+    `answered`: the principal took this call, so the customer is shown whatever their region.
+    """
     candidates: list[ColumnElement[bool]] = []
     for digits in reversed(list(typed)):
         if len(digits) == IDPEL_LENGTH:
@@ -168,7 +177,7 @@ def customer_for_call(
     candidates += [Customer.id == cid for cid in customer_ids if cid is not None]
     if caller.startswith("+"):
         candidates.append(Customer.phone == caller)
-    scope = region_clause(principal, Customer.region_id)
+    scope = true() if answered else region_clause(principal, Customer.region_id)
     for condition in candidates:
         customer = session.scalar(select(Customer).where(condition, scope).order_by(Customer.id).limit(1))
         if customer is not None:

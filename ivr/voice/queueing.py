@@ -28,7 +28,8 @@ from ivr.calls.row import CallRow, RowChange
 from ivr.conversations.model import Conversation
 from ivr.engine.model import Event, Utterance
 from ivr.live import board
-from ivr.queues import policy, whisper
+from ivr.queues import in_hand, policy, whisper
+from ivr.queues.in_hand import InHand
 from ivr.queues.pace import QueuePace
 from ivr.state import Closing, Opening, StateStoreError
 from ivr.voice import twiml
@@ -159,6 +160,9 @@ class QueueGateway:
         self._record(call_sid, call, Event("answered", "agent", None, detail), answered)
         if call is None or not self._save(call, (board.left_queue(call_sid),)):
             self.core.move(board.left_queue(call_sid))
+        if isinstance(agent_id, int):
+            caller = call.facts.caller if call is not None else form.get("From", "")[:64]
+            self._hand_over(agent_id, InHand(call_sid, caller, now.timestamp(), int_or_zero(form.get("QueueTime"))))
         return twiml.render_say(self._say("agent.queue_connecting", self._language(call)), self.voice.config.voice)
 
     # -- the agent's side -----------------------------------------------------------------------
@@ -214,6 +218,13 @@ class QueueGateway:
         return twiml.empty_response()
 
     # -- internals ------------------------------------------------------------------------------
+
+    def _hand_over(self, agent_id: int, taken: InHand) -> None:
+        """Tell the agent's console who they now have (the screen pop); best effort, like the live board."""
+        try:
+            in_hand.hand_over(self.core.store, self.core.keys.agent_user(agent_id), taken)
+        except StateStoreError:
+            log.warning("screen pop not recorded for agent %s", agent_id, exc_info=True)
 
     def _left(self, call: Conversation, event: Event, seen: str, now: datetime) -> str:
         """We took the caller out: into the national queue (overflow) or on to a callback node."""
