@@ -16,6 +16,7 @@ from ivr.console import (
     language,
     live,
     nav,
+    now,
     readings,
     stats,
     work,
@@ -23,7 +24,7 @@ from ivr.console import (
 from ivr.console.blueprint import blueprint
 
 # Imported for their routes.
-FEATURES = (auth_views, headers, language, work, readings, calls, customers, live, admin, announcements, stats)
+FEATURES = (auth_views, headers, language, work, readings, calls, customers, live, now, admin, announcements, stats)
 
 
 def register(app: Flask) -> None:
