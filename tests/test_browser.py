@@ -3,7 +3,8 @@
 An agent logs in, opens the call the simulator just placed, changes the ticket that call left,
 and the caller then hears the new status and note in menu 4. A screenshot of the call page is
 written to var/screenshots/call-page.png (README says so), and one of the supervisors' dashboard
-on the hand-counted week to var/screenshots/stats-dashboard.png.
+on the hand-counted week to var/screenshots/stats-dashboard.png. An agent's screen pops, without a
+reload, when a caller is bridged to their line (var/screenshots/screen-pop.png).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -21,13 +23,14 @@ from ivr.cli.simulator import CallSimulator, parse_script
 from ivr.config import PROJECT_ROOT
 from tests.conftest import AUTH_TOKEN
 from tests.support.console import PASSWORD, add_user
-from tests.support.factories import DIALED
+from tests.support.factories import DIALED, add_bill, add_customer
 from tests.support.live_server import serving
 from tests.support.stats import add_fixed_history
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SCREENSHOT = PROJECT_ROOT / "var" / "screenshots" / "call-page.png"
 DASHBOARD_SCREENSHOT = PROJECT_ROOT / "var" / "screenshots" / "stats-dashboard.png"
+SCREEN_POP_SCREENSHOT = PROJECT_ROOT / "var" / "screenshots" / "screen-pop.png"
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"
@@ -146,3 +149,65 @@ def test_supervisor_reads_the_dashboard(app: Flask, db_session, regions, browser
         browser.set_window_size(1280, browser.execute_script("return document.body.scrollHeight") + 40)
         DASHBOARD_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         assert browser.save_screenshot(str(DASHBOARD_SCREENSHOT))
+
+
+def _post_signed(base_url: str, path: str, params: dict[str, str]) -> int:
+    """A Twilio webhook over real HTTP, signed for the URL the live server sees."""
+    from urllib.parse import urlencode
+    from urllib.request import Request, urlopen
+
+    from twilio.request_validator import RequestValidator
+
+    url = f"{base_url}{path}"
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+    request = Request(url, data=urlencode(params).encode(), headers={"X-Twilio-Signature": signature})
+    with urlopen(request, timeout=10) as response:
+        return response.status
+
+
+def test_the_agents_screen_pops_when_a_caller_is_bridged(app: Flask, client, db_session, regions, browser) -> None:
+    import time
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as expected
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.support.queues import QUEUE_SID, agent_phone
+    from tests.support.twilio import FakeTwilio
+
+    agent = add_user(db_session, "agent.bekasi", "agent", regions["BEKASI"])
+    agent.phone = "+6281200000001"
+    customer, _ = add_customer(db_session, regions["BEKASI"], phone="+62215551234")
+    add_bill(db_session, customer, date(2026, 10, 1), kwh=162, amount=245_500, paid=False)
+    db_session.commit()
+    caller = FakeTwilio(client=client, auth_token=AUTH_TOKEN)  # +62215551234 dialing Bekasi
+    caller.start()
+    caller.press("1")  # the bill...
+    caller.press("1")  # ...of the account of this phone
+    assert caller.press("0").queue_name == "BEKASI"
+    line = agent_phone(client, AUTH_TOKEN, "+6281200000001")
+    line.post("/voice/agent/incoming")
+    with serving(app) as base:
+        browser.get(f"{base}/console/login")
+        browser.find_element(By.NAME, "username").send_keys("agent.bekasi")
+        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/"))
+        browser.find_element(By.LINK_TEXT, "Panggilan saat ini").click()
+        assert "Belum ada penelepon" in browser.find_element(By.ID, "pop").text
+
+        bridged_at = time.monotonic()
+        form = {"CallSid": caller.call_sid, "AccountSid": "AC" + "0" * 32, "From": caller.caller, "To": caller.dialed,
+                "Direction": "inbound", "CallStatus": "in-progress", "QueueSid": QUEUE_SID, "QueueTime": "40",
+                "DequeingCallSid": line.call_sid}  # fmt: skip
+        assert _post_signed(base, "/voice/queue/bridge", form) == 200
+        WebDriverWait(browser, 5, poll_frequency=0.1).until(
+            expected.text_to_be_present_in_element((By.CSS_SELECTOR, ".pop-caller"), "(021) 5551234")
+        )
+        assert time.monotonic() - bridged_at < 3  # polled once a second: well inside two, with slack for CI
+        pop = browser.find_element(By.ID, "pop").text
+        assert "Siti Rahmawati" in pop and "245.500" in pop and "0:40" in pop
+        assert browser.current_url == f"{base}/console/now"  # no reload, no navigation
+        assert browser.execute_script("return performance.getEntriesByType('navigation').length") == 1
+        SCREEN_POP_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        assert browser.save_screenshot(str(SCREEN_POP_SCREENSHOT))

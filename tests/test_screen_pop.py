@@ -180,7 +180,9 @@ def test_an_agent_sees_a_call_they_answered_from_another_region_and_no_other(
     app: Flask, client: FlaskClient, twilio: FakeTwilio, db_session, staff
 ) -> None:
     answered = _overflowed_kupang_call(client, twilio)
-    unanswered = FakeTwilio(client=client, auth_token=twilio.auth_token, caller="+623808259999", dialed=DIALED["KUPANG"])
+    unanswered = FakeTwilio(
+        client=client, auth_token=twilio.auth_token, caller="+623808259999", dialed=DIALED["KUPANG"]
+    )
     unanswered.start()
     unanswered.hang_up()
 

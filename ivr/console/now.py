@@ -70,6 +70,8 @@ def _shown(principal: Principal, hand: InHand | None) -> dict[str, Any]:
         "hand": hand,
         "pop": pop,
         "flows": flow_titles(pop.flows) if pop is not None else [],
+        # Twilio's QueueTime counts the last queue only (not the wait before an overflow); ours may lag.
+        "waited": max(hand.queue_seconds, (pop.call.queue_seconds or 0) if pop else 0) if hand else 0,
         "customer_link": customer is not None and principal.may_see_region(customer.region.id),
     }
 
