@@ -114,7 +114,7 @@ def flow_labels() -> dict[str, str]:
 
 
 def menu_path_words(path: Sequence[str]) -> list[str]:
-    """A callback's menu path ("flow.node", ...) in words, in the viewer's language: "Menu utama › 3 · Gangguan"."""
+    """A callback's menu path ("flow.node", ...) in words, in the viewer's language (flow labels, menu choices)."""
     engine = runtime().engine
     return sentences.menu_path_words(path, engine.flows, engine.prompts, viewer_language())
 

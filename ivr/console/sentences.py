@@ -15,7 +15,6 @@ SENTENCES: dict[str, dict[str, str]] = {
         "node_menu": "Mendengar pilihan: {options}",
         "node_question": "Ditanya: {question}",
         "node_record": "Diminta merekam pesan",
-        "node": "Sampai di {place}",
         "input_choice": "Memilih {choice}",
         "input_entry": "Memasukkan {what} {value}",
         "input_answer": "Menjawab {answer}",
@@ -60,7 +59,6 @@ SENTENCES: dict[str, dict[str, str]] = {
         "node_menu": "Heard the options: {options}",
         "node_question": "Asked: {question}",
         "node_record": "Asked to record a message",
-        "node": "Reached {place}",
         "input_choice": "Chose {choice}",
         "input_entry": "Entered {what} {value}",
         "input_answer": "Answered {answer}",
@@ -151,33 +149,67 @@ WORDS: dict[str, dict[str, str]] = {
 LABELS: dict[str, dict[str, dict[str, str]]] = {
     "id": {
         "miss": {"low_confidence": "kurang yakin", "not_understood": "tidak cocok dengan pilihan"},
-        "refused": {"not_digits": "bukan angka", "too_short": "terlalu pendek", "too_long": "terlalu panjang",
-                    "rejected": "tidak sah"},  # fmt: skip
-        "status": {"completed": "selesai", "busy": "sibuk", "no-answer": "tidak dijawab", "failed": "gagal",
-                   "canceled": "dibatalkan", "expired": "kedaluwarsa"},  # fmt: skip
-        "queue": {"bridged": "tersambung ke petugas", "bridging-in-progress": "tersambung ke petugas",
-                  "hangup": "menutup telepon", "leave": "keluar untuk telepon balik", "redirected": "dipindahkan",
-                  "queue-full": "antrean penuh", "system-error": "antrean gagal", "error": "antrean gagal"},  # fmt: skip
+        "refused": {
+            "not_digits": "bukan angka",
+            "too_short": "terlalu pendek",
+            "too_long": "terlalu panjang",
+            "rejected": "tidak sah",
+        },
+        "status": {
+            "completed": "selesai",
+            "busy": "sibuk",
+            "no-answer": "tidak dijawab",
+            "failed": "gagal",
+            "canceled": "dibatalkan",
+            "expired": "kedaluwarsa",
+        },
+        "queue": {
+            "bridged": "tersambung ke petugas",
+            "bridging-in-progress": "tersambung ke petugas",
+            "hangup": "menutup telepon",
+            "leave": "keluar untuk telepon balik",
+            "redirected": "dipindahkan",
+            "queue-full": "antrean penuh",
+            "system-error": "antrean gagal",
+            "error": "antrean gagal",
+        },
         "outbox": {"queued": "dalam antrean kirim", "sent": "terkirim", "failed": "gagal"},
         "language": {"id": "Bahasa Indonesia", "en": "Inggris"},
         "channel": {"voice": "Telepon", "sms": "SMS", "whatsapp": "WhatsApp"},
     },
     "en": {
         "miss": {"low_confidence": "low confidence", "not_understood": "matched no option"},
-        "refused": {"not_digits": "not digits", "too_short": "too short", "too_long": "too long",
-                    "rejected": "not valid"},  # fmt: skip
-        "status": {"completed": "completed", "busy": "busy", "no-answer": "no answer", "failed": "failed",
-                   "canceled": "canceled", "expired": "expired"},  # fmt: skip
-        "queue": {"bridged": "put through to an agent", "bridging-in-progress": "put through to an agent",
-                  "hangup": "hung up", "leave": "left for a callback", "redirected": "moved",
-                  "queue-full": "queue full", "system-error": "queue failed", "error": "queue failed"},  # fmt: skip
+        "refused": {
+            "not_digits": "not digits",
+            "too_short": "too short",
+            "too_long": "too long",
+            "rejected": "not valid",
+        },
+        "status": {
+            "completed": "completed",
+            "busy": "busy",
+            "no-answer": "no answer",
+            "failed": "failed",
+            "canceled": "canceled",
+            "expired": "expired",
+        },
+        "queue": {
+            "bridged": "put through to an agent",
+            "bridging-in-progress": "put through to an agent",
+            "hangup": "hung up",
+            "leave": "left for a callback",
+            "redirected": "moved",
+            "queue-full": "queue full",
+            "system-error": "queue failed",
+            "error": "queue failed",
+        },
         "outbox": {"queued": "waiting to be sent", "sent": "sent", "failed": "failed"},
         "language": {"id": "Indonesian", "en": "English"},
         "channel": {"voice": "Phone", "sms": "SMS", "whatsapp": "WhatsApp"},
     },
 }
 
-# (service, outcome) -> what it means; "*" for any outcome. {ref} is what the service created.
+# (service, outcome) -> what it means; "*" for any outcome, "" for nothing worth a line. {ref} is what was created.
 # A service not here gets the neutral "System: service → outcome"; one in QUIET is left to the raw events.
 SERVICES: dict[str, dict[tuple[str, str], str]] = {
     "id": {
@@ -211,6 +243,7 @@ SERVICES: dict[str, dict[tuple[str, str], str]] = {
         ("readings.attach_photo", "attached"): "Foto meter dilampirkan",
         ("readings.attach_photo", "kept"): "Foto meter disimpan",
         ("readings.send_sms", "*"): "SMS dikirim",
+        ("tickets.begin_complaint", "none"): "",
         ("tickets.begin_complaint", "maintenance"): "Diberi tahu pemeliharaan terjadwal",
         ("tickets.begin_complaint", "outage"): "Diberi tahu gangguan yang sudah diketahui",
         ("tickets.create_complaint", "routine"): "Tiket {ref} dibuat",
@@ -269,6 +302,7 @@ SERVICES: dict[str, dict[tuple[str, str], str]] = {
         ("readings.attach_photo", "attached"): "Meter photo attached",
         ("readings.attach_photo", "kept"): "Meter photo kept",
         ("readings.send_sms", "*"): "SMS sent",
+        ("tickets.begin_complaint", "none"): "",
         ("tickets.begin_complaint", "maintenance"): "Told of planned maintenance",
         ("tickets.begin_complaint", "outage"): "Told of a known outage",
         ("tickets.create_complaint", "routine"): "Ticket {ref} created",

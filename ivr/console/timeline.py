@@ -64,12 +64,12 @@ class Section:
     lines: list[Line] = field(default_factory=list)
 
 
-def sentence(kind: str, language: str, **values: Any) -> str:
+def sentence(key: str, language: str, /, **values: Any) -> str:
     """The sentence for an event kind in `language` (Indonesian if unknown); a missing value shows as "?"."""
     table = SENTENCES.get(language, SENTENCES["id"])
-    template = table.get(kind)
+    template = table.get(key)
     if template is None:
-        template, values = table["unknown"], {"kind": kind}
+        template, values = table["unknown"], {"kind": key}
     return template.format_map(_Missing(values))
 
 
@@ -169,8 +169,8 @@ class _Builder:
     def add(self, event: EventRow, text: str, kind: str | None = None) -> None:
         self.sections[-1].lines.append(Line(event.at, text, kind or event.kind, [event.seq]))
 
-    def say(self, event: EventRow, kind: str, **values: Any) -> None:
-        self.add(event, sentence(kind, self.language, **values))
+    def say(self, event: EventRow, key: str, /, **values: Any) -> None:
+        self.add(event, sentence(key, self.language, **values))
 
     def fold(self, event: EventRow) -> None:
         """No sentence of its own: its number joins the line before (for the raw list's anchors)."""
@@ -206,10 +206,11 @@ class _Builder:
         self.last_node = here
         if isinstance(node, RecordNode):
             self.say(event, "node_record")
-        elif isinstance(node, MenuNode):
-            named = [f"{k} · {v}" for k, v in _offers(node, self.prompts, self.language).items()]
+        elif named := [f"{k} · {v}" for k, v in _offers(node, self.prompts, self.language).items()]:
             options = ", ".join(named[:SHOWN_OPTIONS]) + (", …" if len(named) > SHOWN_OPTIONS else "")
-            self.say(event, "node_menu", options=options or ", ".join(node.options))
+            self.say(event, "node_menu", options=options)
+        elif isinstance(node, MenuNode):
+            self.say(event, "node_menu", options=", ".join(node.options))
         else:
             self.say(event, "node_question", question=self._question(node))
 
@@ -265,7 +266,10 @@ class _Builder:
             self.fold(event)
             return
         table = SERVICES[self.language]
-        text = table.get((service, outcome)) or table.get((service, "*"))
+        text = table.get((service, outcome), table.get((service, "*")))
+        if text == "":
+            self.fold(event)
+            return
         if text is None:
             self.say(event, "service", service=service, outcome=outcome)
             return
@@ -312,7 +316,7 @@ class _Builder:
         self.say(event, "message", body=body + extra)
 
     def on_reply(self, event: EventRow, detail: dict[str, Any]) -> None:
-        body = _quoted(detail.get("body")) if detail.get("body") else self.words["no_text"]
+        body = f'"{detail["body"]}"' if detail.get("body") else self.words["no_text"]  # bounded when stored
         self.say(event, "reply", body=body + (self.words["cut"] if detail.get("cut") else ""))
 
     def on_media_refused(self, event: EventRow, detail: dict[str, Any]) -> None:
