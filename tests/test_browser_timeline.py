@@ -45,7 +45,7 @@ def test_the_call_timeline_reads_in_both_languages(app: Flask, db_session, regio
         assert browser.save_screenshot(str(SHOTS / "call-timeline-id.png"))
 
         browser.find_element(By.CSS_SELECTOR, "form.language button").click()
-        WebDriverWait(browser, 10).until(lambda driver: "Chose 3 · " in sentences())
+        WebDriverWait(browser, 30).until(lambda driver: "Chose 3 · " in sentences())
         assert browser.find_elements(By.CSS_SELECTOR, ".timeline-flow h3")[1].text == "3 · Outage / complaint"
         assert "Ticket " in sentences() and " created" in sentences()
         browser.find_element(By.CSS_SELECTOR, "details.raw-events summary").click()
