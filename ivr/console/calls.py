@@ -18,8 +18,10 @@ from ivr.auth.roles import STAFF, Principal
 from ivr.auth.sessions import login_required, require_user
 from ivr.calls.outcome import OUTCOMES
 from ivr.console import nav
+from ivr.console import timeline as sentences
 from ivr.console.blueprint import blueprint
 from ivr.console.formatting import LANGUAGE_LABELS, MESSAGE_STATUS_LABELS, ZONE_NAMES, link
+from ivr.console.language import viewer_language
 from ivr.console.work import page_arg
 from ivr.extensions import runtime
 from ivr.queries.calls import CallFilter, EventRow, get_call, list_calls, visible_regions
@@ -111,6 +113,12 @@ def flow_labels() -> dict[str, str]:
     return runtime().engine.flows.titles(CONSOLE_LANGUAGE)
 
 
+def menu_path_words(path: Sequence[str]) -> list[str]:
+    """A callback's menu path ("flow.node", ...) in words, in the viewer's language (flow labels, menu choices)."""
+    engine = runtime().engine
+    return sentences.menu_path_words(path, engine.flows, engine.prompts, viewer_language())
+
+
 @blueprint.context_processor
 def call_labels() -> dict[str, Any]:
     """Indonesian names for outcomes, menu options, languages and channels, for every console template."""
@@ -120,6 +128,7 @@ def call_labels() -> dict[str, Any]:
         "language_labels": LANGUAGE_LABELS,
         "channel_labels": CHANNEL_LABELS,
         "link_to": link_to,
+        "menu_path_words": menu_path_words,
     }
 
 
@@ -214,9 +223,11 @@ def call(call_sid: str) -> ResponseReturnValue:
     noun = (
         "Panggilan" if detail.channel == VOICE else f"Percakapan {CHANNEL_LABELS.get(detail.channel, detail.channel)}"
     )
+    engine = runtime().engine
     return render_template(
         "console/call.html",
         call=detail,
+        sections=sentences.build(detail, detail.events, messages, engine.flows, engine.prompts, viewer_language()),
         timeline=timeline(detail.events, messages),
         message_status_labels=MESSAGE_STATUS_LABELS,
         zone=zone,

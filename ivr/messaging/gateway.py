@@ -216,7 +216,9 @@ class MessagingGateway:
         return Turn(utterances=self._prompt(prompt, state.language), ending=Hangup(), events=[event])
 
     def _settle(self, call: Conversation, turns: list[Turn], now: datetime) -> RowChange | None:
-        """The conversation ends when the flow says goodbye (or would transfer: text has no live agents)."""
+        """The reply goes on the timeline; the conversation ends when the flow says goodbye (or would transfer)."""
+        answer = reply.join(u for turn in turns for u in turn.utterances)
+        call.add_events([reply.sent(answer, call.state.flow, call.state.node)], now)
         ending = turns[-1].ending
         if isinstance(ending, Transfer):
             log.warning("conversation %s reached a transfer; text has no live agents", call.sid)
@@ -262,8 +264,10 @@ class MessagingGateway:
         log.warning("rate limit reached for %s", mask(message.address))
         telemetry.RATE_LIMITED.labels(verdict).inc()
         self._log_message(call, message, rate_limited=True)
-        self.core.record(call)
         text = reply.join(self._prompt("messaging.rate_limited", call.language)) if verdict == RateLimiter.WARN else ""
+        if text:
+            call.add_events([reply.sent(text, call.state.flow, call.state.node)], self.core.clock.now())
+        self.core.record(call)
         return self._answer(call, message, text)
 
     def _limited_at_once(self, message: InboundMessage, call: Conversation | None, verdict: str) -> str:
@@ -293,8 +297,10 @@ class MessagingGateway:
         self._log_message(call, message)
         call.had_error = True
         call.add_events([Event("error", None, None, {"error": "StateStoreError"})], self.core.clock.now())
+        text = self._apology(call, "state_store")
+        call.add_events([reply.sent(text, None, None)], self.core.clock.now())
         self.core.record(call)
-        return reply.render(self._apology(call, "state_store"))
+        return reply.render(text)
 
     def _apology(self, call: Conversation, cause: str) -> str:
         telemetry.apologised("messaging", cause)
