@@ -62,6 +62,10 @@ format: install
 bench: install ## Median time of one menu step (see bench/menu_step.py)
 	$(PY) bench/menu_step.py
 
+.PHONY: screenshots
+screenshots: install ## A PNG of every console page on fresh demo data, in Chromium: var/screenshots/<page>.png
+	$(PY) bench/screenshots.py
+
 .PHONY: bench-stats
 bench-stats: install ## Statistics on a synthetic year of 1M calls (PostgreSQL): rollups vs raw SQL, call writes
 	$(PY) bench/stats.py

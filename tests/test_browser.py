@@ -211,3 +211,27 @@ def test_the_agents_screen_pops_when_a_caller_is_bridged(app: Flask, client, db_
         assert browser.execute_script("return performance.getEntriesByType('navigation').length") == 1
         SCREEN_POP_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         assert browser.save_screenshot(str(SCREEN_POP_SCREENSHOT))
+
+
+def test_the_home_page_refreshes_itself(app: Flask, db_session, regions, browser) -> None:
+    """A call that ends after the page loaded shows in the calls tile within 15 s, without a reload."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as expected
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    add_user(db_session, "spv", "supervisor")
+    db_session.commit()
+    with serving(app) as base:
+        browser.get(f"{base}/console/login")
+        browser.find_element(By.NAME, "username").send_keys("spv")
+        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/"))
+        tile = "[data-tile=calls] .value"
+        assert browser.find_element(By.CSS_SELECTOR, tile).text == "0"
+        browser.execute_script("window.loadedOnce = true;")  # gone if the page reloads
+
+        _call(base, "9 !")  # English, then hangs up: one call offered today
+        WebDriverWait(browser, 15).until(lambda b: b.find_element(By.CSS_SELECTOR, tile).text == "1")
+        assert browser.execute_script("return window.loadedOnce === true;")
+        assert browser.current_url == f"{base}/console/"

@@ -177,7 +177,10 @@ def test_console_pages_send_security_headers(client, people) -> None:
         policy = page.headers["Content-Security-Policy"]
         assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "style-src 'self'" in policy
         html = page.get_data(as_text=True)
-        assert "<style" not in html and "style=" not in html and "<script" not in html
+        assert "<style" not in html and "style=" not in html
+        scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.DOTALL)  # files of the console only
+        assert all(re.fullmatch(r' src="/console/static/\w+\.js" defer', a) and not body for a, body in scripts)
+        assert html.count("<script") == len(scripts)
     assert pages[-1].status_code == 404
     with client.get("/console/static/console.css") as css:
         assert css.status_code == 200 and "no-store" not in css.headers.get("Cache-Control", "")

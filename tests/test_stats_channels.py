@@ -31,7 +31,7 @@ from db.models import CHANNELS, SMS, VOICE, WHATSAPP, Call, CallbackRequest, Com
 from ivr.api.spec import document
 from ivr.calls.outcome import derive_outcome
 from ivr.stats import export, figures, rollup
-from ivr.stats.figures import RangeError, StatsRange
+from ivr.stats.figures import ALL_CHANNELS, RangeError, StatsRange
 from ivr.stats.request import range_from_args
 from ivr.stats.rollup import tracking
 from tests.support.console import add_staff, bearer, log_in, token_for
@@ -304,6 +304,36 @@ def test_an_unknown_channel_says_which_there_are(value) -> None:
         range_from_args({"channel": value}, today=WEEK_END, service_level_seconds=20)
 
 
+def test_all_channels_are_the_sum_of_the_three(db_session, regions, texts) -> None:
+    """Counts add up channel by channel; the split says each one's part; queue figures stay the phone's."""
+    each = {channel: figures.summary(db_session, week(channel)).figures for channel in CHANNELS}
+    together = figures.summary(db_session, week(ALL_CHANNELS)).figures
+    for name in SUMMED:
+        assert together[name] == sum(each[channel][name] for channel in CHANNELS), name
+    assert together["offered"] == 14 + 5 + 3
+    assert together["containment_rate"] == pytest.approx((2 + 3 + 2) / (14 + 5 + 3))
+    for name in ("queued", "answered", "service_level", "average_speed_of_answer", "longest_wait"):
+        assert together[name] == each[VOICE][name], name
+    split = [
+        (s.channel, s.offered, s.self_served, s.callbacks_requested)
+        for s in figures.channel_split(db_session, week(ALL_CHANNELS))
+    ]
+    assert split == [(VOICE, 14, 2, 2), (SMS, 3, 2, 0), (WHATSAPP, 5, 3, 1)]
+    kupang = figures.summary(db_session, week(ALL_CHANNELS, regions["KUPANG"])).figures
+    assert kupang["offered"] == sum(
+        figures.summary(db_session, week(channel, regions["KUPANG"])).figures["offered"] for channel in CHANNELS
+    )
+    assert sum(p.figures["offered"] for p in figures.series(db_session, week(ALL_CHANNELS), "day")) == 22
+    assert len(list(export.call_records(db_session, week(ALL_CHANNELS)))) == 15 + 6 + 3
+
+
+SUMMED = (
+    "offered", "self_served", "abandoned", "handled", "callbacks_requested", "callbacks_fulfilled",
+    "readings_submitted", "readings_accepted", "readings_flagged", "complaints_opened", "complaints_resolved",
+    "complaints_backlog",
+)  # fmt: skip
+
+
 # -- the API ----------------------------------------------------------------------------------
 
 
@@ -329,7 +359,7 @@ def get_csv(client: FlaskClient, token: str, path: str, query: str) -> tuple[lis
 
 
 def test_the_contract_lists_the_channels_of_the_code() -> None:
-    assert document()["components"]["parameters"]["StatsChannel"]["schema"]["enum"] == list(CHANNELS)
+    assert document()["components"]["parameters"]["StatsChannel"]["schema"]["enum"] == [*CHANNELS, ALL_CHANNELS]
 
 
 def test_api_summary_of_whatsapp(client, token, texts) -> None:
@@ -367,6 +397,28 @@ def test_api_csv_of_whatsapp(client, token, texts) -> None:
     voice, name = get_csv(client, token, "/stats/calls.csv", WEEK)
     assert len(voice) == 15 and not any(row["call_sid"].startswith("CHtext") for row in voice)
     assert name.endswith('calls-2026-11-16-to-2026-11-22.csv"')
+
+
+def test_api_summary_of_all_channels(client, token, texts) -> None:
+    together = get_json(client, token, "/stats/summary", f"{WEEK}&channel=all")
+    each = {channel: get_json(client, token, "/stats/summary", f"{WEEK}&channel={channel}") for channel in CHANNELS}
+
+    assert together["range"]["channel"] == "all"
+    assert "phone calls only" in together["range"]["channel_note"]
+    for name in SUMMED:
+        assert together["figures"][name] == sum(body["figures"][name] for body in each.values()), name
+    assert together["channels"] == [
+        {
+            "channel": channel,
+            "offered": body["figures"]["offered"],
+            "self_served": body["figures"]["self_served"],
+            "callbacks_requested": body["figures"]["callbacks_requested"],
+        }
+        for channel, body in each.items()
+    ]
+    assert "channels" not in each[VOICE] and "channel_note" not in each[VOICE]["range"]
+    _, name = get_csv(client, token, "/stats/summary.csv", f"{WEEK}&channel=all")
+    assert name == 'attachment; filename="summary-2026-11-16-to-2026-11-22-all.csv"'
 
 
 @pytest.mark.parametrize(
@@ -417,6 +469,26 @@ def test_console_defaults_to_the_phone(client, db_session, regions, texts) -> No
     assert dict(FIGURE.findall(html))["offered"] == "14"
     sms = dict(FIGURE.findall(page(client, f"/console/stats?{WEEK}&channel=sms")))
     assert (sms["offered"], sms["median_time_to_resolve"]) == ("3", "3:00:00")
+
+
+def test_console_shows_all_channels_with_a_split(client, db_session, regions, texts) -> None:
+    add_staff(db_session, regions)
+    log_in(client, "spv")
+    html = page(client, f"/console/stats?{WEEK}&channel=all")
+    shown = dict(FIGURE.findall(html))
+    each = {c: dict(FIGURE.findall(page(client, f"/console/stats?{WEEK}&channel={c}"))) for c in CHANNELS}
+    split = re.findall(
+        r'<tr data-channel="(\w+)"><td>[^<]+</td><td class="offered">(\d+)</td><td class="self-served">(\d+)</td>'
+        r'<td>[^<]+</td><td class="callbacks">(\d+)</td>',
+        html,
+    )
+
+    assert '<option value="all" selected>Semua saluran</option>' in html and "<h1>Statistik: Semua saluran</h1>" in html
+    assert "hanya dari telepon" in html
+    for name in ("offered", "self_served", "callbacks_requested", "readings_submitted", "complaints_opened"):
+        assert int(shown[name]) == sum(int(figures_[name]) for figures_ in each.values()), name
+    assert split == [(c, each[c]["offered"], each[c]["self_served"], each[c]["callbacks_requested"]) for c in CHANNELS]
+    assert '<tr data-channel="' not in page(client, f"/console/stats?{WEEK}&channel=sms")
 
 
 def test_console_bad_channel_is_explained(client, db_session, regions) -> None:

@@ -1,11 +1,13 @@
 """Supervisor statistics over the API: the figures as JSON and CSV, and the raw call records as streamed CSV.
 
 Supervisors and admins only. Ranges are whole local days of one channel (voice by default, or
-sms / whatsapp) read by ivr/stats/request.py, the same parser as the console; bucket and peak-hour
-times are local wall clock without an offset.
+sms / whatsapp) or of all three summed (`all`), read by ivr/stats/request.py, the same parser as
+the console; bucket and peak-hour times are local wall clock without an offset.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
@@ -18,7 +20,7 @@ from ivr.auth.tokens import api_auth
 from ivr.extensions import runtime
 from ivr.stats import downloads, export, figures
 from ivr.stats.definitions import FIGURES, FUNNEL_DEFINITION, SPEECH_DEFINITION
-from ivr.stats.figures import FlowFunnel, RangeError, StatsRange
+from ivr.stats.figures import ALL_CHANNELS, ALL_CHANNELS_NOTE, FlowFunnel, RangeError, StatsRange
 from ivr.stats.request import bucket_from_args, range_from_args, region_code, today_in
 
 TIMEZONE_NOTE = (
@@ -49,7 +51,7 @@ def _bucket() -> str:
 
 
 def _range_json(stats_range: StatsRange) -> dict[str, object]:
-    return {
+    found: dict[str, object] = {
         "from": stats_range.start.isoformat(),
         "to": stats_range.end.isoformat(),
         "region_id": stats_range.region_id,
@@ -57,6 +59,9 @@ def _range_json(stats_range: StatsRange) -> dict[str, object]:
         "service_level_seconds": stats_range.service_level_seconds,
         "timezone_note": TIMEZONE_NOTE,
     }
+    if stats_range.channel == ALL_CHANNELS:
+        found["channel_note"] = ALL_CHANNELS_NOTE
+    return found
 
 
 def _funnel_json(flow: FlowFunnel) -> dict[str, object]:
@@ -88,13 +93,17 @@ def stats_summary() -> ResponseReturnValue:
     with runtime().database.session() as session:
         stats_range = _range(session)
         result = figures.summary(session, stats_range)
+        split = figures.channel_split(session, stats_range) if stats_range.channel == ALL_CHANNELS else None
     peak = {"start": export.wall_clock(result.peak_hour), "calls": result.peak_hour_calls} if result.peak_hour else None
-    return jsonify(
-        range=_range_json(stats_range),
-        figures=result.figures,
-        peak_hour=peak,
-        complaints_by_category=result.complaints_by_category,
-    )
+    body: dict[str, object] = {
+        "range": _range_json(stats_range),
+        "figures": result.figures,
+        "peak_hour": peak,
+        "complaints_by_category": result.complaints_by_category,
+    }
+    if split is not None:
+        body["channels"] = [dataclasses.asdict(share) for share in split]
+    return jsonify(body)
 
 
 @blueprint.get("/stats/series")

@@ -11,9 +11,7 @@ from sqlalchemy import select
 
 from db.models import User
 from ivr.auth.passwords import check_login_password
-from ivr.auth.roles import STAFF
-from ivr.auth.sessions import check_csrf, current_user, log_in, log_out, login_required
-from ivr.console import nav
+from ivr.auth.sessions import check_csrf, log_in, log_out
 from ivr.console.blueprint import blueprint
 from ivr.extensions import runtime
 
@@ -67,10 +65,3 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     log_out()
     return redirect(url_for("console.login"))
-
-
-@blueprint.get("/")
-@login_required(*STAFF)
-def home() -> ResponseReturnValue:
-    """The first page after login: what this role can open."""
-    return render_template("console/home.html", entries=nav.entries_for(current_user()), now=runtime().clock.now())

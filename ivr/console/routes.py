@@ -13,6 +13,7 @@ from ivr.console import (
     customers,
     formatting,
     headers,
+    home,
     language,
     live,
     nav,
@@ -24,7 +25,21 @@ from ivr.console import (
 from ivr.console.blueprint import blueprint
 
 # Imported for their routes.
-FEATURES = (auth_views, headers, language, work, readings, calls, customers, live, now, admin, announcements, stats)
+FEATURES = (
+    auth_views,
+    home,
+    headers,
+    language,
+    work,
+    readings,
+    calls,
+    customers,
+    live,
+    now,
+    admin,
+    announcements,
+    stats,
+)
 
 
 def register(app: Flask) -> None:

@@ -33,12 +33,15 @@ from ivr.stats.definitions import (
     Number,
 )
 from ivr.stats.figures import (
+    ALL_CHANNELS,
+    ChannelShare,
     FlowFunnel,
     NodeSpeech,
     RangeError,
     SeriesPoint,
     StatsRange,
     Summary,
+    channel_split,
     check_bucket,
     funnel,
     series,
@@ -47,7 +50,12 @@ from ivr.stats.figures import (
 from ivr.stats.request import bucket_from_args, range_from_args, today_in
 
 BUCKET_LABELS = {"hour": "Per jam", "day": "Per hari", "week": "Per minggu"}
-CHANNEL_LABELS = {VOICE: "Telepon", SMS: "SMS", WHATSAPP: "WhatsApp"}
+CHANNEL_LABELS = {VOICE: "Telepon", SMS: "SMS", WHATSAPP: "WhatsApp", ALL_CHANNELS: "Semua saluran"}
+ALL_CHANNELS_TEXT = (
+    "Semua saluran: telepon, SMS dan WhatsApp dijumlahkan. Angka antrean dan jawaban (service level, waktu "
+    "jawab, durasi layanan, tunggu terlama) hanya dari telepon, karena percakapan teks diserahkan ke agen "
+    "sebagai permintaan panggil balik."
+)
 FORM_KEYS = ("from", "to", "region_id", "channel", "bucket", "service_level")
 PEAK_FORMAT = "%d %b %Y %H:%M"
 # Headline tiles: the figure, then the figures shown small beneath it.
@@ -161,6 +169,7 @@ class Dashboard:
     funnels: tuple[FlowFunnel, ...]
     complaints: BarChart
     speech: tuple[SpeechTable, ...] = ()
+    channels: tuple[ChannelShare, ...] = ()  # per-channel split, for all channels together only
 
 
 def span(seconds: float | None) -> str:
@@ -256,6 +265,7 @@ def dashboard(db: Session, stats_range: StatsRange, bucket: str) -> Dashboard:
         funnels=tuple(funnels),
         complaints=complaints_chart(result.complaints_by_category),
         speech=speech_tables(funnels, names),
+        channels=tuple(channel_split(db, stats_range)) if stats_range.channel == ALL_CHANNELS else (),
     )
 
 
@@ -310,6 +320,7 @@ def stats() -> ResponseReturnValue:
         regions=regions,
         channels=CHANNEL_LABELS,
         channel_label=CHANNEL_LABELS.get(form["channel"] or VOICE),
+        all_channels_text=ALL_CHANNELS_TEXT,
         buckets=BUCKET_LABELS,
         thresholds=SERVICE_LEVEL_THRESHOLDS,
         exports=exports,

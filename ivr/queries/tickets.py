@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -159,13 +159,19 @@ def list_tickets(
     per_page: int = 25,
     *,
     now: datetime,
+    urgent_only: bool = False,
 ) -> Page[TicketRow]:
-    """Urgent first, then oldest first; `status` is one of TICKET_STATUSES, ACTIVE, or None for all."""
+    """Urgent first, then oldest first; `status` is one of TICKET_STATUSES, ACTIVE, or None for all.
+
+    `urgent_only` keeps urgent complaints alone (service requests are never urgent).
+    """
     model = _model(kind)
     if status is not None and status != ACTIVE and status not in TICKET_STATUSES:
         raise TicketError(f"Status tidak dikenal: {status!r}.")
     page, per_page = page_bounds(page, per_page, MAX_PER_PAGE)
     where = [region_clause(principal, model.region_id)]
+    if urgent_only:
+        where.append(Complaint.urgent.is_(True) if model is Complaint else false())
     if status == ACTIVE:
         where.append(model.status.in_(ACTIVE_STATUSES))
     elif status is not None:

@@ -111,6 +111,23 @@ def urgent_waiting(session: Session) -> dict[str, int]:
     return {str(queue): int(count) for queue, count in session.execute(query)}
 
 
+def waiting_calls(session: Session, queues: list[str]) -> list[Call]:
+    """Everyone waiting in `queues` now, each queue in the order agents take them (urgent first)."""
+    query = select(Call).where(Call.queue_name.in_(queues), *_waiting_now())
+    return list(session.scalars(query.order_by(Call.queue_name, Call.urgent.desc(), Call.queue_entered_at, Call.id)))
+
+
+def with_agents(session: Session, since: datetime) -> list[Call]:
+    """Callers an agent took from a queue after `since` and still talks to, longest first."""
+    query = select(Call).where(
+        Call.queue_name.is_not(None),
+        Call.answered_at >= since,
+        Call.ended_at.is_(None),
+        Call.agent_call_sid.is_not(None),
+    )
+    return list(session.scalars(query.order_by(Call.answered_at, Call.id)))
+
+
 def head_of(session: Session, queue: str) -> Call | None:
     """The next caller an agent takes from `queue`: the longest waiting urgent one, else the longest waiting."""
     first = (Call.urgent.desc(), Call.queue_entered_at, Call.id)

@@ -169,7 +169,7 @@ def call_records(session: Session, stats_range: StatsRange, batch: int = CALL_BA
             Call.input_modes,
         )
         .outerjoin(Region, Region.id == Call.region_id)
-        .where(Call.channel == stats_range.channel, in_local_range(Call.region_id, Call.started_at, bounds))
+        .where(Call.channel.in_(stats_range.channels), in_local_range(Call.region_id, Call.started_at, bounds))
         .order_by(Call.started_at, Call.id)
         .execution_options(yield_per=batch)
     )

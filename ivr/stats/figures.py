@@ -3,7 +3,8 @@
 Call figures come from stats_call_hours / stats_flow_days (a year is ~9k hour rows per region);
 callbacks, readings and complaints are read directly through their (region, time) indexes, with
 each region's own local-day bounds. Every figure is for one channel: a phone call, or a text
-conversation over SMS or WhatsApp (a `calls` row with that channel).
+conversation over SMS or WhatsApp (a `calls` row with that channel), or for all three together
+(`ALL_CHANNELS`): the same counts summed, ratios and medians over the lot.
 """
 
 from __future__ import annotations
@@ -30,15 +31,27 @@ from ivr.stats.rollup import Zones
 BUCKETS = ("hour", "day", "week")
 MAX_RANGE_DAYS = 400
 MAX_HOURLY_DAYS = 31  # 744 hourly points; a longer hourly series is unreadable and slow to ship
+ALL_CHANNELS = "all"  # a range's channel meaning voice, SMS and WhatsApp together
+CHANNEL_CHOICES = (*CHANNELS, ALL_CHANNELS)
+ALL_CHANNELS_NOTE = (
+    "All channels: voice, SMS and WhatsApp summed. Queue and answer figures (service level, speed of "
+    "answer, handle time, longest wait) come from phone calls only, since a text conversation hands over "
+    "to an agent as a callback request."
+)
 
 
 class RangeError(ValueError):
     """A range or bucket the statistics cannot answer; the message says why."""
 
 
+def channels_of(channel: str) -> tuple[str, ...]:
+    """One channel as a tuple, or every channel for ALL_CHANNELS."""
+    return CHANNELS if channel == ALL_CHANNELS else (channel,)
+
+
 @dataclass(frozen=True)
 class StatsRange:
-    """Local days `start`..`end` (inclusive), one region or all, one channel."""
+    """Local days `start`..`end` (inclusive), one region or all, one channel or all of them."""
 
     start: date
     end: date
@@ -47,12 +60,17 @@ class StatsRange:
     service_level_seconds: int = 20
 
     def __post_init__(self) -> None:
-        if self.channel not in CHANNELS:
-            raise RangeError(f"channel must be one of {', '.join(CHANNELS)}")
+        if self.channel not in CHANNEL_CHOICES:
+            raise RangeError(f"channel must be one of {', '.join(CHANNEL_CHOICES)}")
         if self.end < self.start:
             raise RangeError("the range ends before it starts")
         if (self.end - self.start).days + 1 > MAX_RANGE_DAYS:
             raise RangeError(f"ranges are limited to {MAX_RANGE_DAYS} days")
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels the range counts: its own, or every one for ALL_CHANNELS."""
+        return channels_of(self.channel)
 
     @property
     def first_hour(self) -> datetime:
@@ -113,7 +131,7 @@ class FlowFunnel:
 
 def _hour_filter(stats_range: StatsRange) -> list[ColumnElement[bool]]:
     conditions = [
-        CallHourStats.channel == stats_range.channel,
+        CallHourStats.channel.in_(stats_range.channels),
         CallHourStats.hour >= stats_range.first_hour,
         CallHourStats.hour < stats_range.after_last_hour,
     ]
@@ -206,7 +224,7 @@ def series(session: Session, stats_range: StatsRange, bucket: str) -> list[Serie
 def funnel(session: Session, stats_range: StatsRange) -> list[FlowFunnel]:
     """Per flow: reached, completed, where callers gave up and how they answered each node; flows most reached first."""
     conditions = [
-        FlowDayStats.channel == stats_range.channel,
+        FlowDayStats.channel.in_(stats_range.channels),
         FlowDayStats.day >= stats_range.start,
         FlowDayStats.day <= stats_range.end,
     ]
@@ -301,10 +319,10 @@ def reading_source(channel: str) -> str:
 def callback_figures(
     session: Session, bounds: dict[int | None, tuple[datetime, datetime]], channel: str
 ) -> dict[str, Number]:
-    """By the channel of the conversation that asked: a text conversation hands over to an agent this way."""
+    """By the channel of the conversation that asked (or all): a text conversation hands over to an agent this way."""
     in_range = and_(
         in_local_range(CallbackRequest.region_id, CallbackRequest.requested_at, bounds),
-        CallbackRequest.channel == channel,
+        CallbackRequest.channel.in_(channels_of(channel)),
     )
     fulfilled = CallbackRequest.fulfilled_at.is_not(None)
     requested, done = session.execute(select(func.count(), func.count().filter(fulfilled)).where(in_range)).one()
@@ -331,7 +349,8 @@ def reading_figures(
         .join(Meter, Meter.id == Reading.meter_id)
         .join(Customer, Customer.id == Meter.customer_id)
         .where(
-            Reading.source == reading_source(channel), in_local_range(Customer.region_id, Reading.submitted_at, bounds)
+            Reading.source.in_([reading_source(each) for each in channels_of(channel)]),
+            in_local_range(Customer.region_id, Reading.submitted_at, bounds),
         )
     ).one()
     return {"readings_submitted": row[0], "readings_accepted": row[1], "readings_flagged": row[2]}
@@ -348,7 +367,7 @@ def complaint_figures(
     resolved_in_range = and_(
         Complaint.resolved_at.is_not(None), in_local_range(Complaint.region_id, Complaint.resolved_at, bounds)
     )
-    on_channel = Complaint.channel == channel
+    on_channel = Complaint.channel.in_(channels_of(channel))
     counts = session.execute(  # one pass for both: a year's range reads the table once, not twice
         select(Complaint.category, func.count().filter(opened_in_range), func.count().filter(resolved_in_range))
         .where(or_(opened_in_range, resolved_in_range), on_channel)
@@ -406,6 +425,45 @@ class Summary:
     peak_hour: datetime | None
     peak_hour_calls: int
     complaints_by_category: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class ChannelShare:
+    """One channel's part of an all-channels range: calls offered, self-served, callbacks asked for."""
+
+    channel: str
+    offered: int
+    self_served: int
+    callbacks_requested: int
+
+
+def channel_split(session: Session, stats_range: StatsRange) -> list[ChannelShare]:
+    """Each channel of the range (every one for ALL_CHANNELS) in CHANNELS order, zeros included."""
+    hours = _hour_filter(stats_range)
+    calls = {
+        channel: (int(offered or 0), int(served or 0))
+        for channel, offered, served in session.execute(
+            select(CallHourStats.channel, func.sum(CallHourStats.offered), func.sum(CallHourStats.self_served))
+            .where(*hours)
+            .group_by(CallHourStats.channel)
+        )
+    }
+    bounds = local_bounds(stats_range, Zones.load(session))
+    callbacks = {
+        channel: int(count)
+        for channel, count in session.execute(
+            select(CallbackRequest.channel, func.count())
+            .where(
+                in_local_range(CallbackRequest.region_id, CallbackRequest.requested_at, bounds),
+                CallbackRequest.channel.in_(stats_range.channels),
+            )
+            .group_by(CallbackRequest.channel)
+        )
+    }
+    return [
+        ChannelShare(channel, *calls.get(channel, (0, 0)), callbacks.get(channel, 0))
+        for channel in stats_range.channels
+    ]
 
 
 def summary(session: Session, stats_range: StatsRange) -> Summary:

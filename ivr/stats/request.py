@@ -42,7 +42,7 @@ def _whole(args: Mapping[str, str], name: str) -> int | None:
 
 
 def _channel(args: Mapping[str, str]) -> str:
-    """The channel asked for (StatsRange checks it is one of CHANNELS); voice when none is."""
+    """The channel asked for (StatsRange checks it is one of CHANNEL_CHOICES, "all" included); voice when none is."""
     return (args.get("channel") or "").strip() or VOICE
 
 
