@@ -13,8 +13,9 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from db.models import User
+from db.models import CallbackRequest, Complaint, TicketUpdate, User
 from ivr.extensions import runtime
 from ivr.state import StateStoreError
 from tests.conftest import DEFAULT_NOW
@@ -205,3 +206,46 @@ def test_an_agent_sees_a_call_they_answered_from_another_region_and_no_other(
     assert client.get(f"/api/v1/calls/{answered.call_sid}", headers=bearer(tokens["bekasi"])).status_code == 404
     everyone = client.get("/api/v1/calls", headers=bearer(tokens["spv"])).get_json()
     assert {row["call_sid"] for row in everyone["items"]} == {answered.call_sid, unanswered.call_sid}
+
+
+def test_the_agent_opens_a_ticket_and_a_callback_for_the_caller_in_hand(
+    app: Flask, client: FlaskClient, twilio: FakeTwilio, staff, known_caller, db_session
+) -> None:
+    agent, other = console(app, "agent.bekasi"), console(app, "agent.kupang")
+    twilio.start()
+    twilio.press("0")
+    taken(client, twilio, AGENT_PHONE)
+    page = agent.get("/console/now").get_data(as_text=True)
+    assert 'action="/console/now/ticket"' in page and 'action="/console/now/callback"' in page
+    token = _CSRF.search(page).group(1)
+    form = {"csrf_token": token, "call_sid": twilio.call_sid, "category": "billing", "note": "Tagihan <b>dobel</b>"}
+
+    opened = agent.post("/console/now/ticket", data=form)
+    again = agent.post("/console/now/ticket", data=form)  # a double click: the same ticket
+
+    db_session.expire_all()
+    [ticket] = db_session.scalars(select(Complaint).where(Complaint.call_sid == twilio.call_sid))
+    assert (ticket.category, ticket.region_id, ticket.callback_number) == (
+        "billing",
+        staff["bekasi"].region_id,
+        twilio.caller,
+    )
+    assert ticket.customer_id is not None and ticket.description == "Tagihan <b>dobel</b>"
+    assert f"Tiket {ticket.ticket_number} dibuat." in opened.get_data(as_text=True)
+    assert "sudah ada untuk panggilan ini" in again.get_data(as_text=True)
+    [history] = db_session.scalars(select(TicketUpdate).where(TicketUpdate.ticket_id == ticket.id))
+    assert history.user_id == staff["bekasi"].id and history.note.startswith("Dibuka petugas dari panggilan")
+
+    booked = agent.post("/console/now/callback", data={"csrf_token": token, "call_sid": twilio.call_sid})
+    assert "Panggil balik dicatat." in booked.get_data(as_text=True)
+    [callback] = db_session.scalars(select(CallbackRequest).where(CallbackRequest.call_sid == twilio.call_sid))
+    assert (callback.number, callback.reason) == (twilio.caller, "agent")
+    twice = agent.post("/console/now/callback", data={"csrf_token": token, "call_sid": twilio.call_sid})
+    assert "sudah tercatat" in twice.get_data(as_text=True)
+
+    bad = agent.post("/console/now/ticket", data={**form, "category": "nonsense"})
+    assert bad.status_code == 400 and "Kategori tidak dikenal" in bad.get_data(as_text=True)
+    other_token = _CSRF.search(other.get("/console/now").get_data(as_text=True)).group(1)
+    refused = other.post("/console/now/ticket", data={**form, "csrf_token": other_token})  # not theirs to see
+    assert refused.status_code == 400 and "Panggilan tidak ditemukan" in refused.get_data(as_text=True)
+    assert agent.post("/console/now/callback", data={"call_sid": twilio.call_sid}).status_code == 400  # no CSRF

@@ -15,6 +15,7 @@ to agents. Each user sees only their own call in hand.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify, redirect, render_template, request, url_for
@@ -27,10 +28,14 @@ from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.console.headers import CONTENT_SECURITY_POLICY
 from ivr.console.language import viewer_language
+from ivr.console.work import CATEGORY_LABELS
 from ivr.extensions import runtime
+from ivr.queries import call_actions
 from ivr.queries.screen_pop import ScreenPop, screen_pop
+from ivr.queries.tickets import TicketError
 from ivr.queues import in_hand
 from ivr.queues.in_hand import InHand
+from ivr.services.tickets import CATEGORIES
 from ivr.state import StateStoreError
 
 log = logging.getLogger(__name__)
@@ -73,6 +78,7 @@ def _shown(principal: Principal, hand: InHand | None) -> dict[str, Any]:
         # Twilio's QueueTime counts the last queue only (not the wait before an overflow); ours may lag.
         "waited": max(hand.queue_seconds, (pop.call.queue_seconds or 0) if pop else 0) if hand else 0,
         "customer_link": customer is not None and principal.may_see_region(customer.region.id),
+        "categories": [(category, CATEGORY_LABELS.get(category, category)) for category in CATEGORIES],
     }
 
 
@@ -91,14 +97,73 @@ def now() -> ResponseReturnValue:
     except StateStoreError:
         log.warning("screen pop: call-state store unreadable", exc_info=True)
         hand, unavailable = None, True
+    return _page(principal, hand, unavailable)
+
+
+def _page(principal: Principal, hand: InHand | None, unavailable: bool = False, **told: Any) -> Response:
     page = render_template(
         "console/now.html",
         **_shown(principal, hand),
         shown=hand.call_sid if hand else "",
         unavailable=unavailable,
         poll_seconds=POLL_SECONDS,
+        **told,
     )
-    return _with_script(Response(page))
+    return _with_script(Response(page, status=400 if told.get("error") else 200))
+
+
+def _act(opened: Callable[[Principal, str], str]) -> ResponseReturnValue:
+    """Run an action for the call the form names, then show the page with what it did (or why not)."""
+    principal = require_user()
+    call_sid = request.form.get("call_sid", "")[:64]
+    try:
+        hand = _in_hand(principal)
+    except StateStoreError:
+        hand = None
+    try:
+        done = opened(principal, call_sid)
+    except LookupError:
+        return _page(principal, hand, error="Panggilan tidak ditemukan.")
+    except TicketError as error:
+        return _page(principal, hand, error=str(error))
+    return _page(principal, hand, done=done)
+
+
+@blueprint.post("/now/ticket")
+@login_required(*STAFF)
+def now_ticket() -> ResponseReturnValue:
+    """Open a complaint for the caller (one per call and category: a second click gets the same one)."""
+
+    def opened(principal: Principal, call_sid: str) -> str:
+        with runtime().database.session() as db:
+            ticket = call_actions.open_ticket(
+                db,
+                principal,
+                call_sid,
+                request.form.get("category", ""),
+                request.form.get("note", ""),
+                runtime().clock.now(),
+            )
+            db.commit()
+        return f"Tiket {ticket.reference} {'dibuat' if ticket.new else 'sudah ada untuk panggilan ini'}."
+
+    return _act(opened)
+
+
+@blueprint.post("/now/callback")
+@login_required(*STAFF)
+def now_callback() -> ResponseReturnValue:
+    """Book a callback to the caller's own number (one per call)."""
+
+    def opened(principal: Principal, call_sid: str) -> str:
+        with runtime().database.session() as db:
+            booked = call_actions.book_callback(db, principal, call_sid, runtime().clock.now())
+            db.commit()
+        if booked is None:
+            raise TicketError("Penelepon tidak punya nomor yang bisa ditelepon balik.")
+        return "Panggil balik dicatat." if booked.new else "Panggil balik untuk panggilan ini sudah tercatat."
+
+    return _act(opened)
 
 
 @blueprint.get("/now/poll")
