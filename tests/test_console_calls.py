@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -32,7 +34,7 @@ from tests.support.calls import (
     row_sids,
 )
 from tests.support.catalog import add_purchase
-from tests.support.console import add_staff, log_in
+from tests.support.console import add_staff, choose_language, log_in
 from tests.support.factories import DIALED, add_bill
 from tests.support.journeys import set_clock
 from tests.support.tickets import RECORDING_URL
@@ -150,8 +152,8 @@ def test_call_page_shows_caller_timeline_in_local_time_and_the_customer(client: 
     assert '<span class="caller-national">(021) 5551234</span>' in html
     assert '<code class="caller-raw">+62215551234</code>' in html
     assert "UP3 Bekasi" in html
-    assert "23 Nov 2026 10:00 WIB" in html
-    assert "<td>10:00:00 WIB</td>" in html
+    assert "23 Nov 2026 10.00 WIB" in html
+    assert "<td>10.00.00 WIB</td>" in html
     assert "WIT<" not in html
     assert "bill.ask_id" in html and f"digits: <code>{IDPEL}#</code>" in html
     assert "Selesai mandiri" in html and "0:42" in html
@@ -163,13 +165,13 @@ def test_call_page_in_wit_and_what_the_call_created(client: FlaskClient, calls: 
     html = page(client, f"/console/calls/{calls.jayapura}")
     [complaint] = db_session.query(Complaint).filter_by(call_sid=calls.jayapura).all()
 
-    assert "<td>12:00:00 WIT</td>" in html
-    assert "10:00:00 WIB" not in html
+    assert "<td>12.00.00 WIT</td>" in html
+    assert "10.00.00 WIB" not in html
     assert complaint.ticket_number in html
     assert "complaint.record_description" in html
 
     kupang = page(client, f"/console/calls/{calls.kupang}")
-    assert "<td>00:30:00 WITA</td>" in kupang
+    assert "<td>00.30.00 WITA</td>" in kupang
     assert "Permintaan telepon balik" in kupang and "Ke (0380) 8211234" in kupang
     assert "Minta ditelepon balik" in kupang
 
@@ -370,9 +372,12 @@ def test_customer_page_bills_tokens_and_calls(client: FlaskClient, calls: Scenar
 
     assert "<code>1234 5678 9012 3456 7890</code>" in html
     assert "12345678901234567890" not in html
-    assert "10/2026" in html and "01/2026" in html
-    assert "200.000" in html
+    assert "Okt 2026" in html and "Jan 2026" in html
+    assert "Rp 200.000" in html
     assert row_sids(html) == ["CAfromphone"]
+    choose_language(client, "en")
+    html = page(client, f"/console/customers/{calls.customer_id}")
+    assert "IDR 200,000" in html and "Oct 2026" in html and "Rp 200.000" not in html
     page(client, "/console/customers/999999", 404)
 
 
@@ -441,3 +446,60 @@ def test_live_page_says_so_when_the_board_is_down(app: Flask, client: FlaskClien
     log_in(client, "spv")
     html = page(client, "/console/live", 503)
     assert "tidak tersedia" in html
+
+
+# -- across time zones, in either language --------------------------------------------------------
+
+STARTED = re.compile(r'<td class="started"><a [^>]*>([^<]*)</a>(?:<br><span class="muted local">([^<]*)</span>)?</td>')
+
+
+def test_calls_from_several_zones_are_listed_and_shown_on_one_clock(
+    client: FlaskClient, db_session, regions, people
+) -> None:
+    """Jayapura's 11:30 WIT is before Bekasi's 10:00 WIB: newest first, on the list's WIB clock."""
+    insert_call(db_session, "CAjayapura", regions["JAYAPURA"], datetime(2026, 11, 23, 2, 30, tzinfo=UTC))
+    insert_call(db_session, "CAbekasi", regions["BEKASI"], datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
+    db_session.commit()
+    log_in(client, "spv")
+
+    html = page(client, "/console/calls")
+    assert row_sids(html) == ["CAbekasi", "CAjayapura"]
+    assert STARTED.findall(html) == [
+        ("23 Nov 2026 10.00 WIB", ""),
+        ("23 Nov 2026 09.30 WIB", "23 Nov 2026 11.30 WIT setempat"),
+    ]
+
+    choose_language(client, "en")
+    html = page(client, "/console/calls")
+    assert row_sids(html) == ["CAbekasi", "CAjayapura"]
+    assert STARTED.findall(html) == [
+        ("Nov 23, 2026, 10:00\u202fAM WIB", ""),
+        ("Nov 23, 2026, 9:30\u202fAM WIB", "Nov 23, 2026, 11:30\u202fAM WIT setempat"),
+    ]
+
+    # Jayapura on its own: one zone, its own clock, nothing beneath
+    assert STARTED.findall(page(client, "/console/calls?region=JAYAPURA")) == [("Nov 23, 2026, 11:30\u202fAM WIT", "")]
+
+
+class TestBrand:
+    @pytest.fixture
+    def settings_overrides(self, settings_overrides: dict[str, Any]) -> dict[str, Any]:
+        return {**settings_overrides, "utility_name": "Listrik Nusantara"}
+
+    def test_the_console_is_branded_with_the_configured_utility(self, client: FlaskClient, people) -> None:
+        log_in(client, "spv")
+        html = page(client, "/console/calls")
+        assert (
+            ">Listrik Nusantara 123 Konsol</a>" in html and "<title>Panggilan · Listrik Nusantara 123</title>" in html
+        )
+        assert "PLN" not in html
+
+
+def test_the_brand_defaults_to_pln_and_the_header_speaks_the_viewers_language(client: FlaskClient, people) -> None:
+    log_in(client, "spv")
+    html = page(client, "/console/stats")
+    assert ">PLN 123 Konsol</a>" in html and ">Panggilan</a>" in html and "<button>Keluar</button>" in html
+    choose_language(client, "en")
+    html = page(client, "/console/stats")
+    assert ">PLN 123 Console</a>" in html and ">Calls</a>" in html and ">Statistics</a>" in html
+    assert "<button>Log out</button>" in html and "<title>Statistics · Voice · PLN 123</title>" in html

@@ -7,13 +7,16 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
 from db.models import FlowDayStats
+from ivr.console import nav, stats
 from ivr.console.stats import span
-from tests.support.console import add_staff, add_user, log_in
+from ivr.console.translate import ENGLISH
+from tests.support.console import add_staff, add_user, choose_language, log_in
 from tests.support.stats import add_fixed_history
 
 WEEK = "?from=2026-11-16&to=2026-11-22"
@@ -57,12 +60,12 @@ def test_supervisor_sees_the_week_in_figures(client: FlaskClient, history) -> No
     assert shown["offered"] == "14"
     assert shown["handled"] == "4"
     assert (shown["abandoned"], shown["abandoned_in_menu"], shown["abandoned_in_queue"]) == ("4", "2", "2")
-    assert (shown["containment_rate"], shown["self_served"]) == ("14,3 %", "2")
-    assert shown["service_level"] == "20 %"
+    assert (shown["containment_rate"], shown["self_served"]) == ("14,3%", "2")
+    assert shown["service_level"] == "20%"
     assert shown["average_speed_of_answer"] == "0:28"  # (15 + 45 + 25) / 3
     assert shown["average_handle_time"] == "3:27"  # (300 + 120 + 200) / 3
     assert shown["longest_wait"] == "1:30"
-    assert shown["peak_hour"] == "16 Nov 2026 09:00"
+    assert shown["peak_hour"] == "16 Nov 2026 09.00"
     assert (shown["callbacks_requested"], shown["callbacks_fulfilled"], shown["median_time_to_callback"]) == (
         "2",
         "1",
@@ -77,7 +80,7 @@ def test_supervisor_sees_the_week_in_figures(client: FlaskClient, history) -> No
 def test_tiles_explain_themselves_from_the_definitions(client: FlaskClient, history) -> None:
     log_in(client, "spv")
     html = page(client, "/console/stats" + WEEK)
-    assert 'title="Self-served calls / calls offered."' in html
+    assert 'title="Panggilan dilayani mandiri / panggilan masuk."' in html
     assert "<h3>Panggilan masuk</h3>" in html
     assert "dijawab dalam 20 detik" in html
 
@@ -85,11 +88,11 @@ def test_tiles_explain_themselves_from_the_definitions(client: FlaskClient, hist
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("&region_id={BEKASI}", {"offered": "7", "service_level": "33,3 %", "complaints_opened": "3"}),
-        ("&region_id={KUPANG}", {"offered": "7", "service_level": "0 %", "callbacks_fulfilled": "0"}),
+        ("&region_id={BEKASI}", {"offered": "7", "service_level": "33,3%", "complaints_opened": "3"}),
+        ("&region_id={KUPANG}", {"offered": "7", "service_level": "0%", "callbacks_fulfilled": "0"}),
         ("&region_id={KUPANG}", {"median_time_to_callback": "-"}),
-        ("&service_level=30", {"service_level": "40 %"}),
-        ("&service_level=45&bucket=week", {"service_level": "60 %", "offered": "14"}),
+        ("&service_level=30", {"service_level": "40%"}),
+        ("&service_level=45&bucket=week", {"service_level": "60%", "offered": "14"}),
     ],
 )
 def test_region_and_threshold_change_the_numbers(client: FlaskClient, regions, history, query, expected) -> None:
@@ -173,9 +176,9 @@ def test_speech_by_node_tables(client: FlaskClient, history) -> None:
     html = page(client, "/console/stats" + WEEK)
     assert "Ucapan per langkah" in html
     assert speech_tables(html) == {  # only flows where someone spoke, in funnel order
-        "main_menu": [("menu", "4", "3 (75 %)", "1 (33,3 %)")],
-        "bill": [("account", "2", "1 (50 %)", "0 (0 %)")],
-        "meter_reading": [("ask_id", "1", "1 (100 %)", "1 (100 %)")],
+        "main_menu": [("menu", "4", "3 (75%)", "1 (33,3%)")],
+        "bill": [("account", "2", "1 (50%)", "0 (0%)")],
+        "meter_reading": [("ask_id", "1", "1 (100%)", "1 (100%)")],
     }
     assert "Belum ada jawaban lisan" not in html
     early_week = page(client, "/console/stats?from=2026-11-16&to=2026-11-18")  # B1 and B2 only: nobody in bill
@@ -292,8 +295,49 @@ def test_csv_downloads_follow_the_dashboards_rules(app, client: FlaskClient, his
     assert len(list(csv.DictReader(io.StringIO(calls.get_data(as_text=True))))) == 15  # B1-B6, B8, B9, K1-K7
 
 
-def test_every_figure_has_an_indonesian_label() -> None:
-    from ivr.console.stats import FIGURE_LABELS
+def test_every_figure_has_an_indonesian_label_and_definition() -> None:
     from ivr.stats.definitions import FIGURES
 
-    assert {figure.name for figure in FIGURES} == set(FIGURE_LABELS)
+    assert all(figure.label_id.strip() and figure.definition_id.strip() for figure in FIGURES)
+    assert all(figure.definition_id != figure.definition for figure in FIGURES)
+
+
+# -- the viewer's language ------------------------------------------------------------------------
+
+
+def test_figures_dates_and_definitions_in_indonesian_then_english(client: FlaskClient, history) -> None:
+    log_in(client, "spv")
+    html = page(client, "/console/stats" + WEEK)
+    shown = figures(html)
+    assert (shown["containment_rate"], shown["peak_hour"]) == ("14,3%", "16 Nov 2026 09.00")
+    assert "<summary>Apa artinya?</summary>" in html and "<h3>Panggilan masuk</h3>" in html
+    assert "<strong>Dilayani mandiri</strong>: Panggilan yang mencapai langkah bertanda served" in html
+    assert "Per alur: panggilan yang mencapainya" in html and "Per flow:" not in html
+    assert "16 Nov 2026 s.d. 22 Nov 2026" in html
+
+    choose_language(client, "en")
+    html = page(client, "/console/stats" + WEEK)
+    shown = figures(html)
+    assert (shown["containment_rate"], shown["peak_hour"]) == ("14.3%", "Nov 16, 2026, 9:00\u202fAM")
+    assert shown["median_time_to_resolve"] == "2 d"
+    assert "<h1>Statistics: Voice</h1>" in html and "<summary>What does it mean?</summary>" in html
+    assert "<h3>Calls offered</h3>" in html and 'title="Self-served calls / calls offered."' in html
+    assert "<strong>Self-served calls</strong>: Calls that reached a node marked served" in html
+    assert "Per flow: calls that reached it" in html and "Per alur" not in html
+    assert "<h2>Menu usage</h2>" in html and "<h2>Speech by node</h2>" in html
+    assert "Nov 16, 2026 to Nov 22, 2026" in html
+    assert "answered within 20 s" in html and ">Call volume<" in html
+
+    choose_language(client, "id")
+    assert figures(page(client, "/console/stats" + WEEK))["containment_rate"] == "14,3%"
+
+
+def test_every_console_word_has_an_english_entry() -> None:
+    console = Path(__file__).parent.parent / "ivr" / "console"
+    sources = [*console.glob("*.py"), *console.glob("templates/console/*.html")]
+    sources.remove(console / "translate.py")
+    called = {m.group(2) for path in sources for m in re.finditer(r"""\bt\((["'])(.+?)\1""", path.read_text())}
+    assert "Statistik" in called and "Apa artinya?" in called
+    listed = {entry.label for entry in nav._ENTRIES.values()} | {label for _, label in stats.EXPORTS}
+    listed |= {*stats.CHANNEL_LABELS.values(), *stats.BUCKET_LABELS.values(), *dict(stats.FUNNEL_LEGEND).values()}
+    assert sorted((called | listed) - set(ENGLISH)) == []

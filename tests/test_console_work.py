@@ -113,7 +113,7 @@ def test_ticket_page_shows_details_in_the_regions_local_time(client, db_session,
 
     html = client.get(f"/console/complaints/{ticket.id}").get_data(as_text=True)
 
-    assert "23 Nov 2026 08:00 WITA" in html  # created 00:00 UTC, shown on Kupang's clock
+    assert "23 Nov 2026 08.00 WITA" in html  # created 00:00 UTC, shown on Kupang's clock
     assert "Yohanes Bria (IDPEL 532110000001)" in html
     assert '<a href="https://api.twilio.com/Recordings/RE1"' in html
     assert "CAfromthecall" in html and "Kabel putus di depan rumah." in html
@@ -148,7 +148,7 @@ def test_a_change_is_recorded_and_the_caller_hears_it_in_menu_4(
     assert saved.headers["Location"] == f"/console/complaints/{ticket.id}?msg=saved"
     assert "Perubahan disimpan." in page
     history = page[page.index("<h2>Riwayat</h2>") :]
-    assert "23 Nov 2026 09:00 WIB" in history and "Agent Bekasi" in history
+    assert "23 Nov 2026 09.00 WIB" in history and "Agent Bekasi" in history
     assert "Baru &rarr; Selesai" in history and note in history
     db_session.expire_all()
     agent = db_session.scalars(select(User).where(User.username == "agent.bekasi")).one()
@@ -241,7 +241,7 @@ def test_callbacks_from_the_ivr_are_listed_and_marked_done(
     after = client.get(done.headers["Location"]).get_data(as_text=True)
     again = _post(client, f"/console/callbacks/{callback.id}/done", {})
 
-    assert "(021) 5551234" in html and "22 Nov 2026 23:30 WIB" in html
+    assert "(021) 5551234" in html and "22 Nov 2026 23.30 WIB" in html
     assert "main_menu.welcome \u203a main_menu.menu" in html and "Di luar jam layanan" in html
     assert f'data-id="{callback.id}"' in html and f'data-id="{callback.id}"' not in kupang_list
     assert kupang_done.status_code == 404

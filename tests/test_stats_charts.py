@@ -82,9 +82,9 @@ def test_line_breaks_where_there_is_no_value() -> None:
     assert chart.points[0].y == pytest.approx(plot.bottom - plot.height / 2)
     assert chart.points[1].y == pytest.approx(plot.top)
     assert len(chart.segments) == 1 and len(chart.segments[0].split()) == 2  # a lone point is no line
-    assert [point.text for point in chart.points] == ["50 %", "100 %", "-", "25 %", "-"]
+    assert [point.text for point in chart.points] == ["50%", "100%", "-", "25%", "-"]
     assert chart.reference is not None and chart.reference.position == pytest.approx(chart.points[0].y)
-    assert [tick.label for tick in chart.ticks] == ["0 %", "25 %", "50 %", "75 %", "100 %"]
+    assert [tick.label for tick in chart.ticks] == ["0%", "25%", "50%", "75%", "100%"]
 
 
 def test_line_without_any_value_has_no_segments() -> None:
@@ -128,22 +128,24 @@ def test_values_beyond_the_axis_are_clamped() -> None:
 def test_time_labels_thin_out_and_keep_hours_on_day_boundaries() -> None:
     days = [datetime(2026, 11, 16) + timedelta(days=n) for n in range(7)]
     full, short = charts.time_labels(days, "day")
-    assert full[0] == "16 Nov 2026" and short == [d.strftime("%d %b") for d in days]
+    assert full[0] == "16 Nov 2026" and short == [f"{d.day} Nov" for d in days]
 
     hours = [datetime(2026, 11, 16) + timedelta(hours=n) for n in range(24 * 7)]
     full, short = charts.time_labels(hours, "hour")
-    assert full[9] == "16 Nov 2026 09:00"
+    assert full[9] == "16 Nov 2026 09.00"
     shown = [label for label in short if label]
     assert len(shown) <= charts.MAX_AXIS_LABELS
     assert shown[:2] == ["16 Nov", "17 Nov"]
 
 
 @pytest.mark.parametrize(
-    ("value", "text"), [(None, "-"), (0.0, "0 %"), (0.2, "20 %"), (2 / 14, "14,3 %"), (1 / 3, "33,3 %"), (1.0, "100 %")]
+    ("value", "text"), [(None, "-"), (0.0, "0%"), (0.2, "20%"), (2 / 14, "14,3%"), (1 / 3, "33,3%"), (1.0, "100%")]
 )
 def test_percentages_as_indonesians_write_them(value, text) -> None:
     assert charts.percent(value) == text
+    assert charts.percent(value, "en") == text.replace(",", ".")
 
 
 def test_counts_as_indonesians_write_them() -> None:
     assert [charts.count_text(v) for v in (None, 0, 14, 1234567)] == ["-", "0", "14", "1.234.567"]
+    assert charts.count_text(1234567, "en") == "1,234,567"

@@ -20,6 +20,7 @@ def test_every_figure_has_a_definition_and_call_figures_a_formula() -> None:
     names = [figure.name for figure in definitions.FIGURES]
     assert len(names) == len(set(names))
     assert all(figure.definition.strip() and figure.label for figure in definitions.FIGURES)
+    assert all(figure.definition_id.strip() and figure.label_id for figure in definitions.FIGURES)
     assert all(figure.compute is not None for figure in definitions.CALL_FIGURES.values())
 
 

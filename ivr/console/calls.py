@@ -144,7 +144,7 @@ def _local_day(text: str, zone: ZoneInfo) -> datetime | None:
 def build_filter(
     args: MultiDict[str, str], regions: list[RegionRef], principal: Principal
 ) -> tuple[CallFilter, dict[str, str], list[str], str]:
-    """The filter from the query string: (filter, the form's values, problems to show, the zone used)."""
+    """The filter from the query string: (filter, the form's values, problems to show, the time zone used)."""
     form = {key: args.get(key, "").strip()[:128] for key in FILTER_KEYS}
     problems: list[str] = []
     by_code = {region.code: region for region in regions}
@@ -181,7 +181,7 @@ def build_filter(
         flow=form["flow"] or None,
         channel=form["channel"] or None,
     )
-    return filt, form, problems, ZONE_NAMES.get(zone_name, zone_name)
+    return filt, form, problems, zone_name
 
 
 @blueprint.get("/calls")
@@ -191,7 +191,7 @@ def calls() -> ResponseReturnValue:
     principal = require_user()
     with runtime().database.session() as db:
         regions = visible_regions(db, principal)
-        filt, form, problems, zone = build_filter(request.args, regions, principal)
+        filt, form, problems, timezone = build_filter(request.args, regions, principal)
         page = list_calls(db, principal, filt, page=page_arg())
     kept: dict[str, Any] = {key: value for key, value in form.items() if value}  # url_for's **values
     return render_template(
@@ -199,7 +199,8 @@ def calls() -> ResponseReturnValue:
         page=page,
         form=form,
         problems=problems,
-        zone=zone,
+        zone=ZONE_NAMES.get(timezone, timezone),
+        timezone=timezone,  # the list's clock: rows from several zones show in order on it
         regions=regions,
         outcomes=OUTCOMES,
         flows=tuple(flow_labels()),

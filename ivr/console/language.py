@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import redirect, request, session, url_for
+from flask import has_request_context, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from ivr.console.blueprint import blueprint
@@ -20,8 +20,8 @@ SWITCH_LABELS = {"id": "Bahasa Indonesia", "en": "English"}  # each written in i
 
 
 def viewer_language() -> str:
-    """'id' or 'en': what the viewer chose, else Indonesian."""
-    chosen = session.get(SESSION_KEY)
+    """'id' or 'en': what the viewer chose, else Indonesian (also outside a request: a CLI, a direct call)."""
+    chosen = session.get(SESSION_KEY) if has_request_context() else None
     return chosen if chosen in CONSOLE_LANGUAGES else DEFAULT_LANGUAGE
 
 

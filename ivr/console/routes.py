@@ -20,9 +20,11 @@ from ivr.console import (
     now,
     readings,
     stats,
+    translate,
     work,
 )
 from ivr.console.blueprint import blueprint
+from ivr.extensions import runtime
 
 # Imported for their routes.
 FEATURES = (
@@ -51,5 +53,12 @@ def register(app: Flask) -> None:
         nav_for=nav.entries_for,
         viewer_language=language.viewer_language,
         language_switch_labels=language.SWITCH_LABELS,
+        t=translate.t,
     )
     formatting.install(app)
+    app.context_processor(brand)
+
+
+def brand() -> dict[str, str]:
+    """The utility whose console this is (UTILITY_NAME), for the header and the window title."""
+    return {"utility_name": runtime().settings.utility_name}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from flask import render_template, request, url_for
@@ -14,24 +15,19 @@ from sqlalchemy.orm import Session
 
 from db.models import SMS, VOICE, WHATSAPP, Region
 from db.models.stats import SERVICE_LEVEL_THRESHOLDS
+from ivr import formats
 from ivr.auth.roles import STATISTICS
 from ivr.auth.sessions import login_required
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.console.calls import flow_labels
+from ivr.console.language import viewer_language
+from ivr.console.translate import t
 from ivr.console.work import CATEGORY_LABELS
 from ivr.extensions import runtime
 from ivr.stats import charts, downloads
 from ivr.stats.charts import BarChart, FunnelChart, Legend, LineChart
-from ivr.stats.definitions import (
-    BY_NAME,
-    FUNNEL_DEFINITION,
-    RATIO,
-    SECONDS,
-    SPEECH_DEFINITION,
-    USAGE_DEFINITION,
-    Number,
-)
+from ivr.stats.definitions import BY_NAME, FUNNEL, RATIO, SECONDS, SPEECH, USAGE, Number
 from ivr.stats.figures import (
     ALL_CHANNELS,
     ChannelShare,
@@ -57,7 +53,6 @@ ALL_CHANNELS_TEXT = (
     "sebagai permintaan panggil balik."
 )
 FORM_KEYS = ("from", "to", "region_id", "channel", "bucket", "service_level")
-PEAK_FORMAT = "%d %b %Y %H:%M"
 # Headline tiles: the figure, then the figures shown small beneath it.
 TILES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("offered", ()),
@@ -73,53 +68,20 @@ TILES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("readings_submitted", ("readings_accepted", "readings_flagged")),
     ("complaints_opened", ("complaints_resolved", "complaints_backlog", "median_time_to_resolve")),
 )
-# The console speaks Indonesian; definitions.py holds the English label and the one definition.
-FIGURE_LABELS: dict[str, str] = {
-    "offered": "Panggilan masuk",
-    "handled": "Ditangani agen",
-    "abandoned": "Ditinggalkan",
-    "self_served": "Selesai swalayan",
-    "containment_rate": "Tingkat swalayan",
-    "abandoned_in_menu": "Ditinggalkan di menu",
-    "menu_abandon_rate": "Tingkat tinggal di menu",
-    "queued": "Masuk antrean",
-    "abandoned_in_queue": "Ditinggalkan di antrean",
-    "queue_abandon_rate": "Tingkat tinggal di antrean",
-    "answered": "Dijawab dari antrean",
-    "average_speed_of_answer": "Rata-rata waktu jawab",
-    "average_handle_time": "Rata-rata durasi layanan",
-    "service_level": "Service level",
-    "longest_wait": "Tunggu terlama",
-    "callback_requested": "Minta dihubungi kembali",
-    "agent_unavailable": "Saluran agen tak dijawab",
-    "ended_by_ivr": "Diakhiri IVR",
-    "errors": "Berakhir karena galat",
-    "peak_hour": "Jam tersibuk",
-    "callbacks_requested": "Permintaan panggil balik",
-    "callbacks_fulfilled": "Panggil balik selesai",
-    "median_time_to_callback": "Median waktu panggil balik",
-    "readings_submitted": "Stand meter dilaporkan",
-    "readings_accepted": "Stand meter diterima",
-    "readings_flagged": "Stand meter ditandai",
-    "complaints_opened": "Pengaduan dibuka",
-    "complaints_resolved": "Pengaduan selesai",
-    "complaints_backlog": "Pengaduan tertunda",
-    "median_time_to_resolve": "Median waktu penyelesaian",
-}
 
 
 def label(name: str) -> str:
-    """A figure's name in the console's language (its English label if there is no translation)."""
-    return FIGURE_LABELS.get(name, BY_NAME[name].label)
+    """A figure's name in the viewer's language (both are in definitions.py)."""
+    return BY_NAME[name].label_in(viewer_language())
 
 
 VOLUME_PARTS = ("handled", "self_served", "abandoned")
 OTHER_OUTCOMES = ("callback_requested", "agent_unavailable", "ended_by_ivr", "errors")
 COMPLAINT_PARTS = {"complaints_opened": "opened", "complaints_resolved": "resolved", "complaints_backlog": "backlog"}
 FUNNEL_LEGEND = (
-    Legend("completed", "Selesai"),
-    Legend("gave_up", "Menyerah"),
-    Legend("rest", "Lainnya (pindah menu, antre, dll.)"),
+    ("completed", "Selesai"),
+    ("gave_up", "Menyerah"),
+    ("rest", "Lainnya (pindah menu, antre, dll.)"),
 )
 # (kind, label) of the CSV downloads linked under the dashboard with its query string. The same
 # files as /api/v1/stats/*.csv, served here on the console session (a browser has no Bearer token).
@@ -179,37 +141,47 @@ def span(seconds: float | None) -> str:
     whole = round(seconds)
     if whole >= 86400:
         days, hours = divmod(whole // 3600, 24)
-        return f"{days} hari {hours} jam" if hours else f"{days} hari"
+        return t("{days} hari {hours} jam", days=days, hours=hours) if hours else t("{days} hari", days=days)
     return charts.clock(whole)
 
 
 def shown(name: str, value: Number | datetime) -> Shown:
     """A figure's value in its unit: ratios as percentages, seconds as m:ss, "-" for None."""
-    figure = BY_NAME[name]
+    figure, language = BY_NAME[name], viewer_language()
     if value is None:
         text = "-"
     elif isinstance(value, datetime):
-        text = value.strftime(PEAK_FORMAT)
+        text = formats.day_and_clock(value, language)
     elif figure.unit == RATIO:
-        text = charts.percent(value)
+        text = charts.percent(value, language)
     elif figure.unit == SECONDS:
         text = span(value)
     else:
-        text = charts.count_text(value)
-    return Shown(name, label(name), text, figure.definition)
+        text = charts.count_text(value, language)
+    return Shown(name, figure.label_in(language), text, figure.definition_in(language))
 
 
 def tiles(result: Summary) -> tuple[Tile, ...]:
     """The headline tiles in TILES order, with the threshold and the peak's call count as notes."""
     values: dict[str, Number | datetime] = {**result.figures, "peak_hour": result.peak_hour}
     notes = {
-        "service_level": f"dijawab dalam {result.stats_range.service_level_seconds} detik",
-        "peak_hour": f"{result.peak_hour_calls} panggilan · jam setempat" if result.peak_hour else "",
+        "service_level": t("dijawab dalam {seconds} detik", seconds=result.stats_range.service_level_seconds),
+        "peak_hour": t("{calls} panggilan · jam setempat", calls=result.peak_hour_calls) if result.peak_hour else "",
     }
     return tuple(
         Tile(shown(name, values[name]), notes.get(name, ""), tuple(shown(part, values[part]) for part in parts))
         for name, parts in TILES
     )
+
+
+def counts() -> charts.Format:
+    """Counts on a chart, written as the viewer writes them."""
+    return partial(charts.count_text, language=viewer_language())
+
+
+def funnel_legend() -> tuple[Legend, Legend, Legend]:
+    completed, gave_up, rest = (Legend(key, t(text)) for key, text in FUNNEL_LEGEND)
+    return completed, gave_up, rest
 
 
 def volume_chart(points: Sequence[SeriesPoint], labels: list[str], axis_labels: list[str]) -> BarChart:
@@ -221,8 +193,8 @@ def volume_chart(points: Sequence[SeriesPoint], labels: list[str], axis_labels: 
     parts = {name: values(name) for name in VOLUME_PARTS}
     other = [max(o - sum(column), 0.0) for o, *column in zip(values("offered"), *parts.values(), strict=True)]
     stacks = [(Legend(name, label(name)), parts[name]) for name in VOLUME_PARTS]
-    stacks.append((Legend("other", "Lainnya"), other))
-    return charts.bar_chart("Volume panggilan", labels, stacks, stacked=True, axis_labels=axis_labels)
+    stacks.append((Legend("other", t("Lainnya")), other))
+    return charts.bar_chart(t("Volume panggilan"), labels, stacks, stacked=True, axis_labels=axis_labels, fmt=counts())
 
 
 def complaints_chart(by_category: Mapping[str, Mapping[str, int]]) -> BarChart:
@@ -233,7 +205,7 @@ def complaints_chart(by_category: Mapping[str, Mapping[str, int]]) -> BarChart:
         for name, key in COMPLAINT_PARTS.items()
     ]
     labels = [CATEGORY_LABELS.get(category, category) for category in categories]
-    return charts.bar_chart("Pengaduan per kategori", labels, groups, stacked=False)
+    return charts.bar_chart(t("Pengaduan per kategori"), labels, groups, stacked=False, fmt=counts())
 
 
 def speech_tables(funnels: Sequence[FlowFunnel], labels: Mapping[str, str]) -> tuple[SpeechTable, ...]:
@@ -246,7 +218,8 @@ def dashboard(db: Session, stats_range: StatsRange, bucket: str) -> Dashboard:
     result = summary(db, stats_range)
     points = series(db, stats_range, bucket)
     funnels = funnel(db, stats_range)
-    labels, axis_labels = charts.time_labels([point.start for point in points], bucket)
+    language = viewer_language()
+    labels, axis_labels = charts.time_labels([point.start for point in points], bucket, language)
     level = Legend("service_level", label("service_level"))
     names = flow_labels()
     return Dashboard(
@@ -254,14 +227,15 @@ def dashboard(db: Session, stats_range: StatsRange, bucket: str) -> Dashboard:
         volume=volume_chart(points, labels, axis_labels),
         other_outcomes=", ".join(label(name) for name in OTHER_OUTCOMES),
         service_level=charts.line_chart(
-            f"Service level (dijawab dalam {stats_range.service_level_seconds} detik)",
+            t("Service level (dijawab dalam {seconds} detik)", seconds=stats_range.service_level_seconds),
             level,
             labels,
             [point.figures["service_level"] for point in points],
             axis_labels=axis_labels,
             reference=result.figures["service_level"],
+            fmt=partial(charts.percent, language=language),
         ),
-        funnel=charts.funnel_chart("Corong menu", funnels, names, FUNNEL_LEGEND),
+        funnel=charts.funnel_chart(t("Corong menu"), funnels, names, funnel_legend(), fmt=counts()),
         funnels=tuple(funnels),
         complaints=complaints_chart(result.complaints_by_category),
         speech=speech_tables(funnels, names),
@@ -311,23 +285,23 @@ def stats() -> ResponseReturnValue:
             board = dashboard(db, stats_range, bucket)
             form = form_values(stats_range, bucket)
     query: dict[str, Any] = {key: value for key, value in form.items() if value}  # url_for's **values
-    exports = [(label, url_for("console.stats_csv", kind=kind, **query)) for kind, label in EXPORTS if board]
+    exports = [(t(label), url_for("console.stats_csv", kind=kind, **query)) for kind, label in EXPORTS if board]
     page = render_template(
         "console/stats.html",
         board=board,
         error=error,
         form=form,
         regions=regions,
-        channels=CHANNEL_LABELS,
-        channel_label=CHANNEL_LABELS.get(form["channel"] or VOICE),
-        all_channels_text=ALL_CHANNELS_TEXT,
-        buckets=BUCKET_LABELS,
+        channels={key: t(text) for key, text in CHANNEL_LABELS.items()},
+        channel_label=t(CHANNEL_LABELS.get(form["channel"] or VOICE, "")),
+        buckets={key: t(text) for key, text in BUCKET_LABELS.items()},
+        all_channels_text=t(ALL_CHANNELS_TEXT),
         thresholds=SERVICE_LEVEL_THRESHOLDS,
         exports=exports,
-        funnel_definition=FUNNEL_DEFINITION,
-        usage_definition=USAGE_DEFINITION,
-        speech_definition=SPEECH_DEFINITION,
-        percent=charts.percent,
+        funnel_definition=FUNNEL.read_in(viewer_language()),
+        usage_definition=USAGE.read_in(viewer_language()),
+        speech_definition=SPEECH.read_in(viewer_language()),
+        percent=partial(charts.percent, language=viewer_language()),
     )
     return page, status
 

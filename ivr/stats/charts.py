@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from ivr import formats
 from ivr.stats.figures import FlowFunnel
 
 WIDTH = 560  # drawn at this size where the page has room, so 11px text stays 11px
@@ -26,9 +27,9 @@ DAY_LABEL_STEPS = (1, 2, 7, 14, 28, 56, 91, 182, 364)
 Format = Callable[[float | None], str]  # None: no value (a gap), shown as "-"
 
 
-def count_text(value: float | None) -> str:
-    """A count as Indonesians write it (1.234), or "-" when there is none."""
-    return "-" if value is None else f"{round(value):,}".replace(",", ".")
+def count_text(value: float | None, language: str = "id") -> str:
+    """A count as the reader writes it ("1.234" or "1,234"), or "-" when there is none."""
+    return formats.number(value, language)
 
 
 def clock(seconds: float) -> str:
@@ -38,12 +39,9 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
 
 
-def percent(value: float | None) -> str:
-    """A ratio as a percentage with at most one (comma) decimal: "20 %", "14,3 %"; "-" for no ratio."""
-    if value is None:
-        return "-"
-    shown = round(value * 100, 1)
-    return (f"{shown:.0f}" if shown.is_integer() else f"{shown:.1f}".replace(".", ",")) + " %"
+def percent(value: float | None, language: str = "id") -> str:
+    """A ratio as a percentage with at most one decimal ("14,3%" or "14.3%"); "-" for no ratio."""
+    return formats.percent(value, language)
 
 
 # -- axes -------------------------------------------------------------------------------------
@@ -120,13 +118,16 @@ def _vertical_ticks(axis: Axis, plot: Box, fmt: Format) -> tuple[Tick, ...]:
 # -- time labels ------------------------------------------------------------------------------
 
 
-def time_labels(starts: Sequence[datetime], bucket: str) -> tuple[list[str], list[str]]:
+def time_labels(starts: Sequence[datetime], bucket: str, language: str = "id") -> tuple[list[str], list[str]]:
     """Each bucket's full label, and axis labels thinned to about 12 (hours labelled on day boundaries)."""
-    full = [start.strftime("%d %b %Y %H:%M" if bucket == "hour" else "%d %b %Y") for start in starts]
+    whole = formats.day_and_clock if bucket == "hour" else formats.day
+    full = [whole(start, language) for start in starts]
     steps = HOUR_LABEL_STEPS if bucket == "hour" else DAY_LABEL_STEPS
     every = next((step for step in steps if len(starts) <= step * MAX_AXIS_LABELS), steps[-1])
     short = [
-        start.strftime("%H:%M" if bucket == "hour" and start.hour else "%d %b") if index % every == 0 else ""
+        (formats.clock(start, language) if bucket == "hour" and start.hour else formats.short_day(start, language))
+        if index % every == 0
+        else ""
         for index, start in enumerate(starts)
     ]
     return full, short
@@ -313,6 +314,7 @@ def funnel_chart(
     funnels: Sequence[FlowFunnel],
     labels: Mapping[str, str],
     legend: tuple[Legend, Legend, Legend],
+    fmt: Format = count_text,
 ) -> FunnelChart:
     """Per flow, bar length = calls that reached it, split into completed / gave up / the rest."""
     plot = Box(200, 8, WIDTH - 16, 8 + FUNNEL_ROW * len(funnels))
@@ -323,8 +325,8 @@ def funnel_chart(
         top, x, bars = plot.top + FUNNEL_ROW * index, plot.left, []
         for key, value in zip((entry.key for entry in legend), segments, strict=True):
             width = scaled(value, axis, plot.width)
-            bars.append(Bar(key, value, count_text(value), x, top + 5, width, FUNNEL_ROW - 10))
+            bars.append(Bar(key, value, fmt(value), x, top + 5, width, FUNNEL_ROW - 10))
             x += width
         rows.append(FunnelRow(flow.flow, labels.get(flow.flow, flow.flow), top + FUNNEL_ROW / 2, flow, tuple(bars)))
-    ticks = tuple(Tick(plot.left + scaled(v, axis, plot.width), count_text(v)) for v in axis.values)
+    ticks = tuple(Tick(plot.left + scaled(v, axis, plot.width), fmt(v)) for v in axis.values)
     return FunnelChart(title, WIDTH, plot.bottom + 24, plot, legend, tuple(rows), ticks)

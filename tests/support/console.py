@@ -69,3 +69,10 @@ def add_staff(session: Session, regions: dict[str, int]) -> dict[str, User]:
     }
     session.commit()
     return staff
+
+
+def choose_language(client: FlaskClient, language: str) -> None:
+    """Switch the console's language as the header's button does."""
+    token = csrf_from(client, "/console/")
+    response = client.post("/console/language", data={"language": language, "next": "/console/", "csrf_token": token})
+    assert response.status_code == 302

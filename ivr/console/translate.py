@@ -1,0 +1,118 @@
+"""The console's own words in English, for viewers who chose it: `t("Statistik")` -> "Statistics".
+
+A dict keyed by the Indonesian text, not gettext catalogs: the console has two languages and a few
+hundred words, the Indonesian stays readable in the templates where it is used, nothing has to be
+compiled (or kept out of git), and a test reads every `t("...")` in the templates and modules and
+fails on one without an English entry. A text without one shows in Indonesian, never as a key.
+Values carry their own `{placeholders}`, filled after lookup. Figure names and definitions are not
+here: ivr/stats/definitions.py holds them in both languages.
+"""
+
+from __future__ import annotations
+
+from ivr.console.language import viewer_language
+
+ENGLISH: dict[str, str] = {
+    # header and menu
+    "Konsol": "Console",
+    "Keluar": "Log out",
+    "Panggilan": "Calls",
+    "Pelanggan": "Customers",
+    "Pengaduan": "Complaints",
+    "Permohonan": "Service requests",
+    "Panggil balik": "Callbacks",
+    "Baca meter": "Meter readings",
+    "Langsung": "Live",
+    "Statistik": "Statistics",
+    "Pengumuman": "Announcements",
+    "Pengguna": "Users",
+    # statistics page
+    "Dari tanggal": "From",
+    "Sampai tanggal": "To",
+    "Wilayah": "Region",
+    "Semua wilayah": "All regions",
+    "Saluran": "Channel",
+    "Rincian waktu": "Breakdown",
+    "Per jam": "By hour",
+    "Per hari": "By day",
+    "Per minggu": "By week",
+    "Batas service level": "Service level threshold",
+    "{seconds} detik": "{seconds} s",
+    "Tampilkan": "Show",
+    "Atur ulang": "Reset",
+    "Telepon": "Voice",
+    "Semua saluran": "All channels",
+    "Per saluran": "By channel",
+    "Panggilan masuk": "Calls offered",
+    "Selesai swalayan": "Self-served",
+    "Tingkat swalayan": "Self-service rate",
+    "Permintaan panggil balik": "Callbacks requested",
+    (
+        "Semua saluran: telepon, SMS dan WhatsApp dijumlahkan. Angka antrean dan jawaban (service level, waktu "
+        "jawab, durasi layanan, tunggu terlama) hanya dari telepon, karena percakapan teks diserahkan ke agen "
+        "sebagai permintaan panggil balik."
+    ): (
+        "All channels: voice, SMS and WhatsApp added up. Queue and answer figures (service level, speed of "
+        "answer, handle time, longest wait) come from phone calls only, since text conversations are handed to "
+        "agents as callback requests."
+    ),
+    "SMS": "SMS",
+    "WhatsApp": "WhatsApp",
+    "Rentang ini tidak dapat ditampilkan: {error}.": "This range cannot be shown: {error}.",
+    "s.d.": "to",
+    "Setiap panggilan, pengaduan dan laporan dihitung menurut jam wilayahnya sendiri. "
+    'Rasio tanpa pembagi ditampilkan "-".': "Every call, complaint and reading counts on its own region's clock. "
+    'Ratios with nothing to divide by are shown as "-".',
+    "Di saluran ini setiap percakapan dihitung sebagai satu panggilan; angka antrean nol, karena percakapan "
+    "teks diserahkan ke agen sebagai permintaan panggil balik.": "On this channel each conversation counts as "
+    "one call; the queue figures are zero, because a text conversation is handed to an agent as a callback "
+    "request.",
+    "Ekspor": "Export",
+    "Ringkasan (CSV)": "Summary (CSV)",
+    "Deret waktu (CSV)": "Time series (CSV)",
+    "Corong menu (CSV)": "Menu funnel (CSV)",
+    "Data panggilan (CSV)": "Call records (CSV)",
+    "Angka utama": "Headline figures",
+    "Apa artinya?": "What does it mean?",
+    "dijawab dalam {seconds} detik": "answered within {seconds} s",
+    "{calls} panggilan · jam setempat": "{calls} calls · local time",
+    "{days} hari": "{days} d",
+    "{days} hari {hours} jam": "{days} d {hours} h",
+    "Volume panggilan": "Call volume",
+    "Lainnya": "Other",
+    "Pengaduan per kategori": "Complaints by category",
+    "Service level (dijawab dalam {seconds} detik)": "Service level (answered within {seconds} s)",
+    "Corong menu": "Menu funnel",
+    "Selesai": "Completed",
+    "Menyerah": "Gave up",
+    "Lainnya (pindah menu, antre, dll.)": "Other (changed menu, queued, etc.)",
+    "Panggilan masuk per periode, ditumpuk menurut hasilnya. Lainnya: {others}.": "Calls offered per period, "
+    "stacked by how they went. Other: {others}.",
+    "Periode": "Period",
+    "Service level per periode; garis putus-putus adalah nilai seluruh rentang. Periode tanpa panggilan antre "
+    "tidak punya titik.": "Service level per period; the dashed line is the whole range's value. A period "
+    "without queued calls has no point.",
+    "Seluruh rentang": "Whole range",
+    "Pengaduan dibuka, diselesaikan dan yang masih tertunda di akhir rentang, per kategori.": "Complaints opened, "
+    "resolved and still open at the end of the range, by category.",
+    "Kategori": "Category",
+    "Belum ada panggilan di menu pada rentang ini.": "No calls in the menus in this range.",
+    "Penggunaan menu": "Menu usage",
+    "Menu": "Menu",
+    "Dicapai": "Reached",
+    "Tingkat selesai": "Completion rate",
+    "Tempat menyerah terbanyak": "Where most gave up",
+    "Belum ada data.": "No data yet.",
+    "Ucapan per langkah": "Speech by node",
+    "Langkah": "Node",
+    "Dijawab": "Answered",
+    "Diucapkan (%)": "Spoken (%)",
+    "Tak dipahami (% dari yang diucapkan)": "Not understood (% of spoken)",
+    "Belum ada jawaban lisan pada rentang ini.": "No spoken answers in this range.",
+}
+
+
+def t(text: str, **values: object) -> str:
+    """`text` in the viewer's language (Indonesian is the key itself), its {placeholders} filled."""
+    chosen = ENGLISH.get(text, text) if viewer_language() == "en" else text
+    return chosen.format(**values) if values else chosen
