@@ -452,7 +452,7 @@ def test_console_picks_the_channel(client, db_session, regions, texts) -> None:
     ]
     assert '<option value="whatsapp" selected>WhatsApp</option>' in html
     assert "<h1>Statistik: WhatsApp</h1>" in html and "<title>Statistik · WhatsApp" in html
-    assert (shown["offered"], shown["self_served"], shown["containment_rate"]) == ("5", "3", "60 %")
+    assert (shown["offered"], shown["self_served"], shown["containment_rate"]) == ("5", "3", "60%")
     assert (shown["callbacks_requested"], shown["readings_submitted"], shown["complaints_opened"]) == ("1", "2", "1")
     assert shown["service_level"] == "-"
     links = [link.replace("&amp;", "&") for link in re.findall(r'href="(/console/stats/\w+\.csv\?[^"]*)"', html)]

@@ -17,6 +17,7 @@ ENGLISH: dict[str, str] = {
     "Konsol": "Console",
     "Keluar": "Log out",
     "Panggilan": "Calls",
+    "Panggilan saat ini": "Call in hand",
     "Pelanggan": "Customers",
     "Pengaduan": "Complaints",
     "Permohonan": "Service requests",
