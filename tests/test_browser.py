@@ -37,6 +37,19 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def log_in_as(browser, base: str, username: str) -> None:
+    """Log in through the login form, as a person would, and land on the console's home page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as expected
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{base}/console/login")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/"))
+
+
 @pytest.fixture
 def browser() -> Iterator[object]:
     from selenium import webdriver
@@ -84,11 +97,7 @@ def test_agent_works_a_ticket_and_the_caller_hears_it(app: Flask, db_session, re
         _call(base, "3 1 2 1 2 !")  # no power at home; no customer number; call me back here; no recording
         ticket = db_session.scalars(select(Complaint)).one()
 
-        browser.get(f"{base}/console/login")
-        browser.find_element(By.NAME, "username").send_keys("agent.bekasi")
-        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/"))
+        log_in_as(browser, base, "agent.bekasi")
         assert "Agent Bekasi" in browser.find_element(By.TAG_NAME, "header").text
         # The console's CSS is a file the Content-Security-Policy allows: the header is styled, not bare.
         assert (
@@ -128,11 +137,7 @@ def test_supervisor_reads_the_dashboard(app: Flask, db_session, regions, browser
     add_fixed_history(db_session, regions)
     db_session.commit()
     with serving(app) as base:
-        browser.get(f"{base}/console/login")
-        browser.find_element(By.NAME, "username").send_keys("spv")
-        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/"))
+        log_in_as(browser, base, "spv")
 
         browser.find_element(By.LINK_TEXT, "Statistik").click()
         WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/stats"))
@@ -188,11 +193,7 @@ def test_the_agents_screen_pops_when_a_caller_is_bridged(app: Flask, client, db_
     line = agent_phone(client, AUTH_TOKEN, "+6281200000001")
     line.post("/voice/agent/incoming")
     with serving(app) as base:
-        browser.get(f"{base}/console/login")
-        browser.find_element(By.NAME, "username").send_keys("agent.bekasi")
-        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/"))
+        log_in_as(browser, base, "agent.bekasi")
         browser.find_element(By.LINK_TEXT, "Panggilan saat ini").click()
         assert "Belum ada penelepon" in browser.find_element(By.ID, "pop").text
 
@@ -216,17 +217,12 @@ def test_the_agents_screen_pops_when_a_caller_is_bridged(app: Flask, client, db_
 def test_the_home_page_refreshes_itself(app: Flask, db_session, regions, browser) -> None:
     """A call that ends after the page loaded shows in the calls tile within 15 s, without a reload."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as expected
     from selenium.webdriver.support.ui import WebDriverWait
 
     add_user(db_session, "spv", "supervisor")
     db_session.commit()
     with serving(app) as base:
-        browser.get(f"{base}/console/login")
-        browser.find_element(By.NAME, "username").send_keys("spv")
-        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/"))
+        log_in_as(browser, base, "spv")
         tile = "[data-tile=calls] .value"
         assert browser.find_element(By.CSS_SELECTOR, tile).text == "0"
         browser.execute_script("window.loadedOnce = true;")  # gone if the page reloads

@@ -8,16 +8,15 @@ from __future__ import annotations
 from flask import Flask
 
 from ivr.config import PROJECT_ROOT
-from tests.support.console import PASSWORD, add_user
+from tests.support.console import add_user
 from tests.support.live_server import serving
-from tests.test_browser import _call, browser, pytestmark  # noqa: F401  (the Chromium fixture and its skip mark)
+from tests.test_browser import _call, browser, log_in_as, pytestmark  # noqa: F401  (the Chromium fixture and its skip mark)
 
 SHOTS = PROJECT_ROOT / "var" / "screenshots"
 
 
 def test_the_call_timeline_reads_in_both_languages(app: Flask, db_session, regions, browser) -> None:  # noqa: F811
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as expected
     from selenium.webdriver.support.ui import WebDriverWait
 
     add_user(db_session, "agent.bekasi", "agent", regions["BEKASI"])
@@ -25,11 +24,7 @@ def test_the_call_timeline_reads_in_both_languages(app: Flask, db_session, regio
     with serving(app) as base:
         _call(base, "3 1 2 1 2 !")  # no power at home; no customer number; call me back here; no recording
 
-        browser.get(f"{base}/console/login")
-        browser.find_element(By.NAME, "username").send_keys("agent.bekasi")
-        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        WebDriverWait(browser, 10).until(expected.url_to_be(f"{base}/console/"))
+        log_in_as(browser, base, "agent.bekasi")
         browser.get(f"{base}/console/calls")
         browser.find_element(By.CSS_SELECTOR, "table a[href*='/console/calls/']").click()
 
