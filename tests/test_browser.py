@@ -231,3 +231,33 @@ def test_the_home_page_refreshes_itself(app: Flask, db_session, regions, browser
         WebDriverWait(browser, 15).until(lambda b: b.find_element(By.CSS_SELECTOR, tile).text == "1")
         assert browser.execute_script("return window.loadedOnce === true;")
         assert browser.current_url == f"{base}/console/"
+
+
+def test_an_agent_opens_the_call_they_answered_from_another_region_and_no_other(
+    app: Flask, client, db_session, regions, browser
+) -> None:
+    """A national agent takes a Kupang caller who overflowed: the call is theirs to open; another Kupang call is not."""
+    from selenium.webdriver.common.by import By
+
+    from tests.support.queues import overflowed_and_taken
+    from tests.support.twilio import FakeTwilio
+
+    agent = add_user(db_session, "agent.nasional", "agent", regions["NASIONAL"])
+    agent.phone = "+6281200000002"
+    db_session.commit()
+    answered = overflowed_and_taken(client, AUTH_TOKEN, "+623808251234", DIALED["KUPANG"], "+6281200000002")
+    answered.hang_up()
+    unanswered = FakeTwilio(client=client, auth_token=AUTH_TOKEN, caller="+623808259999", dialed=DIALED["KUPANG"])
+    unanswered.start()
+    unanswered.hang_up()
+    with serving(app) as base:
+        log_in_as(browser, base, "agent.nasional")
+        browser.find_element(By.LINK_TEXT, "Panggilan").click()
+        rows = browser.find_element(By.CSS_SELECTOR, "table").text
+        assert "(0380) 8251234" in rows and "(0380) 8259999" not in rows
+        browser.find_element(By.CSS_SELECTOR, f"a[href$='{answered.call_sid}']").click()
+        page = browser.find_element(By.TAG_NAME, "main").text
+        assert "UP3 Kupang" in page and "Diangkat oleh petugas" in page
+        browser.get(f"{base}/console/calls/{unanswered.call_sid}")
+        assert "(0380) 8259999" not in browser.page_source
+        assert "404" in browser.title or "tidak ditemukan" in browser.page_source.lower()

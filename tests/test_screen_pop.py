@@ -23,7 +23,7 @@ from tests.support.calls import ESCAPED_SCRIPT, SCRIPT
 from tests.support.console import add_staff, add_user, bearer, log_in, token_for
 from tests.support.factories import DIALED, add_bill, add_customer
 from tests.support.journeys import set_clock
-from tests.support.queues import agent_phone, bridge, result, wait
+from tests.support.queues import overflowed_and_taken, taken
 from tests.support.twilio import FakeTwilio
 
 IDPEL = "532110000001"
@@ -53,14 +53,6 @@ def poll(browser: FlaskClient, shown: str = "") -> dict:
     response = browser.get("/console/now/poll", query_string={"shown": shown})
     assert response.status_code == 200
     return response.get_json()
-
-
-def taken(client: FlaskClient, caller: FakeTwilio, agent_phone_number: str, queue_time: int = 95) -> FakeTwilio:
-    """The agent phones the agent line and the bridge connects them to `caller`."""
-    phone = agent_phone(client, caller.auth_token, agent_phone_number)
-    phone.post("/voice/agent/incoming")
-    assert "terhubung dengan petugas" in bridge(caller, phone.call_sid, queue_time=queue_time).spoken()
-    return phone
 
 
 @pytest.fixture
@@ -166,21 +158,10 @@ def test_agents_have_the_menu_entry(app: Flask, staff) -> None:
 # -- who may see a call ---------------------------------------------------------------------------
 
 
-def _overflowed_kupang_call(client: FlaskClient, twilio: FakeTwilio) -> FakeTwilio:
-    """A Kupang caller waits too long, moves to the national queue, and the national agent takes them."""
-    kupang = FakeTwilio(client=client, auth_token=twilio.auth_token, caller=KUPANG_CALLER, dialed=DIALED["KUPANG"])
-    kupang.start()
-    assert kupang.press("0").queue_name == "KUPANG"
-    assert wait(kupang, queue_time=200).find("Leave") is not None  # overflow
-    assert result(kupang, "leave", queue_time=200).queue_name == "NASIONAL"
-    taken(client, kupang, NATIONAL_PHONE, queue_time=230)
-    return kupang
-
-
 def test_an_agent_sees_a_call_they_answered_from_another_region_and_no_other(
     app: Flask, client: FlaskClient, twilio: FakeTwilio, db_session, staff
 ) -> None:
-    answered = _overflowed_kupang_call(client, twilio)
+    answered = overflowed_and_taken(client, twilio.auth_token, KUPANG_CALLER, DIALED["KUPANG"], NATIONAL_PHONE)
     unanswered = FakeTwilio(
         client=client, auth_token=twilio.auth_token, caller="+623808259999", dialed=DIALED["KUPANG"]
     )

@@ -55,3 +55,23 @@ def agent_phone(client, auth_token: str, phone: str) -> FakeTwilio:
     return FakeTwilio(
         client=client, auth_token=auth_token, call_sid="CA" + uuid.uuid4().hex, caller=phone, dialed=AGENT_LINE
     )
+
+
+def taken(client, caller: FakeTwilio, agent_phone_number: str, queue_time: int = 95) -> FakeTwilio:
+    """The agent phones the agent line and the bridge connects them to `caller`."""
+    phone = agent_phone(client, caller.auth_token, agent_phone_number)
+    phone.post("/voice/agent/incoming")
+    assert "terhubung dengan petugas" in bridge(caller, phone.call_sid, queue_time=queue_time).spoken()
+    return phone
+
+
+def overflowed_and_taken(client, auth_token: str, caller: str, dialed: str, agent_phone_number: str) -> FakeTwilio:
+    """A caller waits too long in their region's queue, moves to the national one, and that agent takes them."""
+    call = FakeTwilio(client=client, auth_token=auth_token, caller=caller, dialed=dialed)
+    call.start()
+    regional = call.press("0").queue_name
+    assert wait(call, queue_time=200).find("Leave") is not None  # overflow
+    national = result(call, "leave", queue_time=200).queue_name
+    assert regional != national == "NASIONAL"
+    taken(client, call, agent_phone_number, queue_time=230)
+    return call
