@@ -110,6 +110,62 @@ ENGLISH: dict[str, str] = {
     "Diucapkan (%)": "Spoken (%)",
     "Tak dipahami (% dari yang diucapkan)": "Not understood (% of spoken)",
     "Belum ada jawaban lisan pada rentang ini.": "No spoken answers in this range.",
+    # pages: home, live, now, calls, call, callbacks
+    # home
+    "Beranda": "Home",
+    "Selamat datang, {name}": "Welcome, {name}",
+    "Angka tidak dapat diperbarui; mencoba lagi.": "The figures could not be updated; trying again.",
+    "Diperbarui setiap {seconds} detik.": "Updated every {seconds} seconds.",
+    "Buka": "Go to",
+    "Hari ini, {day} · {region} · per {time}": "Today, {day} · {region} · as of {time}",
+    "Panggilan hari ini": "Calls today",
+    "Panggilan telepon dan percakapan SMS/WhatsApp yang sudah selesai hari ini. Yang masih berlangsung ada di "
+    "halaman Langsung.": "Phone calls and SMS/WhatsApp conversations that ended today. Those still going on are on "
+    "the Live page.",
+    "Lihat panggilan": "See the calls",
+    "Selesai di menu tanpa agen, dari panggilan hari ini.": "Completed in the menus without an agent, of today's "
+    "calls.",
+    "Lihat panggilan swalayan": "See the self-served calls",
+    "Menunggu sekarang": "Waiting now",
+    "Data langsung sedang tidak tersedia.": "Live data is not available right now.",
+    "Penelepon di antrean agen saat ini.": "Callers in the agent queue right now.",
+    "Penelepon di antrean agen {queue} saat ini.": "Callers in the {queue} agent queue right now.",
+    "Buka Langsung": "Open Live",
+    "Tunggu terlama sekarang": "Longest wait now",
+    "Tidak ada": "None",
+    "Tidak ada yang menunggu.": "Nobody is waiting.",
+    "Lama penelepon terdepan sudah menunggu (menit:detik).": "How long the caller at the front has waited "
+    "(minutes:seconds).",
+    "Pengaduan mendesak terbuka": "Open urgent complaints",
+    "Pengaduan mendesak (mis. instalasi berbahaya) yang belum selesai, dari hari mana pun.": "Urgent complaints "
+    "(e.g. dangerous installations) not yet resolved, from any day.",
+    "Buka pengaduan": "Open complaints",
+    "Stand meter perlu diperiksa": "Meter readings to review",
+    "Laporan stand meter yang ditandai dan menunggu pemeriksaan.": "Meter readings that were flagged and await review.",
+    "Periksa stand meter": "Review meter readings",
+    # live
+    "Papan tidak dapat diperbarui; mencoba lagi.": "The board could not be updated; trying again.",
+    "Data langsung sedang tidak tersedia. Halaman ini mencoba lagi dalam {seconds} detik.": "Live data is not "
+    "available right now. This page tries again in {seconds} seconds.",
+    "Per {time} · diperbarui setiap {seconds} detik.": "As of {time} · updated every {seconds} seconds.",
+    "Wilayah / antrean": "Region / queue",
+    "Di menu": "In the menus",
+    "Menunggu": "Waiting",
+    "Mendesak": "Urgent",
+    "Tunggu terlama": "Longest wait",
+    "Agen terhubung": "Agents connected",
+    "Tidak ada yang menunggu": "Nobody waiting",
+    "Agen terhubung: agen yang menelepon saluran agen dan belum menutupnya, sedang melayani penelepon atau "
+    "menunggu penelepon berikutnya.": "Agents connected: agents who phoned the agent line and have not hung up, "
+    "serving a caller or waiting for the next one.",
+    "Menunggu, sesuai urutan diambil agen (yang mendesak lebih dulu):": "Waiting, in the order agents take them "
+    "(urgent ones first):",
+    "MENDESAK": "URGENT",
+    "Agen di saluran": "Agents on the line",
+    "melayani penelepon": "serving a caller",
+    "menunggu penelepon berikutnya": "waiting for the next caller",
+    "Agen": "Agent",
+    "Tanpa wilayah": "No region",
 }
 
 
