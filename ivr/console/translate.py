@@ -219,7 +219,7 @@ ENGLISH: dict[str, str] = {
     "Hapus filter": "Clear filters",
     "Tanggal dan jam menurut waktu {zone}, terbaru di atas; panggilan dari zona lain menyebut juga jam "
     "setempatnya.": "Dates and times in {zone}, newest first; calls from other zones also give their local time.",
-    "{count} panggilan ditemukan.": "{count} calls found.",
+    "{count} panggilan ditemukan.": "Calls found: {count}.",
     "Bahasa": "Language",
     "Durasi": "Duration",
     "Antre": "Queued",
@@ -231,7 +231,7 @@ ENGLISH: dict[str, str] = {
     "Berikutnya": "Next",
     "Wilayah tidak dikenal.": "Unknown region.",
     "{label} harus berformat TTTT-BB-HH.": "{label} must be written YYYY-MM-DD.",
-    "{label} tidak dikenal.": "Unknown {label}.",
+    "{label} tidak dikenal.": "{label} not recognised.",
     "Tanggal awal": "Start date",
     "Tanggal akhir": "End date",
     # outcomes (ivr/console/calls.py OUTCOME_LABELS), translated where used
@@ -273,7 +273,7 @@ ENGLISH: dict[str, str] = {
     "Rincian": "Details",
     "pesan keluar": "outgoing message",
     "ke": "to",
-    "kali dicoba": "attempts",
+    "kali dicoba": "attempt(s)",
     "terkirim {time}": "sent {time}",
     "menyerah {time}": "gave up {time}",
     "dicoba lagi {time}": "retrying {time}",
@@ -312,8 +312,8 @@ ENGLISH: dict[str, str] = {
     # callbacks
     "Panggil balik ditandai selesai.": "Callback marked done.",
     "Permintaan panggil balik ini sudah selesai.": "This callback request is already done.",
-    "{count} penelepon menunggu dihubungi kembali: yang mendesak lebih dulu, lalu yang paling lama.": "{count} "
-    "callers waiting to be called back: urgent ones first, then the longest waiting.",
+    "{count} penelepon menunggu dihubungi kembali: yang mendesak lebih dulu, lalu yang paling lama.": "Callers "
+    "waiting to be called back: {count}; urgent ones first, then those waiting longest.",
     "Diminta": "Requested",
     "Nomor": "Number",
     "Alasan": "Reason",
