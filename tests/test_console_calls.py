@@ -474,7 +474,7 @@ def test_calls_from_several_zones_are_listed_and_shown_on_one_clock(
     assert row_sids(html) == ["CAbekasi", "CAjayapura"]
     assert STARTED.findall(html) == [
         ("Nov 23, 2026, 10:00\u202fAM WIB", ""),
-        ("Nov 23, 2026, 9:30\u202fAM WIB", "Nov 23, 2026, 11:30\u202fAM WIT setempat"),
+        ("Nov 23, 2026, 9:30\u202fAM WIB", "Nov 23, 2026, 11:30\u202fAM WIT local"),
     ]
 
     # Jayapura on its own: one zone, its own clock, nothing beneath

@@ -22,6 +22,7 @@ from ivr.console import timeline as sentences
 from ivr.console.blueprint import blueprint
 from ivr.console.formatting import LANGUAGE_LABELS, MESSAGE_STATUS_LABELS, ZONE_NAMES, link
 from ivr.console.language import viewer_language
+from ivr.console.translate import t
 from ivr.console.work import page_arg
 from ivr.extensions import runtime
 from ivr.queries.calls import CallFilter, EventRow, get_call, list_calls, visible_regions
@@ -105,12 +106,9 @@ def heard(event: EventRow) -> Heard | None:
     )
 
 
-CONSOLE_LANGUAGE = "id"  # the console speaks Indonesian
-
-
 def flow_labels() -> dict[str, str]:
-    """The flows as the console names them, in menu order (their labels live in flows/*.yaml)."""
-    return runtime().engine.flows.titles(CONSOLE_LANGUAGE)
+    """The flows as the viewer reads them, in menu order (their labels live in flows/*.yaml)."""
+    return runtime().engine.flows.titles(viewer_language())
 
 
 def menu_path_words(path: Sequence[str]) -> list[str]:
@@ -121,7 +119,8 @@ def menu_path_words(path: Sequence[str]) -> list[str]:
 
 @blueprint.context_processor
 def call_labels() -> dict[str, Any]:
-    """Indonesian names for outcomes, menu options, languages and channels, for every console template."""
+    """Indonesian names for outcomes, languages and channels (templates pass them through t()), menu options in the
+    viewer's language, for every console template."""
     return {
         "outcome_labels": OUTCOME_LABELS,
         "flow_labels": flow_labels(),
@@ -150,7 +149,7 @@ def build_filter(
     by_code = {region.code: region for region in regions}
     region = by_code.get(form["region"])
     if form["region"] and region is None:
-        problems.append("Wilayah tidak dikenal.")
+        problems.append(t("Wilayah tidak dikenal."))
         form["region"] = ""
     own = next((r for r in regions if r.id == principal.region_id), None)
     zone_name = (
@@ -161,7 +160,7 @@ def build_filter(
     for key, label in (("from", "Tanggal awal"), ("to", "Tanggal akhir")):
         bounds[key] = _local_day(form[key], zone) if form[key] else None
         if form[key] and bounds[key] is None:
-            problems.append(f"{label} harus berformat TTTT-BB-HH.")
+            problems.append(t("{label} harus berformat TTTT-BB-HH.", label=t(label)))
             form[key] = ""
     until = bounds["to"] + timedelta(days=1) if bounds["to"] else None  # the whole last day
     for key, allowed, label in (
@@ -170,7 +169,7 @@ def build_filter(
         ("channel", CHANNELS, "Saluran"),
     ):
         if form[key] and form[key] not in allowed:
-            problems.append(f"{label} tidak dikenal.")
+            problems.append(t("{label} tidak dikenal.", label=t(label)))
             form[key] = ""
     filt = CallFilter(
         since=bounds["from"],
@@ -221,8 +220,11 @@ def call(call_sid: str) -> ResponseReturnValue:
     if detail is None:
         abort(404)
     zone = detail.region.timezone if detail.region else DEFAULT_TIMEZONE
-    noun = (
-        "Panggilan" if detail.channel == VOICE else f"Percakapan {CHANNEL_LABELS.get(detail.channel, detail.channel)}"
+    channel = t(CHANNEL_LABELS.get(detail.channel, detail.channel))
+    heading = (
+        t("Panggilan {call_sid}", call_sid=detail.call_sid)
+        if detail.channel == VOICE
+        else t("Percakapan {channel} {call_sid}", channel=channel, call_sid=detail.call_sid)
     )
     engine = runtime().engine
     return render_template(
@@ -232,7 +234,7 @@ def call(call_sid: str) -> ResponseReturnValue:
         timeline=timeline(detail.events, messages),
         message_status_labels=MESSAGE_STATUS_LABELS,
         zone=zone,
-        noun=noun,
+        heading=heading,
         https_link=link,
         message_media=message_media,
         heard=heard,

@@ -23,6 +23,7 @@ from ivr.auth.roles import STAFF, Principal
 from ivr.auth.sessions import login_required, require_user
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
+from ivr.console.translate import t
 from ivr.extensions import runtime
 from ivr.live.board import LiveSnapshot, QueueLive, RegionLive
 from ivr.phone.numbers import mask
@@ -105,7 +106,7 @@ def who_is_where(session: Session, principal: Principal, at: float) -> tuple[Wai
     names = {user.id: user.full_name or user.username for user in session.scalars(select(User).where(User.id.in_(ids)))}
     serving: Servings = {}
     for call in calls:
-        name = names.get(call.agent_id, "Agen") if call.agent_id is not None else "Agen"
+        name = names.get(call.agent_id, t("Agen")) if call.agent_id is not None else t("Agen")
         serving.setdefault(str(call.queue_name), []).append(Serving(name, _seconds(call.answered_at, moment)))
     return waiting, serving
 
@@ -134,7 +135,7 @@ def visible_rows(
     for code in codes:
         region = snapshot.regions.get(code, RegionLive())
         queue = snapshot.queues.get(code, QueueLive())
-        name = names.get(code, "Tanpa wilayah" if code == NO_REGION else code)
+        name = names.get(code, t("Tanpa wilayah") if code == NO_REGION else code)
         rows.append(
             LiveRow(
                 code,

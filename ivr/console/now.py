@@ -28,6 +28,7 @@ from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.console.headers import CONTENT_SECURITY_POLICY
 from ivr.console.language import viewer_language
+from ivr.console.translate import t
 from ivr.console.work import CATEGORY_LABELS
 from ivr.extensions import runtime
 from ivr.queries import call_actions
@@ -78,7 +79,7 @@ def _shown(principal: Principal, hand: InHand | None) -> dict[str, Any]:
         # Twilio's QueueTime counts the last queue only (not the wait before an overflow); ours may lag.
         "waited": max(hand.queue_seconds, (pop.call.queue_seconds or 0) if pop else 0) if hand else 0,
         "customer_link": customer is not None and principal.may_see_region(customer.region.id),
-        "categories": [(category, CATEGORY_LABELS.get(category, category)) for category in CATEGORIES],
+        "categories": [(category, t(CATEGORY_LABELS.get(category, category))) for category in CATEGORIES],
     }
 
 
@@ -123,7 +124,7 @@ def _act(opened: Callable[[Principal, str], str]) -> ResponseReturnValue:
     try:
         done = opened(principal, call_sid)
     except LookupError:
-        return _page(principal, hand, error="Panggilan tidak ditemukan.")
+        return _page(principal, hand, error=t("Panggilan tidak ditemukan."))
     except TicketError as error:
         return _page(principal, hand, error=str(error))
     return _page(principal, hand, done=done)
@@ -145,7 +146,9 @@ def now_ticket() -> ResponseReturnValue:
                 runtime().clock.now(),
             )
             db.commit()
-        return f"Tiket {ticket.reference} {'dibuat' if ticket.new else 'sudah ada untuk panggilan ini'}."
+        if ticket.new:
+            return t("Tiket {n} dibuat.", n=ticket.reference)
+        return t("Tiket {n} sudah ada untuk panggilan ini.", n=ticket.reference)
 
     return _act(opened)
 
@@ -160,8 +163,8 @@ def now_callback() -> ResponseReturnValue:
             booked = call_actions.book_callback(db, principal, call_sid, runtime().clock.now())
             db.commit()
         if booked is None:
-            raise TicketError("Penelepon tidak punya nomor yang bisa ditelepon balik.")
-        return "Panggil balik dicatat." if booked.new else "Panggil balik untuk panggilan ini sudah tercatat."
+            raise TicketError(t("Penelepon tidak punya nomor yang bisa ditelepon balik."))
+        return t("Panggil balik dicatat.") if booked.new else t("Panggil balik untuk panggilan ini sudah tercatat.")
 
     return _act(opened)
 
