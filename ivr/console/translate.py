@@ -110,6 +110,96 @@ ENGLISH: dict[str, str] = {
     "Diucapkan (%)": "Spoken (%)",
     "Tak dipahami (% dari yang diucapkan)": "Not understood (% of spoken)",
     "Belum ada jawaban lisan pada rentang ini.": "No spoken answers in this range.",
+    # pages: tickets, readings, customers, users, announcements, login
+    # work queues and tickets (ivr/console/work.py, ivr/queries/tickets.py)
+    "Perlu ditangani": "To do",
+    "Semua": "All",
+    "Baru": "New",
+    "Sedang ditangani": "In progress",
+    "Ditutup": "Closed",
+    "Listrik padam (rumah)": "Power out (home)",
+    "Padam satu lingkungan": "Outage in the neighbourhood",
+    "Tagihan": "Billing",
+    "Instalasi berbahaya": "Dangerous installation",
+    "Pasang baru": "New connection",
+    "Ubah daya": "Power change",
+    "Sambung sementara": "Temporary connection",
+    "Tidak dikirim: SMS belum dikonfigurasi": "Not sent: SMS is not configured",
+    "Tidak dikirim: tidak ada nomor ponsel": "Not sent: no mobile number",
+    "Perubahan disimpan.": "Changes saved.",
+    "{minutes} menit": "{minutes} min",
+    "{hours} jam": "{hours} h",
+    "Nomor halaman tidak valid.": "Invalid page number.",
+    "{count} {kind}, mendesak lebih dulu, lalu yang paling lama menunggu.": "{count} {kind}, urgent first, then the "
+    "longest waiting.",
+    "Nomor": "Number",
+    "Jenis": "Type",
+    "Status": "Status",
+    "Umur": "Age",
+    "Nomor telepon": "Phone number",
+    "Catatan terakhir": "Latest note",
+    "MENDESAK": "URGENT",
+    "Tidak ada {kind} dengan status ini.": "No {kind} with this status.",
+    "Sebelumnya": "Previous",
+    "Berikutnya": "Next",
+    "Halaman {page} dari {pages}": "Page {page} of {pages}",
+    "Dibuat": "Created",
+    "{age} lalu": "{age} ago",
+    "Terakhir diubah": "Last changed",
+    "Daya diminta": "Power requested",
+    "Keterangan": "Description",
+    "Rekaman": "Recording",
+    "Dengarkan rekaman": "Listen to the recording",
+    "Bahasa": "Language",
+    "Ubah status / tambah catatan": "Change status / add a note",
+    "Status dan catatan ini yang didengar penelepon di menu 4. Status Sedang ditangani, Selesai dan Ditutup juga "
+    "dikirim ke pelanggan lewat SMS atau WhatsApp, bersama catatannya (paling banyak 280 karakter).": "Callers hear "
+    "this status and note in menu 4. The statuses In progress, Completed and Closed are also sent to the customer "
+    "by SMS or WhatsApp, with the note (at most 280 characters).",
+    "{status} (tetap)": "{status} (unchanged)",
+    "Catatan (paling banyak 500 karakter)": "Note (at most 500 characters)",
+    "Simpan": "Save",
+    "Riwayat": "History",
+    "Waktu": "Time",
+    "Petugas": "By",
+    "Catatan": "Note",
+    "Pelanggan diberi tahu": "Customer told",
+    "{notice} ke {number}": "{notice} to {number}",
+    "Belum ada perubahan.": "No changes yet.",
+    "{what} terlalu panjang ({length} karakter, paling banyak {limit}).": "{what} is too long ({length} characters, "
+    "at most {limit}).",
+    "{what} wajib diisi.": "{what} is required.",
+    "Jenis tiket tidak dikenal: {kind!r}.": "Unknown ticket type: {kind!r}.",
+    "Status tidak dikenal: {status!r}.": "Unknown status: {status!r}.",
+    "Tidak ada perubahan: pilih status lain atau tulis catatan.": "Nothing to change: choose another status or "
+    "write a note.",
+    'Status tidak dapat diubah dari "{old}" ke "{new}".': 'The status cannot change from "{old}" to "{new}".',
+    # meter readings (ivr/console/readings.py, ivr/queries/readings.py)
+    "Lebih rendah dari stand terakhir yang diterima": "Lower than the last accepted reading",
+    "Jauh di atas pemakaian biasa": "Far above usual use",
+    "Telepon 123": "Phone 123",
+    "Petugas catat meter": "Meter reader",
+    "Pembacaan diterima.": "Reading accepted.",
+    "Pembacaan ditolak.": "Reading rejected.",
+    "Pembacaan ini sudah tidak menunggu pemeriksaan.": "This reading is no longer waiting for review.",
+    "Alasan penolakan": "Reason for rejection",
+    "Baca meter: perlu diperiksa": "Meter readings: to review",
+    "{count} pembacaan ditandai, yang paling lama lebih dulu. Yang diterima menjadi stand acuan bulan berikutnya.": (
+        "{count} flagged readings, oldest first. An accepted one becomes the baseline for next month."
+    ),
+    "Referensi": "Reference",
+    "Dikirim": "Submitted",
+    "Nomor meter": "Meter number",
+    "Stand": "Reading",
+    "Stand sebelumnya": "Previous reading",
+    "Alasan ditandai": "Why flagged",
+    "Foto": "Photo",
+    "Keputusan": "Decision",
+    "Lihat foto": "View photo",
+    "Terima": "Accept",
+    "Alasan penolakan (didengar pelanggan di menu 4)": "Reason for rejection (the customer hears it in menu 4)",
+    "Tolak": "Reject",
+    "Tidak ada pembacaan yang perlu diperiksa.": "No readings to review.",
 }
 
 
@@ -117,3 +207,16 @@ def t(text: str, **values: object) -> str:
     """`text` in the viewer's language (Indonesian is the key itself), its {placeholders} filled."""
     chosen = ENGLISH.get(text, text) if viewer_language() == "en" else text
     return chosen.format(**values) if values else chosen
+
+
+def said(problem: Exception) -> str:
+    """A refusal's message in the viewer's language.
+
+    One raised with `text` and `values` (TicketError, ReviewError) is looked up and filled, the words among its
+    values (a field's name, a status) looked up too; any other is looked up as it reads.
+    """
+    text = getattr(problem, "text", None)
+    if not isinstance(text, str):
+        return t(str(problem))
+    values = getattr(problem, "values", {})
+    return t(text, **{name: t(value) if isinstance(value, str) else value for name, value in values.items()})
