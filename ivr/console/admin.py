@@ -19,6 +19,7 @@ from ivr.auth.sessions import end_sessions, log_in, login_required, require_user
 from ivr.auth.tokens import issue_token, revoke_token
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
+from ivr.console.translate import t
 from ivr.extensions import runtime
 from ivr.phone.numbers import to_e164
 
@@ -57,7 +58,7 @@ def _region_id(db: Session, raw: str) -> int | None:
         return None
     region_id = whole_number(raw, minimum=1)
     if region_id is None or db.get(Region, region_id) is None:
-        raise AdminError("Wilayah tidak dikenal.")
+        raise AdminError(t("Wilayah tidak dikenal."))
     return region_id
 
 
@@ -69,7 +70,7 @@ def _phone(raw: str) -> str | None:
         return raw
     number = to_e164(raw)
     if number is None:
-        raise AdminError("Nomor telepon tidak valid.")
+        raise AdminError(t("Nomor telepon tidak valid."))
     return number
 
 
@@ -77,21 +78,21 @@ def validate(db: Session, typed: dict[str, str], password: str) -> NewUser:
     """Check the create-user form; raise AdminError naming the first problem."""
     username, full_name, role = typed["username"], typed["full_name"], typed["role"]
     if not USERNAME.match(username):
-        raise AdminError("Nama pengguna harus 3-64 karakter: huruf, angka, titik, garis bawah atau tanda hubung.")
+        raise AdminError(t("Nama pengguna harus 3-64 karakter: huruf, angka, titik, garis bawah atau tanda hubung."))
     if not full_name or len(full_name) > 120:
-        raise AdminError("Nama lengkap wajib diisi (paling banyak 120 karakter).")
+        raise AdminError(t("Nama lengkap wajib diisi (paling banyak 120 karakter)."))
     if role not in STAFF:
-        raise AdminError("Peran tidak dikenal.")
+        raise AdminError(t("Peran tidak dikenal."))
     region_id = _region_id(db, typed["region_id"])
     if role == AGENT and region_id is None:
-        raise AdminError("Agen harus punya wilayah.")
+        raise AdminError(t("Agen harus punya wilayah."))
     phone = _phone(typed["phone"])
     if len(password) < MIN_LENGTH:
-        raise AdminError(f"Kata sandi paling sedikit {MIN_LENGTH} karakter.")
+        raise AdminError(t("Kata sandi paling sedikit {count} karakter.", count=MIN_LENGTH))
     if db.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AdminError("Nama pengguna sudah dipakai.")
+        raise AdminError(t("Nama pengguna sudah dipakai."))
     if phone is not None and db.scalar(select(User.id).where(User.phone == phone)) is not None:
-        raise AdminError("Nomor telepon sudah dipakai pengguna lain.")
+        raise AdminError(t("Nomor telepon sudah dipakai pengguna lain."))
     return NewUser(username, full_name, role, region_id, phone, hash_password(password))
 
 
@@ -131,7 +132,7 @@ def create_user() -> ResponseReturnValue:
     except AdminError as problem:
         return _page(str(problem), typed)
     except IntegrityError:  # a concurrent create won the race for the username or phone
-        return _page("Nama pengguna atau nomor telepon sudah dipakai.", typed)
+        return _page(t("Nama pengguna atau nomor telepon sudah dipakai."), typed)
     log.info("admin %s created user %s (%s)", require_user().username, new.username, new.role)
     return redirect(url_for("console.users", msg="created"))
 
@@ -143,7 +144,7 @@ def set_active(id: int) -> ResponseReturnValue:
     active = request.form.get("active") == "1"
     me = require_user()
     if id == me.id and not active:
-        return _page("Anda tidak dapat menonaktifkan akun Anda sendiri.")
+        return _page(t("Anda tidak dapat menonaktifkan akun Anda sendiri."))
     with runtime().database.session() as db:
         user = db.get(User, id)
         if user is None:
@@ -162,7 +163,7 @@ def set_password(id: int) -> ResponseReturnValue:
     """Give a user a new password; every session they have ends (an admin's own: a fresh one starts)."""
     password = request.form.get("password", "")
     if len(password) < MIN_LENGTH:
-        return _page(f"Kata sandi paling sedikit {MIN_LENGTH} karakter.")
+        return _page(t("Kata sandi paling sedikit {count} karakter.", count=MIN_LENGTH))
     me = require_user()
     with runtime().database.session() as db:
         user = db.get(User, id)
@@ -183,7 +184,7 @@ def issue(id: int) -> ResponseReturnValue:
     """A new API token for the user; its raw value goes to the session and is shown once."""
     name = request.form.get("name", "").strip()
     if not name or len(name) > 120:
-        return _page("Nama token wajib diisi (paling banyak 120 karakter).")
+        return _page(t("Nama token wajib diisi (paling banyak 120 karakter)."))
     with runtime().database.session() as db:
         user = db.get(User, id)
         if user is None:
@@ -191,7 +192,7 @@ def issue(id: int) -> ResponseReturnValue:
         username = user.username
         raw = issue_token(db, user, name) if user.active else None
     if raw is None:
-        return _page("Pengguna nonaktif tidak dapat diberi token.")
+        return _page(t("Pengguna nonaktif tidak dapat diberi token."))
     stash(NEW_TOKEN, {"username": username, "name": name, "token": raw})
     log.info("admin %s issued API token %r for %s", require_user().username, name, username)
     return redirect(url_for("console.users", msg="issued"))
@@ -205,7 +206,7 @@ def revoke(id: int) -> ResponseReturnValue:
             abort(404)
         revoked = revoke_token(db, id, runtime().clock.now())
     if not revoked:
-        return _page("Token sudah dicabut.")
+        return _page(t("Token sudah dicabut."))
     log.info("admin %s revoked API token %d", require_user().username, id)
     return redirect(url_for("console.users", msg="revoked"))
 

@@ -23,6 +23,8 @@ from ivr.auth.sessions import login_required, require_user
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.console.formatting import ZONE_NAMES
+from ivr.console.language import viewer_language
+from ivr.console.translate import t
 from ivr.extensions import runtime
 from ivr.services import announcements as rules
 
@@ -67,18 +69,18 @@ def _region_id(db: Session, raw: str) -> int | None:
         return None  # every region
     region_id = whole_number(raw, minimum=1)
     if region_id is None or db.get(Region, region_id) is None:
-        raise AnnouncementError("Wilayah tidak dikenal.")
+        raise AnnouncementError(t("Wilayah tidak dikenal."))
     return region_id
 
 
 def _moment(raw: str, zone: str, label: str) -> datetime:
     """A wall-clock time typed for `zone`, as UTC."""
     if not LOCAL_INPUT.fullmatch(raw):
-        raise AnnouncementError(f"{label} wajib diisi sebagai tanggal dan jam (YYYY-MM-DD HH:MM).")
+        raise AnnouncementError(t("{label} wajib diisi sebagai tanggal dan jam (YYYY-MM-DD HH:MM).", label=label))
     try:
         local = datetime.fromisoformat(raw.replace(" ", "T"))
     except ValueError as exc:
-        raise AnnouncementError(f"{label} bukan tanggal yang ada.") from exc
+        raise AnnouncementError(t("{label} bukan tanggal yang ada.", label=label)) from exc
     return local.replace(tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
 
 
@@ -86,7 +88,9 @@ def _text(raw: str, label: str) -> str:
     text = rules.plain_text(raw)
     problem = rules.text_problem(text)
     if problem:
-        raise AnnouncementError(f"{label} {problem}.")
+        if len(text) > rules.MAX_CHARS:  # the one problem with numbers in it
+            problem = t("paling banyak {limit} karakter (sekarang {length})", limit=rules.MAX_CHARS, length=len(text))
+        raise AnnouncementError(t("{label} {problem}.", label=label, problem=t(problem)))
     return text
 
 
@@ -94,14 +98,15 @@ def validate(db: Session, typed: dict[str, str], now: datetime) -> Draft:
     """Check the form; raise AnnouncementError naming the first problem."""
     region_id = _region_id(db, typed["region_id"])
     zone = zone_of(db, region_id)
-    starts_at = _moment(typed["starts_at"], zone, "Mulai")
-    ends_at = _moment(typed["ends_at"], zone, "Selesai")
+    english = viewer_language() == "en"  # "Mulai"/"Selesai" say Start/End here, not Started/Completed
+    starts_at = _moment(typed["starts_at"], zone, "Start" if english else "Mulai")
+    ends_at = _moment(typed["ends_at"], zone, "End" if english else "Selesai")
     if ends_at <= starts_at:
-        raise AnnouncementError("Waktu selesai harus sesudah waktu mulai.")
+        raise AnnouncementError(t("Waktu selesai harus sesudah waktu mulai."))
     if ends_at <= now:
-        raise AnnouncementError("Waktu selesai sudah lewat: penelepon tidak akan pernah mendengarnya.")
-    text_id = _text(typed["text_id"], "Teks Bahasa Indonesia")
-    text_en = _text(typed["text_en"], "Teks bahasa Inggris")
+        raise AnnouncementError(t("Waktu selesai sudah lewat: penelepon tidak akan pernah mendengarnya."))
+    text_id = _text(typed["text_id"], t("Teks Bahasa Indonesia"))
+    text_en = _text(typed["text_en"], t("Teks bahasa Inggris"))
     return Draft(region_id, starts_at, ends_at, text_id, text_en)
 
 
@@ -191,7 +196,7 @@ def _editable(db: Session, id: int, now: datetime) -> Announcement:
     if row is None:
         abort(404)
     if rules.status(row, now) == rules.ENDED:
-        raise Ended("Pengumuman yang sudah selesai tidak dapat diubah atau diakhiri lagi.")
+        raise Ended(t("Pengumuman yang sudah selesai tidak dapat diubah atau diakhiri lagi."))
     return row
 
 

@@ -13,6 +13,7 @@ from db.models import User
 from ivr.auth.passwords import check_login_password
 from ivr.auth.sessions import check_csrf, log_in, log_out
 from ivr.console.blueprint import blueprint
+from ivr.console.translate import t
 from ivr.extensions import runtime
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def _safe_next(target: str | None) -> str:
 
 def _throttled(seconds: int) -> ResponseReturnValue:
     minutes = math.ceil(seconds / 60)
-    error = f"Terlalu banyak percobaan masuk yang gagal. Silakan coba lagi dalam {minutes} menit."
+    error = t("Terlalu banyak percobaan masuk yang gagal. Silakan coba lagi dalam {minutes} menit.", minutes=minutes)
     return render_template("console/login.html", error=error), 429, {"Retry-After": str(seconds)}
 
 
@@ -58,7 +59,7 @@ def login() -> ResponseReturnValue:
         return redirect(_safe_next(request.args.get("next")))
     throttle.failed(username, address)
     log.warning("failed console login for %r from %s", username, address)
-    return render_template("console/login.html", error=WRONG), 401
+    return render_template("console/login.html", error=t(WRONG)), 401
 
 
 @blueprint.post("/logout")

@@ -10,6 +10,7 @@ from ivr.auth.sessions import login_required, require_user
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.console.formatting import link
+from ivr.console.translate import said
 from ivr.console.work import now, page_arg
 from ivr.extensions import runtime
 from ivr.queries.readings import ReviewError, list_flagged_readings, review_reading
@@ -54,7 +55,7 @@ def review(id: int) -> ResponseReturnValue:
     except (LookupError, PermissionError):
         abort(404)
     except ReviewError as problem:
-        return _page(str(problem), id, reason)
+        return _page(said(problem), id, reason)
     return redirect(url_for("console.readings", msg=f"{decision}ed"))
 
 

@@ -13,6 +13,7 @@ from ivr.auth.sessions import login_required, require_user
 from ivr.console import nav
 from ivr.console.blueprint import blueprint
 from ivr.console.formatting import LANGUAGE_LABELS, MESSAGE_STATUS_LABELS, link
+from ivr.console.translate import said, t
 from ivr.extensions import runtime
 from ivr.queries import callbacks as callback_queries
 from ivr.queries import tickets
@@ -64,12 +65,12 @@ def now() -> datetime:
 
 
 def age(seconds: int) -> str:
-    """How long a ticket has waited, as a work queue shows it: '45 menit', '5 jam', '3 hari'."""
+    """How long a ticket has waited, as a work queue shows it: '45 menit', '5 jam', '3 hari' (in English: '45 min')."""
     if seconds < 3600:
-        return f"{seconds // 60} menit"
+        return t("{minutes} menit", minutes=seconds // 60)
     if seconds < 86400:
-        return f"{seconds // 3600} jam"
-    return f"{seconds // 86400} hari"
+        return t("{hours} jam", hours=seconds // 3600)
+    return t("{days} hari", days=seconds // 86400)
 
 
 def page_arg() -> int:
@@ -77,7 +78,7 @@ def page_arg() -> int:
     raw = request.args.get("page", "").strip()
     page = whole_number(raw, minimum=1) if raw else 1
     if page is None:
-        abort(400, description="Nomor halaman tidak valid.")
+        abort(400, description=t("Nomor halaman tidak valid."))
     return page
 
 
@@ -125,7 +126,7 @@ def ticket_page(kind: str, id: int) -> ResponseReturnValue:
         except (LookupError, PermissionError):
             abort(404)
         except TicketError as problem:
-            error = str(problem)
+            error = said(problem)
         else:
             return redirect(url_for(f"console.{endpoint}", id=id, msg="saved"))
     with runtime().database.session() as db:

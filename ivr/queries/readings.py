@@ -15,12 +15,20 @@ from sqlalchemy.orm import Session
 from db.models import Customer, Meter, Reading, Region, User
 from ivr.auth.roles import Principal, region_clause
 from ivr.queries.paging import Page, page_bounds
-from ivr.queries.tickets import clean_note, user_name
+from ivr.queries.tickets import TicketError, clean_note, user_name
 from ivr.services.readings import ACCEPTED, FLAGGED, REJECTED, baseline
 
 
 class ReviewError(ValueError):
-    """A review that cannot be made as asked; the message says why, for the agent to read."""
+    """A review that cannot be made as asked; the message says why, for the agent to read.
+
+    As a TicketError: `text` (Indonesian, with {placeholders}) filled with `values`, for the console to translate.
+    """
+
+    def __init__(self, text: str, **values: object) -> None:
+        super().__init__(text.format(**values) if values else text)
+        self.text = text
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -132,8 +140,8 @@ def review_reading(
         raise ReviewError("Pembacaan ini sudah tidak menunggu pemeriksaan.")
     try:
         note = clean_note(reason, required=not accept, what="Alasan penolakan" if not accept else "Catatan")
-    except ValueError as error:
-        raise ReviewError(str(error)) from None
+    except TicketError as error:
+        raise ReviewError(error.text, **error.values) from None
     reading.status = ACCEPTED if accept else REJECTED
     reading.reviewed_at = now
     reading.reviewed_by_id = principal.id

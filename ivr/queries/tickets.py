@@ -38,7 +38,16 @@ Ticket = Complaint | ServiceRequest
 
 
 class TicketError(ValueError):
-    """A change that cannot be made as asked; the message says why, for the agent to read."""
+    """A change that cannot be made as asked; the message says why, for the agent to read.
+
+    The message is `text` (Indonesian, with {placeholders}) filled with `values`: the console looks `text`
+    up to say it in the viewer's language; everywhere else the message is the filled Indonesian.
+    """
+
+    def __init__(self, text: str, **values: object) -> None:
+        super().__init__(text.format(**values) if values else text)
+        self.text = text
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -96,9 +105,12 @@ def clean_note(note: str | None, *, required: bool = False, what: str = "Catatan
     """Strip a typed note and keep it within NOTE_MAX_CHARS; empty means none."""
     text = (note or "").strip()
     if len(text) > NOTE_MAX_CHARS:
-        raise TicketError(f"{what} terlalu panjang ({len(text)} karakter, paling banyak {NOTE_MAX_CHARS}).")
+        raise TicketError(
+            "{what} terlalu panjang ({length} karakter, paling banyak {limit}).",
+            what=what, length=len(text), limit=NOTE_MAX_CHARS,
+        )  # fmt: skip
     if required and not text:
-        raise TicketError(f"{what} wajib diisi.")
+        raise TicketError("{what} wajib diisi.", what=what)
     return text or None
 
 
@@ -106,16 +118,12 @@ def user_name(user: User | None) -> str | None:
     return (user.full_name or user.username) if user is not None else None
 
 
-def _label(status: str) -> str:
-    return f'"{STATUS_LABELS.get(status, status)}"'
-
-
 def _model(kind: str) -> type[Ticket]:
     if kind == "complaint":
         return Complaint
     if kind == "request":
         return ServiceRequest
-    raise TicketError(f"Jenis tiket tidak dikenal: {kind!r}.")
+    raise TicketError("Jenis tiket tidak dikenal: {kind!r}.", kind=kind)
 
 
 def _get(session: Session, kind: str, id: int, *, with_for_update: bool | None = None) -> Ticket | None:
@@ -167,7 +175,7 @@ def list_tickets(
     """
     model = _model(kind)
     if status is not None and status != ACTIVE and status not in TICKET_STATUSES:
-        raise TicketError(f"Status tidak dikenal: {status!r}.")
+        raise TicketError("Status tidak dikenal: {status!r}.", status=status)
     page, per_page = page_bounds(page, per_page, MAX_PER_PAGE)
     where = [region_clause(principal, model.region_id)]
     if urgent_only:
@@ -254,7 +262,7 @@ def update_ticket(
         raise PermissionError(f"{kind} {id} belongs to another region")
     new = (status or "").strip() or None
     if new is not None and new not in TICKET_STATUSES:
-        raise TicketError(f"Status tidak dikenal: {new!r}.")
+        raise TicketError("Status tidak dikenal: {status!r}.", status=new)
     text = clean_note(note)
     old = ticket.status
     if new == old:
@@ -262,7 +270,10 @@ def update_ticket(
     if new is None and text is None:
         raise TicketError("Tidak ada perubahan: pilih status lain atau tulis catatan.")
     if new is not None and not may_transition(old, new):
-        raise TicketError(f"Status tidak dapat diubah dari {_label(old)} ke {_label(new)}.")
+        raise TicketError(
+            'Status tidak dapat diubah dari "{old}" ke "{new}".',
+            old=STATUS_LABELS.get(old, old), new=STATUS_LABELS.get(new, new),
+        )  # fmt: skip
     if new is not None:
         ticket.status = new
         if new in DONE_STATUSES and ticket.resolved_at is None:
