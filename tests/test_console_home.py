@@ -90,7 +90,7 @@ def test_an_agent_sees_their_region_today(client: FlaskClient, today) -> None:
         "urgent_tickets": "1",
         "readings_to_review": "0",
     }
-    assert "(50 %)" in html
+    assert "(50%)" in html and "Hari ini, 23 Nov 2026" in html
     assert 'href="/console/calls?from=2026-11-23&amp;to=2026-11-23&amp;region=BEKASI"' in html
     assert 'name="region_id"' not in html  # no region picker for an agent
     assert "UP3 Kupang" not in html
