@@ -129,3 +129,12 @@ def test_the_viewer_chooses_the_console_language_and_goes_back_where_they_were(c
     unknown = client.post("/console/language", data={"language": "xx", "csrf_token": csrf_from(client, "/console/")})
     assert unknown.status_code == 302
     assert '<html lang="id">' in client.get("/console/").get_data(as_text=True)
+
+
+def test_english_chosen_on_the_login_page_lasts_into_the_session(client, people) -> None:
+    client.post("/console/language", data={"language": "en", "next": "/console/login", "csrf_token": csrf_from(client)})
+    assert '<html lang="en">' in client.get("/console/login").get_data(as_text=True)
+    log_in(client, "spv")
+    assert '<html lang="en">' in client.get("/console/").get_data(as_text=True)
+    client.post("/console/logout", data={"csrf_token": csrf_from(client, "/console/")})
+    assert '<html lang="id">' in client.get("/console/login").get_data(as_text=True)

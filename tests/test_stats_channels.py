@@ -518,8 +518,20 @@ def test_report_for_whatsapp(app, texts, tmp_path: Path) -> None:
     assert len(list(csv.DictReader(io.StringIO(calls.read_text())))) == 6
     voice = report(app, "--from", "2026-11-16", "--to", "2026-11-22")
     assert "all regions, phone calls" in voice.output
+    every = report(app, "--from", "2026-11-16", "--to", "2026-11-22", "--channel", "all")
+    assert every.exit_code == 0, every.output
+    assert "all regions, every channel (queue figures from phone calls only)" in every.output
+    sms = report(app, "--from", "2026-11-16", "--to", "2026-11-22", "--channel", "sms")
+    offered = {name: _calls_offered(result.output) for name, result in (("all", every), ("voice", voice), ("sms", sms))}
+    offered["whatsapp"] = _calls_offered(outcome.output)
+    assert offered["all"] == offered["voice"] + offered["whatsapp"] + offered["sms"]
+
+
+def _calls_offered(printed: str) -> int:
+    line = next(line for line in printed.splitlines() if line.strip().startswith("Calls offered"))
+    return int(re.split(r"\s{2,}", line.strip())[1])
 
 
 def test_report_rejects_an_unknown_channel(app, regions) -> None:
     outcome = report(app, "--channel", "fax")
-    assert outcome.exit_code != 0 and "'fax' is not one of 'voice', 'sms', 'whatsapp'" in outcome.output
+    assert outcome.exit_code != 0 and "'fax' is not one of 'voice', 'sms', 'whatsapp', 'all'" in outcome.output

@@ -18,11 +18,16 @@ from ivr.extensions import runtime
 from ivr.stats import definitions, export, figures, rollup
 from ivr.stats.charts import clock
 from ivr.stats.definitions import HOUR, RATIO, SECONDS, Figure, Number
-from ivr.stats.figures import BUCKETS, RangeError, StatsRange, Summary
+from ivr.stats.figures import ALL_CHANNELS, BUCKETS, RangeError, StatsRange, Summary
 from ivr.stats.request import range_from_args, today_in
 
 DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "statistics.md"
-CHANNEL_NAMES = {VOICE: "phone calls", SMS: "SMS conversations", WHATSAPP: "WhatsApp conversations"}
+CHANNEL_NAMES = {
+    VOICE: "phone calls",
+    SMS: "SMS conversations",
+    WHATSAPP: "WhatsApp conversations",
+    ALL_CHANNELS: "every channel (queue figures from phone calls only)",
+}
 
 
 @click.command("stats-rebuild")
@@ -113,10 +118,10 @@ _CSV_PATH = click.Path(dir_okay=False, writable=True, path_type=Path)
 @click.option("--region", "region_code", default=None, help="Region code (e.g. BEKASI).  [default: all regions]")
 @click.option(
     "--channel",
-    type=click.Choice(CHANNELS),
+    type=click.Choice((*CHANNELS, ALL_CHANNELS)),
     default=VOICE,
     show_default=True,
-    help="Phone calls (voice) or text conversations (sms, whatsapp).",
+    help="Phone calls (voice), text conversations (sms, whatsapp), or all of them together (all).",
 )
 @click.option("--csv", "summary_csv", type=_CSV_PATH, help="Write the summary CSV here.")
 @click.option("--series", "series_csv", type=_CSV_PATH, help="Write the series CSV (one row per bucket) here.")

@@ -13,6 +13,7 @@ from db.models import User
 from ivr.auth.passwords import check_login_password
 from ivr.auth.sessions import check_csrf, log_in, log_out
 from ivr.console.blueprint import blueprint
+from ivr.console.language import keep_language, viewer_language
 from ivr.console.translate import t
 from ivr.extensions import runtime
 
@@ -54,7 +55,9 @@ def login() -> ResponseReturnValue:
     matches = check_login_password(user.password_hash if user is not None else None, password)
     if user is not None and user.active and matches:
         throttle.succeeded(username)
-        log_in(user)
+        chosen = viewer_language()
+        log_in(user)  # a fresh session: the language chosen on the login page is all it keeps
+        keep_language(chosen)
         log.info("console login: %s (%s) from %s", user.username, user.role, address)
         return redirect(_safe_next(request.args.get("next")))
     throttle.failed(username, address)

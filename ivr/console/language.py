@@ -1,6 +1,7 @@
 """The language the console speaks to its viewer: Bahasa Indonesia, unless they chose English.
 
-The choice is kept in the signed session cookie (it is no secret) and lasts until they log out.
+The choice is kept in the signed session cookie (it is no secret): made on the login page, it
+carries into the session logging in starts, and it lasts until they log out.
 Every page reads it through `viewer_language()`; templates through the global of the same name.
 """
 
@@ -23,6 +24,12 @@ def viewer_language() -> str:
     """'id' or 'en': what the viewer chose, else Indonesian (also outside a request: a CLI, a direct call)."""
     chosen = session.get(SESSION_KEY) if has_request_context() else None
     return chosen if chosen in CONSOLE_LANGUAGES else DEFAULT_LANGUAGE
+
+
+def keep_language(language: str) -> None:
+    """Carry the viewer's choice into a new session (logging in starts one)."""
+    if language != DEFAULT_LANGUAGE:
+        session[SESSION_KEY] = language
 
 
 @blueprint.post("/language")
