@@ -232,3 +232,26 @@ def test_app_refuses_to_start_with_a_broken_flow(tmp_path: Path) -> None:
                 "database_url": f"sqlite:///{tmp_path / 'x.sqlite3'}",
             }
         )
+
+
+def test_an_edited_flow_or_words_file_is_read_again(tmp_path: Path) -> None:
+    """Files are parsed once per version (path, mtime, size): an edit is a new version, read afresh."""
+    directory = tmp_path / "flows"
+    shutil.copytree(FLOWS_DIR, directory)
+    prompts = load_prompts(directory / "prompts")
+    before = load_flows(directory, prompts, build_registry())
+    again = load_flows(directory, prompts, build_registry())
+    assert again.flows["bill"] is before.flows["bill"]  # the same version: not parsed twice
+
+    bill = yaml.safe_load((directory / "bill.yaml").read_text(encoding="utf-8"))
+    bill["label"] = {"id": "1 · Tagihan listrik Anda", "en": "1 · Your electricity bill"}
+    (directory / "bill.yaml").write_text(yaml.safe_dump(bill, allow_unicode=True), encoding="utf-8")
+    words = directory / "words" / "id" / "main_menu.yaml"
+    words.write_text(words.read_text(encoding="utf-8").replace("[tagihan,", "[tagihanku, tagihan,"), encoding="utf-8")
+    edited = load_flows(directory, prompts, build_registry())
+
+    assert edited.flows["bill"].title("id") == "1 · Tagihan listrik Anda"
+    assert "tagihanku" in edited.words.choices["id"]["main_menu.menu"]["1"]
+    (directory / "bill.yaml").write_text("flow: [not, a, mapping", encoding="utf-8")
+    with pytest.raises(FlowDefinitionError, match="not valid YAML"):
+        load_flows(directory, prompts, build_registry())

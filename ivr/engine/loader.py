@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,12 @@ def _build_node(flow: str, node_id: str, raw: Mapping[str, Any], defaults: Mappi
 
 
 def _read_flow(path: Path) -> Flow:
+    return _flow_of(*yaml_text.file_version(path))
+
+
+@lru_cache(maxsize=512)
+def _flow_of(path: Path, _mtime_ns: int, _size: int) -> Flow:
+    """One version of a flow file, read and checked against the schema (a fault is raised, not kept)."""
     file = str(path)
     raw = yaml_text.read_mapping(path, "flow")
     schema = _schema()

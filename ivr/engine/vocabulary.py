@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,12 @@ class _Builder:
 
 
 def _read(path: Path, shape: str) -> dict[Any, Any]:
-    """A words file, checked against its part of the schema."""
+    """A words file, checked against its part of the schema (one version of it is read once a process)."""
+    return _words_of(*yaml_text.file_version(path), shape)
+
+
+@lru_cache(maxsize=512)
+def _words_of(path: Path, _mtime_ns: int, _size: int, shape: str) -> dict[Any, Any]:
     file = str(path)
     raw = yaml_text.read_mapping(path, "words")
     if shape == COMMON:

@@ -2,7 +2,9 @@
 
 Every app (each test makes one) reads about sixty such files; PyYAML's pure-Python parser spent
 most of `create_app` on them. The C parser reads the same safe subset several times faster and
-gives the same values; the pure-Python one stays as the fallback.
+gives the same values; the pure-Python one stays as the fallback. What is read and checked from
+one version of a file is kept (`file_version`: its path, modification time and size), so the
+next app in the same process does not parse and validate it again.
 """
 
 from __future__ import annotations
@@ -15,6 +17,15 @@ import yaml
 from ivr.engine.errors import FlowDefinitionError
 
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+FileVersion = tuple[Path, int, int]  # path, st_mtime_ns, st_size: a rewritten file is another version
+
+
+def file_version(path: Path) -> FileVersion:
+    """What identifies the content of `path` without reading it: an edited file gets a new version."""
+    stat = path.stat()
+    return path, stat.st_mtime_ns, stat.st_size
 
 
 def parse(text: str) -> Any:
