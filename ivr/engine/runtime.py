@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from ivr.engine import text_input, words
+from ivr.engine import text_input
 from ivr.engine.errors import EngineError, ServiceError
+from ivr.engine.listening import Listening
 from ivr.engine.model import (
     ActionNode,
     CollectNode,
@@ -48,11 +49,9 @@ RESULT_VAR = "last_result"  # the text of the last answer a caller was given (`r
 RESULT_SEPARATOR = {"voice": " ", "text": "\n"}
 MAX_LOGGED_INPUT = 64
 MAX_TYPED_MESSAGE = 500  # a typed description (text channels) is kept up to this many characters
-MAX_LOGGED_TRANSCRIPT = 200
 SPEECH_UNCLEAR = "common.speech_unclear"  # a spoken answer not understood: say it again, or press
 SPEECH_USE_KEYS = "common.speech_use_keys"  # not understood again: keys only from here
 ENGINE_PROMPTS = (SPEECH_UNCLEAR, SPEECH_USE_KEYS)  # prompts the engine says of its own accord
-NUMBER_HINT = "$OOV_CLASS_DIGIT_SEQUENCE"  # a recogniser class token: expect a digit sequence
 
 
 class _TurnBuilder:
@@ -99,8 +98,7 @@ class Engine:
         self.services = services
         self.constants = dict(constants or {})
         self.max_steps = max_steps
-        self.speech = speech or SpeechPolicy()
-        self._hints: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.listening = Listening(speech or SpeechPolicy(), flows.words)
 
     def new_state(
         self,
@@ -299,41 +297,19 @@ class Engine:
 
     def _ask(self, node: WaitingNode, turn: _TurnBuilder) -> Wait:
         """Say the node's question (told first that it may be spoken, where it may) and wait for the answer."""
-        if self._hears_speech(node, turn.state):
+        if self.listening.hears(node, turn.state):
             turn.say(node.speech_prompt)
         turn.say(node.prompt)
         return self._wait_for(node, turn.state)
 
     def _wait_for(self, node: WaitingNode, state: ConversationState) -> Wait:
-        speech = self._hears_speech(node, state)
-        hints = self._hints_for(node, state.language) if speech else ()
+        speech = self.listening.hears(node, state)
+        hints = self.listening.hints(node, state.language) if speech else ()
         if isinstance(node, CollectNode):
             finish = node.finish_on_key or None
             return Wait(kind="collect", max_length=node.max_length, finish_on_key=finish, speech=speech, hints=hints)
         kind = "menu" if isinstance(node, MenuNode) else "confirm"
         return Wait(kind=kind, max_length=1, finish_on_key=None, speech=speech, hints=hints)
-
-    def _hears_speech(self, node: WaitingNode, state: ConversationState) -> bool:
-        """Whether a voice caller may speak here: on for the deployment and the node, and not misheard too often."""
-        policy = self.speech
-        return (
-            policy.enabled
-            and node.speech
-            and state.medium == "voice"
-            and state.speech_misses < policy.misses_per_node
-            and state.speech_misses_call < policy.misses_per_call
-        )
-
-    def _hints_for(self, node: WaitingNode, language: str) -> tuple[str, ...]:
-        """The phrases a recogniser should listen for at `node` (the node's words; a digit sequence for numbers)."""
-        key = (node.qualified, language)
-        hints = self._hints.get(key)
-        if hints is None:
-            phrases = [p for p in words.hints(self.flows.words, node, language) if len(p) > 1]  # "y", "t": typed only
-            if isinstance(node, CollectNode) and node.max_length > 1:
-                phrases.append(NUMBER_HINT)
-            hints = self._hints[key] = tuple(phrases)
-        return hints
 
     def _keys(self, node: WaitingNode, user_input: Keys | Text, language: str) -> str:
         if isinstance(user_input, Text):
@@ -371,24 +347,15 @@ class Engine:
     def _hear(self, node: WaitingNode, speech: Speech, turn: _TurnBuilder) -> tuple[str, dict[str, Any]] | None:
         """The keys a spoken answer stands for, with how it was heard; None when it was not understood.
 
-        A transcript below the confidence threshold, or one that names no single choice (or no
-        number), is never guessed at: the caller hears an apology and the question again.
+        A miss is never guessed at: the caller hears an apology and the question again (by keys
+        only once the node or the call has had too many).
         """
-        state = turn.state
-        said = speech.transcript.strip()
-        shown = words.masked(said) if isinstance(node, CollectNode) else said
-        how = {"mode": "speech", "transcript": shown[:MAX_LOGGED_TRANSCRIPT], "confidence": speech.confidence}
-        if not said:
-            return "", how
-        unsure = speech.confidence is not None and speech.confidence < self.speech.min_confidence
-        digits = "" if unsure else text_input.as_keys(node, said, self.flows.words, state.language)
-        if digits and not any(c.isalpha() for c in digits):
-            return digits, how
-        state.speech_misses += 1
-        state.speech_misses_call += 1
-        keys_only = not self._hears_speech(node, state)
-        reason = "low_confidence" if unsure else "not_understood"
-        turn.record("speech_missed", reason=reason, attempt=state.speech_misses, keys_only=keys_only, **how)
+        heard = self.listening.read(node, speech, turn.state.language)
+        if heard.keys is not None:
+            return heard.keys, heard.detail
+        keys_only = self.listening.missed(node, turn.state)
+        attempt = turn.state.speech_misses
+        turn.record("speech_missed", reason=heard.miss, attempt=attempt, keys_only=keys_only, **heard.detail)
         turn.say([SPEECH_USE_KEYS if keys_only else SPEECH_UNCLEAR])
         return None
 
