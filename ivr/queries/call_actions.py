@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Call, CallbackRequest, Complaint, TicketUpdate
+from db.models import CallbackRequest, Complaint, TicketUpdate
 from ivr.auth.roles import Principal
 from ivr.phone.numbers import parse_caller
-from ivr.queries.calls import get_call
+from ivr.queries.calls import CallDetail, get_call
 from ivr.queries.tickets import TicketError, clean_note
 from ivr.services.agents import request_callback
 from ivr.services.context import ServiceContext
@@ -36,23 +36,21 @@ class Opened:
     new: bool
 
 
-def _call(session: Session, principal: Principal, call_sid: str) -> tuple[Call, int | None]:
-    """The call (one the principal may see) and its recognised customer; LookupError otherwise."""
-    detail = get_call(session, principal, call_sid)
-    call = session.scalar(select(Call).where(Call.call_sid == call_sid[:64])) if detail else None
-    if detail is None or call is None:
+def _call(session: Session, principal: Principal, call_sid: str) -> CallDetail:
+    """The call, when the principal may see it (with its recognised customer); LookupError otherwise."""
+    call = get_call(session, principal, call_sid)
+    if call is None:
         raise LookupError(f"call {call_sid!r} not found")
-    return call, detail.customer.id if detail.customer else None
+    return call
 
 
-def _context(session: Session, call: Call, now: datetime) -> ServiceContext:
-    caller = parse_caller(call.caller)
+def _context(session: Session, call: CallDetail, now: datetime) -> ServiceContext:
     return ServiceContext(
         session=session,
         conversation_id=call.call_sid,
         caller=call.caller,
-        caller_is_mobile=caller.is_mobile,
-        region_id=call.region_id,
+        caller_is_mobile=parse_caller(call.caller).is_mobile,
+        region_id=call.region.id if call.region else None,
         channel=call.channel,
         now=now,
         language=call.language,
@@ -66,7 +64,8 @@ def open_ticket(
     if category not in CATEGORIES:
         raise TicketError(f"Kategori tidak dikenal: {category!r}.")
     text = clean_note(note, what="Keterangan")
-    call, customer_id = _call(session, principal, call_sid)
+    call = _call(session, principal, call_sid)
+    customer_id = call.customer.id if call.customer else None
     caller = parse_caller(call.caller)
     existing = session.scalar(
         select(Complaint.id).where(
@@ -98,7 +97,7 @@ def open_ticket(
 
 def book_callback(session: Session, principal: Principal, call_sid: str, now: datetime) -> Opened | None:
     """A callback to the caller's own number (one per call); None when the caller has no number to ring."""
-    call, _ = _call(session, principal, call_sid)
+    call = _call(session, principal, call_sid)
     existing = session.scalar(select(CallbackRequest.id).where(CallbackRequest.call_sid == call.call_sid))
     result = request_callback(_context(session, call, now), {"reason": CALLBACK_REASON})
     if result.outcome != "created":
