@@ -9,6 +9,7 @@ Text conversations (SMS, WhatsApp) are calls too, told apart by their `channel`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -259,14 +260,17 @@ def visible_regions(session: Session, principal: Principal) -> list[RegionRef]:
     return [region_ref(region) for region in session.scalars(stmt)]
 
 
-def typed_ids(events: tuple[EventRow, ...]) -> list[str]:
-    """IDPELs (12 digits) and meter numbers (11) the caller typed, in the order typed."""
-    found = []
+def entered_numbers(events: tuple[EventRow, ...]) -> Iterator[str]:
+    """The numbers the caller entered (keys or words understood as keys), in order, without a closing #."""
     for event in events:
         digits = str(event.detail.get("digits", "")).removesuffix("#") if event.kind == "input" else ""
-        if digits.isascii() and digits.isdigit() and len(digits) in (IDPEL_LENGTH, METER_LENGTH):
-            found.append(digits)
-    return found
+        if digits.isascii() and digits.isdigit():
+            yield digits
+
+
+def typed_ids(events: tuple[EventRow, ...]) -> list[str]:
+    """IDPELs (12 digits) and meter numbers (11) the caller typed, in the order typed."""
+    return [digits for digits in entered_numbers(events) if len(digits) in (IDPEL_LENGTH, METER_LENGTH)]
 
 
 def get_call(session: Session, principal: Principal, call_sid: str) -> CallDetail | None:

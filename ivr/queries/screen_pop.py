@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db.models import ACTIVE_STATUSES, Bill, Complaint, Meter, Reading, ServiceRequest
 from ivr.auth.roles import Principal
 from ivr.phone.numbers import mask
-from ivr.queries.calls import CallDetail, EventRow, get_call
+from ivr.queries.calls import CallDetail, EventRow, entered_numbers, get_call
 from ivr.queries.customer_page import BillRow
 from ivr.queries.customers import ComplaintRef, ReadingRow, RequestRef, complaint_ref, reading_row, request_ref
 from ivr.queues.whisper import NOT_A_STEP
@@ -85,12 +85,7 @@ def flows_reached(events: tuple[EventRow, ...]) -> tuple[str, ...]:
 
 def typed_masked(events: tuple[EventRow, ...]) -> tuple[str, ...]:
     """What the caller typed that names something (ids, numbers), masked but for the last 4 digits."""
-    found = []
-    for event in events:
-        digits = str(event.detail.get("digits", "")).removesuffix("#") if event.kind == "input" else ""
-        if len(digits) >= TYPED_SHOWN_FROM and digits.isascii() and digits.isdigit():
-            found.append(mask(digits))
-    return tuple(found)
+    return tuple(mask(digits) for digits in entered_numbers(events) if len(digits) >= TYPED_SHOWN_FROM)
 
 
 def _open(model: type[Complaint] | type[ServiceRequest], customer_id: int | None, numbers: list[str]) -> Any:
